@@ -1,0 +1,153 @@
+// The vocabulary of the clearing centre, as plain data. Field names follow the
+// exchange files (snake_case, exchange-files.md) so that a record read from a file
+// is the record the core reasons about, with no mapping layer in between.
+// Amounts are integer fen. Nothing in src/core imports from outside src/core.
+
+export const FILE_TYPES = [
+  'TXN_UPLOAD',
+  'TXN_ACK',
+  'INTEROP_OUT',
+  'INTEROP_RESULT',
+  'INTEROP_IN',
+  'INTEROP_IN_RESULT',
+  'BLACKLIST',
+  'CLEARING_STATEMENT',
+  'SETTLEMENT',
+] as const;
+export type FileType = (typeof FILE_TYPES)[number];
+
+/** The proto enum value of each file type (exchange-files.md, "File types"). */
+export const FILE_TYPE_NUMBER: Record<FileType, number> = {
+  TXN_UPLOAD: 1,
+  TXN_ACK: 2,
+  INTEROP_OUT: 3,
+  INTEROP_RESULT: 4,
+  INTEROP_IN: 5,
+  INTEROP_IN_RESULT: 6,
+  BLACKLIST: 7,
+  CLEARING_STATEMENT: 8,
+  SETTLEMENT: 9,
+};
+
+export interface Header {
+  format_version: number;
+  file_type: FileType;
+  sender_id: string;
+  receiver_id: string;
+  business_date: string; // YYYYMMDD
+  file_seq: number;
+  created_at: string; // YYYYMMDDhhmmss
+  ref_file: string;
+  ref_reason: string;
+}
+
+export interface Trailer {
+  record_count: number;
+  total_amount_fen: number;
+  sha256: Uint8Array; // 32 bytes
+}
+
+export interface Transaction {
+  issuer_id: string;
+  card_no: string;
+  card_type: number;
+  txn_type: number;
+  amount_fen: number;
+  balance_before_fen: number;
+  balance_after_fen: number;
+  card_seq: number;
+  terminal_id: string;
+  terminal_seq: number;
+  acquirer_id: string;
+  merchant_id: string;
+  occurred_at: string;
+  tac: string;
+  batch_no: string;
+  line_id: string;
+  station_id: string;
+}
+
+export const TXN_LOAD = 2;
+export const TXN_PURCHASE = 6;
+export const TXN_COMPOSITE_PURCHASE = 9;
+
+export type Status = 'ACCEPTED' | 'REJECTED' | 'SUSPENDED' | 'PENDING_INTEROP';
+export const STATUS_NUMBER: Record<Status, number> = {
+  ACCEPTED: 1,
+  REJECTED: 2,
+  SUSPENDED: 3,
+  PENDING_INTEROP: 4,
+};
+
+export interface Verdict {
+  index: number;
+  issuer_id: string;
+  card_no: string;
+  card_seq: number;
+  terminal_id: string;
+  terminal_seq: number;
+  amount_fen: number;
+  status: Status;
+  reason: string; // '' for ACCEPTED and PENDING_INTEROP; 'E05', 'S01', 'N:N05'
+}
+
+export interface BlacklistEntry {
+  issuer_id: string;
+  card_no: string;
+  action: number; // 1 add, 2 remove
+  effective_at: string;
+  reason: string;
+}
+
+export type StatementCategory = 1 | 2 | 3 | 4;
+export const CATEGORY_PURCHASES = 1;
+export const CATEGORY_LOADS = 2;
+export const CATEGORY_INTEROP_IN = 3;
+export const CATEGORY_INTEROP_OUT = 4;
+
+export interface StatementLine {
+  participant_id: string;
+  merchant_id: string;
+  category: StatementCategory;
+  count: number;
+  gross_fen: number;
+  fee_fen: number;
+  net_fen: number;
+  fee_rate: string;
+}
+
+export interface SettlementInstruction {
+  instruction_id: string; // YYYYMMDD-<participant_id>
+  payer_id: string;
+  payee_id: string;
+  amount_fen: number;
+  business_date: string;
+}
+
+/** Any record type that may appear in an exchange file, by file type. */
+export interface RecordOf {
+  TXN_UPLOAD: Transaction;
+  TXN_ACK: Verdict;
+  INTEROP_OUT: Transaction;
+  INTEROP_RESULT: Verdict;
+  INTEROP_IN: Transaction;
+  INTEROP_IN_RESULT: Verdict;
+  BLACKLIST: BlacklistEntry;
+  CLEARING_STATEMENT: StatementLine;
+  SETTLEMENT: SettlementInstruction;
+}
+
+/** Record-level reason codes, in the order validation applies them (clearing-rules.md). */
+export const RECORD_REASONS = ['E01', 'E02', 'E08', 'E04', 'E07', 'E06', 'E05', 'E03', 'E09', 'S01'] as const;
+export type RecordReason = (typeof RECORD_REASONS)[number];
+
+/** File-level refusal codes, in the order of precedence when several apply. */
+export const FILE_REFUSALS = ['F01', 'F05', 'F04', 'F02', 'F03'] as const;
+export type FileRefusalCode = (typeof FILE_REFUSALS)[number];
+
+export interface FileRefusal {
+  code: FileRefusalCode;
+  /** 1-based frame number where the file broke (Header = frame 1), when it applies. */
+  frame?: number;
+  detail: string;
+}
