@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError, CheckFailed, EXIT_FAILED, EXIT_USAGE } from './errors';
 import { registerFileCommands } from './file-commands';
+import { registerBatchCommand } from './batch-command';
+import { registerLedgerCommands } from './ledger-commands';
 
 export function buildProgram(): Command {
   const program = new Command('lct')
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerBatchCommand(program);
+  registerLedgerCommands(program);
   registerFileCommands(program);
   return program;
 }

@@ -1,0 +1,57 @@
+// `lct batch --date YYYY-MM-DD [--inbox DIR] [--outbox DIR] [--json]` (batch-cli.md).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { openStore } from '../src/store/db';
+import { runBatch } from '../src/batch/run';
+import { renderSummary } from '../src/batch/report-text';
+import { loadKeys, loadParticipants } from './config';
+import { configPath, endProgress, keysPath, parseDateOption, progressReporter, storePath, withConfig, withStore } from './common';
+import { beijingNow } from './dates';
+import { UsageError } from './errors';
+
+interface BatchOptions {
+  date: string;
+  inbox?: string;
+  outbox?: string;
+  json?: boolean;
+  db?: string;
+  config?: string;
+  keys?: string;
+}
+
+export function registerBatchCommand(program: Command): void {
+  withConfig(withStore(program.command('batch')))
+    .description('run business day D: import, validate, clear, post, settle, reconcile, close, write the outbox')
+    .requiredOption('--date <YYYY-MM-DD>', 'the business day to run')
+    .option('--inbox <dir>', 'where the night\'s files arrive (default ./inbox, or $LCT_INBOX)')
+    .option('--outbox <dir>', 'where the centre\'s files go (default ./outbox, or $LCT_OUTBOX)')
+    .option('--json', 'print the summary as one JSON object')
+    .action((o: BatchOptions) => {
+      process.exitCode = batchCommand(o);
+    });
+}
+
+export function batchCommand(o: BatchOptions): number {
+  const date = parseDateOption(o.date)!;
+  const inboxDir = path.resolve(o.inbox ?? process.env.LCT_INBOX ?? 'inbox');
+  const outboxDir = path.resolve(o.outbox ?? process.env.LCT_OUTBOX ?? 'outbox');
+  // Everything the run needs is checked before anything runs.
+  const participants = loadParticipants(configPath(o));
+  const keys = loadKeys(keysPath(o), participants);
+  if (!fs.existsSync(inboxDir) || !fs.statSync(inboxDir).isDirectory()) throw new UsageError(`${inboxDir}: no such inbox directory`);
+  const db = openStore(storePath(o));
+  try {
+    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: beijingNow, progress: progressReporter() });
+    endProgress();
+    if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
+    if (o.json) process.stdout.write(JSON.stringify(outcome.summary) + '\n');
+    else {
+      process.stdout.write(renderSummary(outcome.summary));
+      process.stdout.write(`  report: ${path.join(outcome.written.reportDir, 'report.txt')}\n`);
+    }
+    return outcome.summary.exit_code;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,204 @@
+// Steps 2-4 of a batch after import: export the remote cards' records, clear the
+// day, post it, issue the settlement instructions, match the bank's lines,
+// reconcile, and close the day. All of it is one transaction: a process killed
+// midway leaves the day open and untouched, and the rerun does it whole.
+import { clearDay, bankConfirmationEntry, type JournalEntry } from '../core/clearing';
+import type { SettlementInstruction } from '../core/types';
+import { appendEntries } from '../store/journal';
+import { openItem, closeItem } from '../store/recon-items';
+import type { BatchContext } from './context';
+import { reconcile } from './reconcile';
+import { buildSummary } from './summary';
+
+/** The ids of the records this batch imported: contiguous, because imports are sequential. */
+export function batchRecordRange(ctx: BatchContext): { lo: number; hi: number } {
+  const row = ctx.db
+    .prepare(
+      `SELECT MIN(first_record_id) AS lo, MAX(first_record_id + record_count - 1) AS hi
+         FROM files WHERE batch_date = ? AND outcome = 'IMPORTED' AND first_record_id IS NOT NULL`,
+    )
+    .get(ctx.date) as { lo: number | null; hi: number | null };
+  return row.lo === null || row.hi === null ? { lo: 1, hi: 0 } : { lo: row.lo, hi: row.hi };
+}
+
+export function closeDay(ctx: BatchContext, producedAt: string): void {
+  const db = ctx.db;
+  const D = ctx.date;
+  db.transaction(() => {
+    const range = batchRecordRange(ctx);
+    exportPending(ctx, range);
+    ctx.progress('clear: clearing and posting');
+    const entries = clearAndPost(ctx, range);
+    appendEntries(db, entries);
+    ctx.progress('clear: matching bank statements');
+    appendEntries(db, matchBankLines(ctx));
+    ctx.progress('reconcile');
+    const recon = reconcile(ctx, range);
+    const summary = buildSummary(ctx, recon);
+    db.prepare(
+      `UPDATE days SET status = 'CLOSED', produced_at = ?, summary_json = ?, reconciliation_json = ?, exceptions_json = ?
+        WHERE date = ? AND status = 'OPEN'`,
+    ).run(producedAt, JSON.stringify(summary), JSON.stringify(recon.report), JSON.stringify(recon.exceptions), D);
+  })();
+}
+
+/** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */
+function exportPending(ctx: BatchContext, range: { lo: number; hi: number }): void {
+  const ids = ctx.db
+    .prepare(
+      `SELECT id FROM records WHERE id BETWEEN ? AND ? AND status = 'PENDING_INTEROP' AND exported_date IS NULL
+        ORDER BY issuer_id, card_no, card_seq`,
+    )
+    .pluck()
+    .all(range.lo, range.hi) as number[];
+  const mark = ctx.db.prepare('UPDATE records SET exported_date = ?, export_idx = ? WHERE id = ?');
+  ids.forEach((id, i) => mark.run(ctx.date, i, id));
+}
+
+interface GroupRow {
+  participant_id: string;
+  merchant_id: string;
+  count: number;
+  gross_fen: number;
+}
+
+function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): JournalEntry[] {
+  const db = ctx.db;
+  const D = ctx.date;
+  const inRange = 'id BETWEEN ?1 AND ?2';
+  const localPurchases = db
+    .prepare(
+      `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
+        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type <> 2 GROUP BY 1, 2`,
+    )
+    .all(range.lo, range.hi) as GroupRow[];
+  const remotePurchases = db
+    .prepare(
+      `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
+        WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL GROUP BY 1, 2`,
+    )
+    .all(D) as GroupRow[];
+  const loads = db
+    .prepare(
+      `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
+        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type = 2 GROUP BY 1, 2`,
+    )
+    .all(range.lo, range.hi) as GroupRow[];
+  const total = (where: string, ...args: unknown[]) =>
+    db.prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(amount_fen), 0) AS gross_fen FROM records WHERE ${where}`).get(...args) as {
+      count: number;
+      gross_fen: number;
+    };
+  const interopIn = total(`${inRange} AND source = 'INTEROP_IN' AND status = 'ACCEPTED'`, range.lo, range.hi);
+  const suspended = total(`${inRange} AND status = 'SUSPENDED'`, range.lo, range.hi);
+  const interopOut = total(`national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`, D);
+
+  // Purchases of both kinds share a group per (acquirer, merchant): the fee is on the group's gross.
+  const purchases = new Map<string, { participant_id: string; merchant_id: string; count: number; local_gross_fen: number; remote_gross_fen: number }>();
+  const purchaseGroup = (g: GroupRow) => {
+    const k = `${g.participant_id}|${g.merchant_id}`;
+    let p = purchases.get(k);
+    if (!p) purchases.set(k, (p = { participant_id: g.participant_id, merchant_id: g.merchant_id, count: 0, local_gross_fen: 0, remote_gross_fen: 0 }));
+    return p;
+  };
+  for (const g of localPurchases) {
+    const p = purchaseGroup(g);
+    p.count += g.count;
+    p.local_gross_fen += g.gross_fen;
+  }
+  for (const g of remotePurchases) {
+    const p = purchaseGroup(g);
+    p.count += g.count;
+    p.remote_gross_fen += g.gross_fen;
+  }
+
+  const day = clearDay({
+    date: D,
+    registry: ctx.registry,
+    purchases: [...purchases.values()],
+    loads,
+    interop_in: interopIn,
+    interop_out: interopOut,
+    suspended,
+  });
+
+  const insertLine = db.prepare(
+    `INSERT INTO statement_lines (business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen, net_fen, fee_rate)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const l of day.lines) {
+    insertLine.run(D, l.participant_id, l.category, l.merchant_id, l.count, l.gross_fen, l.fee_fen, l.net_fen, l.fee_rate);
+  }
+  const insertInstruction = db.prepare(
+    'INSERT INTO instructions (instruction_id, business_date, payer_id, payee_id, amount_fen) VALUES (?, ?, ?, ?, ?)',
+  );
+  for (const i of day.instructions) insertInstruction.run(i.instruction_id, D, i.payer_id, i.payee_id, i.amount_fen);
+
+  db.prepare(
+    `UPDATE records SET cleared_date = ?3 WHERE ${inRange} AND status = 'ACCEPTED'`,
+  ).run(range.lo, range.hi, D);
+  db.prepare(`UPDATE records SET suspense_date = ?3 WHERE ${inRange} AND status = 'SUSPENDED'`).run(range.lo, range.hi, D);
+  db.prepare(`UPDATE records SET cleared_date = ? WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`).run(D, D);
+  return day.entries;
+}
+
+interface BankLineRow {
+  id: number;
+  file_name: string;
+  line_no: number;
+  value_date: string;
+  instruction_id: string;
+  payer_id: string;
+  payee_id: string;
+  amount_fen: number;
+  bank_ref: string;
+}
+
+interface InstructionRow extends SettlementInstruction {
+  confirmed_line: number | null;
+}
+
+/**
+ * Each bank line of this batch against the instructions: an exact match is posted
+ * (bank:settlement against settlement:in-transit); anything else is an item.
+ */
+function matchBankLines(ctx: BatchContext): JournalEntry[] {
+  const db = ctx.db;
+  const D = ctx.date;
+  const lines = db
+    .prepare(
+      `SELECT b.id, f.name AS file_name, b.line_no, b.value_date, b.instruction_id, b.payer_id, b.payee_id, b.amount_fen, b.bank_ref
+         FROM bank_lines b JOIN files f ON f.id = b.file_id WHERE f.batch_date = ? ORDER BY b.id`,
+    )
+    .all(D) as BankLineRow[];
+  const instructionOf = db.prepare(
+    'SELECT instruction_id, business_date, payer_id, payee_id, amount_fen, confirmed_line FROM instructions WHERE instruction_id = ?',
+  );
+  const confirm = db.prepare('UPDATE instructions SET confirmed_line = ? WHERE instruction_id = ?');
+  const matched = db.prepare('UPDATE bank_lines SET matched = 1 WHERE id = ?');
+  const entries: JournalEntry[] = [];
+  for (const line of lines) {
+    const ins = instructionOf.get(line.instruction_id) as InstructionRow | undefined;
+    const ref = `${line.file_name}#${line.line_no}`;
+    const theirs = { file: line.file_name, line: line.line_no, instruction_id: line.instruction_id, payer_id: line.payer_id, payee_id: line.payee_id, amount_fen: line.amount_fen, bank_ref: line.bank_ref };
+    if (!ins) {
+      openItem(db, D, { id: `bank:REMOTE_ONLY:${ref}`, kind: 'bank', category: 'REMOTE_ONLY', ref: line.instruction_id, participant_id: null, ours: {}, theirs });
+      continue;
+    }
+    const ours = { instruction_id: ins.instruction_id, payer_id: ins.payer_id, payee_id: ins.payee_id, amount_fen: ins.amount_fen, business_date: ins.business_date };
+    const participant = ins.payer_id === ctx.registry.centreId ? ins.payee_id : ins.payer_id;
+    if (ins.payer_id !== line.payer_id || ins.payee_id !== line.payee_id || ins.amount_fen !== line.amount_fen) {
+      openItem(db, D, { id: `bank:AMOUNT_MISMATCH:${ref}`, kind: 'bank', category: 'AMOUNT_MISMATCH', ref: ins.instruction_id, participant_id: participant, ours, theirs });
+      continue;
+    }
+    if (ins.confirmed_line !== null) {
+      openItem(db, D, { id: `bank:REMOTE_ONLY:${ref}`, kind: 'bank', category: 'REMOTE_ONLY', ref: ins.instruction_id, participant_id: participant, ours, theirs: { ...theirs, note: 'paid twice' } });
+      continue;
+    }
+    confirm.run(line.id, ins.instruction_id);
+    matched.run(line.id);
+    closeItem(db, `bank:LOCAL_ONLY:${ins.instruction_id}`, D, 'data', `bank line ${ref} matched`);
+    entries.push(bankConfirmationEntry(ins, D, line.bank_ref));
+  }
+  return entries;
+}

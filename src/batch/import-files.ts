@@ -1,0 +1,219 @@
+// Step 1 of a batch: import every inbox file not imported before, each in one
+// transaction. A file is imported whole or refused whole (exchange-files.md,
+// "Refusing a file whole"); a refused file leaves only the record of its refusal.
+import type { Header, FileRefusal, Transaction, Verdict, BlacklistEntry } from '../core/types';
+import { scanExchangeFile, refusalOf, type FileScan } from '../files/reader';
+import { readBankStatement } from '../files/bank-csv';
+import { parseBankStatementName } from '../files/names';
+import { listInbox, sha256OfFile, type InboxFile } from './inbox';
+import { RecordImporter } from './record-import';
+import { importNationalVerdict } from './national-import';
+import type { BatchContext } from './context';
+
+export interface ImportTally {
+  imported: number;
+  skipped: number;
+  refused: number;
+}
+
+/** Thrown inside a file's transaction to roll it back; caught right outside it. */
+class FileRefused extends Error {
+  constructor(
+    readonly refusal: FileRefusal,
+    readonly header: Header | null,
+  ) {
+    super(refusal.code);
+  }
+}
+
+export function importInbox(ctx: BatchContext, inboxDir: string): void {
+  const files = listInbox(inboxDir, ctx.date);
+  const seenThisBatch = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
+  const seenBefore = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date < ?').pluck();
+  const skippedThisBatch = ctx.db.prepare('SELECT 1 FROM sightings WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
+  const recordSkip = ctx.db.prepare("INSERT OR IGNORE INTO sightings (batch_date, name, sha256, outcome) VALUES (?, ?, ?, 'SKIPPED')");
+  let done = 0;
+  for (const file of files) {
+    const sha = sha256OfFile(file.path);
+    // A rerun after a crash finds this batch's own work already stored: pass over it.
+    if (seenThisBatch.get(file.name, sha, ctx.date) || skippedThisBatch.get(file.name, sha, ctx.date)) continue;
+    if (seenBefore.get(file.name, sha, ctx.date)) {
+      recordSkip.run(ctx.date, file.name, sha);
+      continue;
+    }
+    if (file.kind === 'BANK') importBankStatement(ctx, file, sha);
+    else importExchangeFile(ctx, file, sha);
+    done++;
+    ctx.progress(`import: ${done}/${files.length} ${file.name}`);
+  }
+}
+
+function insertFileRow(ctx: BatchContext, file: InboxFile, sha: string, kind: string, header: Partial<Header> | null): number {
+  const info = ctx.db
+    .prepare(
+      `INSERT INTO files (batch_date, name, sha256, kind, sender_id, receiver_id, business_date, file_seq, outcome, ref_file)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'IMPORTED', ?)`,
+    )
+    .run(
+      ctx.date, file.name, sha, kind, header?.sender_id ?? null, header?.receiver_id ?? null,
+      header?.business_date ?? null, header?.file_seq ?? null, header?.ref_file || null,
+    );
+  return Number(info.lastInsertRowid);
+}
+
+function recordRefusal(ctx: BatchContext, file: InboxFile, sha: string, kind: string, header: Header | null, refusal: FileRefusal): void {
+  ctx.db
+    .prepare(
+      `INSERT INTO files (batch_date, name, sha256, kind, sender_id, receiver_id, business_date, file_seq, outcome,
+                          refusal_code, refusal_frame, refusal_detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'REFUSED', ?, ?, ?)`,
+    )
+    .run(
+      ctx.date, file.name, sha, kind, header?.sender_id ?? null, header?.receiver_id ?? null,
+      header?.business_date ?? null, header?.file_seq ?? null, refusal.code, refusal.frame ?? null, refusal.detail,
+    );
+}
+
+/** F04: the receiver must be this centre, and the sender one that may send this type. */
+export function wrongParty(ctx: BatchContext, header: Header): FileRefusal | undefined {
+  const r = ctx.registry;
+  if (header.receiver_id !== r.centreId) return { code: 'F04', detail: `receiver ${header.receiver_id} is not this centre` };
+  const sender = header.sender_id;
+  let allowed: boolean;
+  switch (header.file_type) {
+    case 'TXN_UPLOAD': {
+      const role = r.participant(sender)?.role;
+      allowed = role === 'acquirer' || role === 'agent';
+      break;
+    }
+    case 'INTEROP_RESULT':
+    case 'INTEROP_IN':
+      allowed = sender === r.nationalId;
+      break;
+    case 'BLACKLIST':
+      allowed = r.isLocalIssuer(sender);
+      break;
+    default:
+      allowed = false;
+  }
+  return allowed ? undefined : { code: 'F04', detail: `sender ${sender} may not send ${header.file_type}` };
+}
+
+/** F03: the same identity imported before with other bytes. */
+function conflictOf(ctx: BatchContext, kind: string, h: { sender_id: string; receiver_id: string; business_date: string; file_seq: number }): FileRefusal | undefined {
+  const prior = ctx.db
+    .prepare(
+      `SELECT name FROM files WHERE outcome = 'IMPORTED' AND kind = ? AND sender_id = ? AND receiver_id = ?
+         AND business_date = ? AND file_seq = ?`,
+    )
+    .pluck()
+    .get(kind, h.sender_id, h.receiver_id, h.business_date, h.file_seq) as string | undefined;
+  return prior === undefined ? undefined : { code: 'F03', detail: `same identity imported before with other bytes (${prior})` };
+}
+
+function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string): void {
+  let header: Header | null = null;
+  let scan: FileScan | null = null;
+  const run = ctx.db.transaction(() => {
+    let fileId = 0;
+    // Set once the header is read; a file refused on its header processes no record.
+    const on: {
+      record: ((record: unknown, index: number) => void) | null;
+      finish: (() => void) | null;
+      early: FileRefusal | undefined;
+      importer: RecordImporter | null;
+    } = { record: null, finish: null, early: undefined, importer: null };
+    scan = scanExchangeFile(
+      file.path,
+      (record, index) => on.record?.(record, index),
+      {
+        onHeader: (h: Header) => {
+          header = h;
+          on.early = wrongParty(ctx, h) ?? conflictOf(ctx, h.file_type, h);
+          if (on.early) return; // refused whatever the records hold: don't process them
+          fileId = insertFileRow(ctx, file, sha, h.file_type, h);
+          const kind = h.file_type;
+          if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
+            const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
+            on.importer = imp;
+            on.record = (r) => imp.add(r as Transaction);
+            on.finish = () => imp.flush();
+          } else if (kind === 'BLACKLIST') {
+            const insert = ctx.db.prepare(
+              'INSERT INTO blacklist_entries (file_id, issuer_id, card_no, action, effective_at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+            );
+            on.record = (r) => {
+              const e = r as BlacklistEntry;
+              insert.run(fileId, e.issuer_id, e.card_no, e.action, e.effective_at, e.reason);
+            };
+          } else if (kind === 'INTEROP_RESULT') {
+            on.record = (r, index) => importNationalVerdict(ctx, fileId, h, r as Verdict, index);
+          }
+        },
+      },
+    );
+    on.finish?.();
+    const s = scan;
+    const early = on.early;
+    const refusal = refusalOf(s, { wrongParty: early?.code === 'F04' ? early : undefined, conflict: early?.code === 'F03' ? early : undefined });
+    if (refusal) throw new FileRefused(refusal, header);
+    // A name that parses but whose identity is held by another file is caught by F03 above;
+    // the unique index on identity is the store's own guard against a double import.
+    ctx.db
+      .prepare('UPDATE files SET record_count = ?, total_fen = ?, first_record_id = ? WHERE id = ?')
+      .run(s.records, s.total_amount_fen, on.importer?.firstRecordId ?? null, fileId);
+  });
+  try {
+    run();
+    ctx.terminals.commit();
+    if (header && (header as Header).file_type === 'BLACKLIST') reloadBlacklist(ctx);
+  } catch (err) {
+    ctx.terminals.rollback();
+    if (!(err instanceof FileRefused)) throw err;
+    const kind = err.header?.file_type ?? classifyKind(file);
+    ctx.db.transaction(() => recordRefusal(ctx, file, sha, kind, err.header, err.refusal))();
+  }
+}
+
+function classifyKind(file: InboxFile): string {
+  return file.kind === null ? 'UNKNOWN' : file.kind === 'BANK' ? 'BANK_STATEMENT' : file.kind;
+}
+
+function reloadBlacklist(ctx: BatchContext): void {
+  const rows = ctx.db
+    .prepare('SELECT issuer_id, card_no, action, effective_at, reason FROM blacklist_entries ORDER BY id')
+    .all() as BlacklistEntry[];
+  ctx.blacklist.clear();
+  for (const e of rows) {
+    const k = `${e.issuer_id}|${e.card_no}`;
+    const list = ctx.blacklist.get(k);
+    if (list) list.push(e);
+    else ctx.blacklist.set(k, [e]);
+  }
+}
+
+function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): void {
+  const named = parseBankStatementName(file.name);
+  const refuse = (refusal: FileRefusal) =>
+    ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, refusal))();
+  const parsed = readBankStatement(file.path);
+  if (!parsed.ok) return refuse({ code: 'F01', detail: `line ${parsed.line}: ${parsed.detail}` });
+  if (!named) return refuse({ code: 'F05', detail: 'name does not follow BANK_<bank_id>_<YYYYMMDD>_<NNNN>.csv' });
+  if (named.bank_id !== ctx.registry.bankId) return refuse({ code: 'F04', detail: `sender ${named.bank_id} is not the settlement bank` });
+  const identity = { sender_id: named.bank_id, receiver_id: ctx.registry.centreId, business_date: named.date, file_seq: named.seq };
+  const conflict = conflictOf(ctx, 'BANK_STATEMENT', identity);
+  if (conflict) return refuse(conflict);
+  ctx.db.transaction(() => {
+    const fileId = insertFileRow(ctx, file, sha, 'BANK_STATEMENT', identity);
+    const insert = ctx.db.prepare(
+      `INSERT INTO bank_lines (file_id, line_no, value_date, instruction_id, payer_id, payee_id, amount_fen, bank_ref)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    let total = 0;
+    for (const l of parsed.lines) {
+      insert.run(fileId, l.line, l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref);
+      total += l.amount_fen;
+    }
+    ctx.db.prepare('UPDATE files SET record_count = ?, total_fen = ? WHERE id = ?').run(parsed.lines.length, total, fileId);
+  })();
+}

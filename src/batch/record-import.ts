@@ -1,0 +1,198 @@
+// Validating and storing the records of one TXN_UPLOAD or INTEROP_IN file, in
+// chunks: the held keys a chunk may collide with are fetched in two queries (one
+// per key), the chunk is validated in order against them and against the chunk's
+// own earlier records, then inserted. Everything runs inside the file's
+// transaction: a refused file leaves nothing behind.
+import type { Db } from '../store/db';
+import { cardKey, terminalKey } from '../store/record-keys';
+import type { Transaction, BlacklistEntry } from '../core/types';
+import { TXN_LOAD } from '../core/types';
+import { validateRecord, isBlacklisted, type FileContext, type ValidationContext } from '../core/validate';
+import type { BatchContext } from './context';
+
+const CHUNK_RECORDS = 4096;
+const HELD = "status IN ('ACCEPTED', 'SUSPENDED', 'PENDING_INTEROP')";
+
+const RECORD_COLUMNS = [
+  'issuer_id', 'card_no', 'card_type', 'txn_type', 'amount_fen', 'balance_before_fen', 'balance_after_fen',
+  'card_seq', 'terminal_id', 'terminal_seq', 'acquirer_id', 'merchant_id', 'occurred_at', 'tac', 'batch_no',
+  'line_id', 'station_id',
+] as const;
+
+export const TRANSACTION_SELECT = RECORD_COLUMNS.join(', ');
+
+export function cardKeyString(r: { issuer_id: string; card_no: string; card_seq: number }): string {
+  return `${r.issuer_id}|${r.card_no}|${r.card_seq}`;
+}
+export function terminalKeyString(r: { acquirer_id: string; terminal_id: string; terminal_seq: number }): string {
+  return `${r.acquirer_id}|${r.terminal_id}|${r.terminal_seq}`;
+}
+
+export interface RecordTally {
+  accepted: number;
+  rejected: number;
+  suspended: number;
+  pending_interop: number;
+}
+
+/** Terminal numbering: a terminal key is terminals.id * 2^32 + terminal_seq. */
+export class TerminalRefs {
+  private readonly known = new Map<string, number>();
+  private pending: [string, number][] = [];
+  private next: number;
+  private readonly insert;
+
+  constructor(db: Db) {
+    for (const row of db.prepare('SELECT id, acquirer_id, terminal_id FROM terminals').iterate() as IterableIterator<{
+      id: number;
+      acquirer_id: string;
+      terminal_id: string;
+    }>) {
+      this.known.set(`${row.acquirer_id}|${row.terminal_id}`, row.id);
+    }
+    this.next = ((db.prepare('SELECT MAX(id) FROM terminals').pluck().get() as number | null) ?? 0) + 1;
+    this.insert = db.prepare('INSERT INTO terminals (id, acquirer_id, terminal_id) VALUES (?, ?, ?)');
+  }
+
+  /** The terminal's number, inserting it (inside the caller's transaction) when new. */
+  refOf(acquirer_id: string, terminal_id: string): number {
+    const k = `${acquirer_id}|${terminal_id}`;
+    let id = this.known.get(k);
+    if (id === undefined) {
+      id = this.next++;
+      this.insert.run(id, acquirer_id, terminal_id);
+      this.known.set(k, id);
+      this.pending.push([k, id]);
+    }
+    return id;
+  }
+
+  lookup(acquirer_id: string, terminal_id: string): number | undefined {
+    return this.known.get(`${acquirer_id}|${terminal_id}`);
+  }
+
+  commit(): void {
+    this.pending = [];
+  }
+
+  /** The file's transaction rolled back: forget the numbers it gave out. */
+  rollback(): void {
+    for (const [k] of this.pending) this.known.delete(k);
+    this.next -= this.pending.length;
+    this.pending = [];
+  }
+}
+
+export class RecordImporter {
+  readonly tally: RecordTally = { accepted: 0, rejected: 0, suspended: 0, pending_interop: 0 };
+  count = 0;
+  firstRecordId: number | null = null;
+  private chunk: Transaction[] = [];
+  private readonly insert;
+  private readonly insertConflict;
+  private readonly heldByCard;
+  private readonly heldByTerminal;
+  private readonly fileCtx: FileContext;
+
+  constructor(
+    private readonly ctx: BatchContext,
+    private readonly fileId: number,
+    file: FileContext,
+  ) {
+    this.fileCtx = file;
+    const db = ctx.db;
+    this.insert = db.prepare(
+      `INSERT INTO records (file_id, idx, source, card_key, terminal_key, ${TRANSACTION_SELECT},
+         local, verdict_status, verdict_reason, verdict_detail, status, reason, blacklisted_load)
+       VALUES (?, ?, ?, ?, ?, ${RECORD_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
+    this.heldByCard = db.prepare(
+      `SELECT ${TRANSACTION_SELECT} FROM records WHERE card_key IN (SELECT value FROM json_each(?)) AND ${HELD}`,
+    );
+    this.heldByTerminal = db.prepare(
+      `SELECT ${TRANSACTION_SELECT} FROM records WHERE terminal_key IN (SELECT value FROM json_each(?)) AND ${HELD}`,
+    );
+  }
+
+  add(record: Transaction): void {
+    this.chunk.push(record);
+    if (this.chunk.length >= CHUNK_RECORDS) this.flush();
+  }
+
+  flush(): void {
+    const chunk = this.chunk;
+    if (chunk.length === 0) return;
+    this.chunk = [];
+    const refs = this.ctx.terminals;
+    const cardKeys = chunk.map((r) => cardKey(r.issuer_id, r.card_no, r.card_seq));
+    const terminalRefs = chunk.map((r) => refs.lookup(r.acquirer_id, r.terminal_id));
+    const knownTerminalKeys: number[] = [];
+    chunk.forEach((r, i) => {
+      const ref = terminalRefs[i];
+      if (ref !== undefined) knownTerminalKeys.push(terminalKey(ref, r.terminal_seq));
+    });
+
+    // Held records of history and of earlier chunks (same transaction) ...
+    const byCard = new Map<string, Transaction>();
+    for (const row of this.heldByCard.all(JSON.stringify(cardKeys)) as Transaction[]) byCard.set(cardKeyString(row), row);
+    const byTerminal = new Map<string, Transaction>();
+    if (knownTerminalKeys.length > 0) {
+      for (const row of this.heldByTerminal.all(JSON.stringify(knownTerminalKeys)) as Transaction[]) {
+        byTerminal.set(terminalKeyString(row), row);
+      }
+    }
+    // ... and the chunk's own earlier records are added to the same maps as they pass.
+    const vctx: ValidationContext = {
+      registry: this.ctx.registry,
+      limits: this.ctx.participants.limits,
+      tac: this.ctx.tac,
+      held: {
+        byCardKey: (issuer_id, card_no, card_seq) => byCard.get(`${issuer_id}|${card_no}|${card_seq}`),
+        byTerminalKey: (acquirer_id, terminal_id, terminal_seq) =>
+          byTerminal.get(`${acquirer_id}|${terminal_id}|${terminal_seq}`),
+      },
+      blacklistOf: (issuer_id, card_no) => this.ctx.blacklist.get(`${issuer_id}|${card_no}`),
+    };
+
+    for (let i = 0; i < chunk.length; i++) {
+      const r = chunk[i]!;
+      const verdict = validateRecord(r, this.fileCtx, vctx);
+      const local = this.ctx.registry.isLocalIssuer(r.issuer_id) ? 1 : 0;
+      let blacklistedLoad = 0;
+      if (verdict.status !== 'REJECTED') {
+        byCard.set(cardKeyString(r), r);
+        byTerminal.set(terminalKeyString(r), r);
+        if (r.txn_type === TXN_LOAD && local) {
+          const entries = this.ctx.blacklist.get(`${r.issuer_id}|${r.card_no}`);
+          if (entries && isBlacklisted(entries, r.occurred_at, this.ctx.participants.limits.blacklist_grace_hours)) {
+            blacklistedLoad = 1;
+          }
+        }
+      }
+      switch (verdict.status) {
+        case 'ACCEPTED': this.tally.accepted++; break;
+        case 'REJECTED': this.tally.rejected++; break;
+        case 'SUSPENDED': this.tally.suspended++; break;
+        case 'PENDING_INTEROP': this.tally.pending_interop++; break;
+      }
+      const detail = verdict.status === 'REJECTED' ? verdict.field ?? '' : '';
+      const ref = terminalRefs[i] ?? refs.refOf(r.acquirer_id, r.terminal_id);
+      const info = this.insert.run(
+        this.fileId, this.count, this.fileCtx.file_type, cardKeys[i]!, terminalKey(ref, r.terminal_seq),
+        r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
+        r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
+        r.line_id, r.station_id,
+        local, verdict.status, verdict.reason, detail, verdict.status, verdict.reason, blacklistedLoad,
+      );
+      const id = Number(info.lastInsertRowid);
+      if (this.firstRecordId === null) this.firstRecordId = id;
+      if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
+        this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
+      }
+      this.count++;
+    }
+  }
+}
+
+export type { BlacklistEntry };

@@ -1,0 +1,80 @@
+// The day's report for people (reports/YYYYMMDD/report.txt): the same facts as
+// the JSON reports, laid out for an operator reading it in the morning.
+import type { DaySummary } from './summary';
+import type { ExceptionsReport, ReconciliationReport } from './reconcile';
+
+export function yuan(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  const whole = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${whole}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+export function renderSummary(s: DaySummary): string {
+  const lines = [
+    `lct batch ${s.date}: ${s.exit_code === 0 ? 'done, nothing needs a person' : 'done, needs a person'}`,
+    `  files     imported ${s.files.imported}, skipped ${s.files.skipped}, refused ${s.files.refused}`,
+    `  records   accepted ${s.records.accepted}, rejected ${s.records.rejected}, suspended ${s.records.suspended}, pending interop ${s.records.pending_interop}` +
+      (s.national_rejected ? `; national centre rejected ${s.national_rejected} earlier record(s)` : ''),
+    `  cleared   ${s.cleared.count} record(s), gross ${yuan(s.cleared.gross_fen)} yuan`,
+    `  settle    ${s.settlement.instructions} instruction(s): pay out ${yuan(s.settlement.pay_out_fen)}, collect ${yuan(s.settlement.collect_fen)} yuan`,
+    `  open reconciliation items: ${s.open_mismatches}`,
+  ];
+  for (const r of s.exit_reasons) lines.push(`  needs a person: ${r}`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderReport(
+  s: DaySummary,
+  r: ReconciliationReport,
+  x: ExceptionsReport,
+  written: { name: string; records: number; bytes: number }[],
+): string {
+  const k = r.kinds;
+  const out: string[] = [renderSummary(s)];
+  out.push('Reconciliation (items open at the end of the day; matched: today)');
+  out.push(
+    table([
+      ['kind', 'matched', 'local only', 'remote only', 'amount mismatch'],
+      ...(['uploads', 'national', 'bank'] as const).map((kind) => [
+        kind,
+        String(k[kind].matched),
+        String(k[kind].local_only),
+        String(k[kind].remote_only),
+        String(k[kind].amount_mismatch),
+      ]),
+    ]),
+  );
+  const f = k.float;
+  out.push('');
+  out.push(
+    `Card float (whole history): ledger ${yuan(f.ledger_movement_fen)}, cards ${yuan(f.cards_movement_fen)}, ` +
+      `difference ${yuan(f.difference_fen)}, explained ${yuan(f.explained_fen)} by ${f.seq_gaps} sequence gap(s) and ${f.balance_breaks} balance break(s)`,
+  );
+  out.push('');
+  out.push('Exceptions of the day');
+  out.push(`  key conflicts (E09): ${x.key_conflicts.length}`);
+  for (const c of x.key_conflicts) {
+    const rec = c.record as Record<string, unknown>;
+    const held = c.held as Record<string, unknown>;
+    out.push(`    card ${rec.card_no} seq ${rec.card_seq} at ${rec.terminal_id}#${rec.terminal_seq} ${rec.amount_fen} fen  vs held  card ${held.card_no} seq ${held.card_seq} at ${held.terminal_id}#${held.terminal_seq} ${held.amount_fen} fen`);
+  }
+  out.push(`  suspended (blacklisted card): ${x.suspended.length}`);
+  for (const rec of x.suspended as Record<string, unknown>[]) out.push(`    card ${rec.card_no} seq ${rec.card_seq} ${rec.amount_fen} fen at ${rec.occurred_at}`);
+  out.push(`  loads on blacklisted cards: ${x.blacklisted_loads.length}`);
+  for (const rec of x.blacklisted_loads as Record<string, unknown>[]) out.push(`    card ${rec.card_no} seq ${rec.card_seq} ${rec.amount_fen} fen at ${rec.occurred_at}`);
+  out.push(`  new card sequence gaps: ${x.card_seq_gaps.length}, new balance breaks: ${x.balance_breaks.length}, new terminal sequence gaps: ${x.terminal_seq_gaps.length}`);
+  out.push('');
+  out.push(`Open reconciliation items: ${r.open_items.length}`);
+  for (const i of r.open_items.slice(0, 200)) out.push(`  ${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${i.ref}`);
+  if (r.open_items.length > 200) out.push(`  ... and ${r.open_items.length - 200} more (reconciliation.json, or: lct recon items)`);
+  out.push('');
+  out.push(`Files written: ${written.length}`);
+  for (const w of written) out.push(`  ${w.name}  ${w.records} record(s)`);
+  return out.join('\n') + '\n';
+}

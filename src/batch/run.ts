@@ -1,0 +1,61 @@
+// `lct batch --date D` as a use case: import, clear, post, settle, reconcile,
+// close, write. Each step is one or more SQLite transactions; the outbox is
+// rebuilt from the store, so a rerun after a crash, or of a closed day, writes
+// the same files.
+import type { Db } from '../store/db';
+import type { Keys, Participants } from '../core/config-types';
+import { makeContext, type Progress } from './context';
+import { importInbox } from './import-files';
+import { closeDay } from './close-day';
+import { writeOutbox, type WrittenDay, type Ids } from './outbox';
+import type { DaySummary } from './summary';
+
+export interface BatchRequest {
+  db: Db;
+  participants: Participants;
+  keys: Keys;
+  /** YYYYMMDD */
+  date: string;
+  inboxDir: string;
+  outboxDir: string;
+  /** The moment the day's files are produced, YYYYMMDDhhmmss (the clock comes in from outside). */
+  now: () => string;
+  progress: Progress;
+}
+
+export type BatchOutcome =
+  | { kind: 'out_of_order'; message: string }
+  | { kind: 'done'; summary: DaySummary; written: WrittenDay; rerun: boolean };
+
+export function idsOf(p: Participants): Ids {
+  return {
+    centre: p.centre.id,
+    national: p.national.id,
+    bank: p.bank.id,
+    participants: [...p.acquirers, ...p.agents].map((x) => x.id).sort(),
+  };
+}
+
+export function runBatch(req: BatchRequest): BatchOutcome {
+  const { db, date: D } = req;
+  const later = db.prepare("SELECT MAX(date) FROM days WHERE status = 'CLOSED' AND date > ?").pluck().get(D) as string | null;
+  if (later) return { kind: 'out_of_order', message: `day ${D} is before ${later}, which is closed: days run in order` };
+  const earlierOpen = db.prepare("SELECT MIN(date) FROM days WHERE status = 'OPEN' AND date < ?").pluck().get(D) as string | null;
+  if (earlierOpen) return { kind: 'out_of_order', message: `day ${earlierOpen} was interrupted: rerun it before ${D}` };
+
+  const status = db.prepare('SELECT status FROM days WHERE date = ?').pluck().get(D) as string | undefined;
+  const rerun = status === 'CLOSED';
+  if (!rerun) {
+    db.prepare("INSERT OR IGNORE INTO days (date, status) VALUES (?, 'OPEN')").run(D);
+    const ctx = makeContext(db, req.participants, req.keys, D, req.progress);
+    req.progress(`import: ${req.inboxDir}`);
+    importInbox(ctx, req.inboxDir);
+    closeDay(ctx, req.now());
+  } else {
+    req.progress(`day ${D} is closed: rewriting its files from the store`);
+  }
+  req.progress(`write: ${req.outboxDir}`);
+  const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir);
+  const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;
+  return { kind: 'done', summary, written, rerun };
+}

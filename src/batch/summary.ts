@@ -1,0 +1,73 @@
+// The day's summary (batch-cli.md, `--json` and reports/YYYYMMDD/summary.json):
+// counts of what D's batch imported and cleared, read back from the store so that
+// a crash and rerun give the same object as an uninterrupted run.
+import { compactToIsoDate } from '../core/calendar';
+import type { BatchContext } from './context';
+import { batchRecordRange } from './close-day';
+import type { Reconciliation } from './reconcile';
+
+export interface DaySummary {
+  date: string;
+  files: { imported: number; skipped: number; refused: number };
+  records: { accepted: number; rejected: number; suspended: number; pending_interop: number };
+  national_rejected: number;
+  cleared: { count: number; gross_fen: number };
+  settlement: { instructions: number; pay_out_fen: number; collect_fen: number };
+  open_mismatches: number;
+  exit_code: 0 | 3;
+  exit_reasons: string[];
+}
+
+export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySummary {
+  const db = ctx.db;
+  const D = ctx.date;
+  const one = (sql: string, ...args: unknown[]) => db.prepare(sql).pluck().get(...args) as number;
+  const range = batchRecordRange(ctx);
+  const files = {
+    imported: one("SELECT COUNT(*) FROM files WHERE batch_date = ? AND outcome = 'IMPORTED'", D),
+    skipped: one('SELECT COUNT(*) FROM sightings WHERE batch_date = ?', D),
+    refused: one("SELECT COUNT(*) FROM files WHERE batch_date = ? AND outcome = 'REFUSED'", D),
+  };
+  const byVerdict = (status: string) =>
+    one('SELECT COUNT(*) FROM records WHERE id BETWEEN ? AND ? AND verdict_status = ?', range.lo, range.hi, status);
+  const records = {
+    accepted: byVerdict('ACCEPTED'),
+    rejected: byVerdict('REJECTED'),
+    suspended: byVerdict('SUSPENDED'),
+    pending_interop: byVerdict('PENDING_INTEROP'),
+  };
+  const clearedHere = db
+    .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE id BETWEEN ? AND ? AND cleared_date = ?')
+    .get(range.lo, range.hi, D) as { n: number; s: number };
+  const clearedRemote = db
+    .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE national_date = ? AND cleared_date = ? AND NOT (id BETWEEN ? AND ?)')
+    .get(D, D, range.lo, range.hi) as { n: number; s: number };
+  const centre = ctx.registry.centreId;
+  const settlement = db
+    .prepare(
+      `SELECT COUNT(*) AS instructions,
+              COALESCE(SUM(CASE WHEN payer_id = ?1 THEN amount_fen ELSE 0 END), 0) AS pay_out_fen,
+              COALESCE(SUM(CASE WHEN payee_id = ?1 THEN amount_fen ELSE 0 END), 0) AS collect_fen
+         FROM instructions WHERE business_date = ?2`,
+    )
+    .get(centre, D) as DaySummary['settlement'];
+  const conflicts = one('SELECT COUNT(*) FROM records WHERE id BETWEEN ? AND ? AND verdict_reason = ?', range.lo, range.hi, 'E09');
+
+  const reasons: string[] = [];
+  if (files.refused > 0) reasons.push(`${files.refused} refused file(s)`);
+  if (conflicts > 0) reasons.push(`${conflicts} key conflict(s)`);
+  if (records.suspended > 0) reasons.push(`${records.suspended} suspended record(s)`);
+  for (const [what, n] of Object.entries(recon.opened)) reasons.push(`${n} new ${what.replace(':', ' ')} item(s)`);
+
+  return {
+    date: compactToIsoDate(D),
+    files,
+    records,
+    national_rejected: one("SELECT COUNT(*) FROM records WHERE national_date = ? AND national_status = 'REJECTED'", D),
+    cleared: { count: clearedHere.n + clearedRemote.n, gross_fen: clearedHere.s + clearedRemote.s },
+    settlement,
+    open_mismatches: recon.report.open_items.length,
+    exit_code: reasons.length > 0 ? 3 : 0,
+    exit_reasons: reasons,
+  };
+}

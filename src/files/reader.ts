@@ -1,0 +1,233 @@
+// Reading an exchange file: one streaming pass that decodes the Header, hands each
+// record to the caller as it is decoded, decodes the Trailer, and says whether the
+// file is one an import must refuse whole (exchange-files.md, "Refusing a file
+// whole"). Bad input is a result, never an exception: the scan reports what it
+// found and the importer decides. Only the machine's failures (the file cannot be
+// opened or read) throw.
+//
+// How is the Trailer told from a record? It is the frame that ends the file. The
+// file's size is known before reading, so the reader knows, for each frame, whether
+// another follows: every frame between the first and the last is a record.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FileRefusal, FileType, Header, RecordOf, Trailer } from '../core/types';
+import {
+  AnyRecord,
+  ExactSum,
+  HEADER,
+  MessageCodec,
+  RECORD_CODEC,
+  TRAILER,
+  assertCodecsMatchProto,
+  totalContributionOf,
+} from './codec';
+import { BROKEN, END, FrameReader } from './frames';
+import { EXCHANGE_NAME_PATTERN, checkExchangeFileName, nameHeaderDisagreements } from './names';
+import { DecodeError, WireReader } from './wire';
+
+export const FORMAT_VERSION = 1;
+
+/** SHA-256 of no bytes: the Trailer digest of a file with no records. */
+export const EMPTY_SHA256_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+export interface FileScan {
+  /** The file's basename. */
+  name: string;
+  bytes: number;
+  /** null when frame 1 could not be read or decoded. */
+  header: Header | null;
+  trailer: Trailer | null;
+  /** Frames read and split off, whether or not they decoded. */
+  frames: number;
+  /** Record frames decoded. */
+  records: number;
+  /** Per the "Totals" table for the header's file type, over the records decoded. */
+  total_amount_fen: number;
+  /** SHA-256 of the record frames read, length prefixes included. */
+  sha256_hex: string;
+  /** SHA-256 of the whole file: its identity in the store (F03, skipped resends). */
+  file_sha256_hex: string;
+  /** F01, with the frame number (Header = frame 1) and a detail naming the byte where it applies. */
+  unreadable?: FileRefusal;
+  /** F05: the name does not follow the pattern or disagrees with the header. */
+  name_mismatch?: FileRefusal;
+  /** F02: record_count, total_amount_fen or sha256 disagree with the records. */
+  trailer_mismatch?: FileRefusal;
+}
+
+export interface ScanOptions {
+  /**
+   * The file type the caller expects (the importer takes it from the name). A
+   * header naming another type makes the scan F05, and no record reaches onRecord.
+   */
+  expectedType?: FileType;
+  /** Called with the header as soon as it decodes, before any record (the file may still be refused). */
+  onHeader?: (header: Header) => void;
+  chunk_bytes?: number;
+}
+
+export type OnRecord<R = AnyRecord> = (record: R, index: number) => void;
+
+/**
+ * Scans an exchange file in one streaming pass. onRecord gets each record as it is
+ * decoded (index 0-based); when the scan turns out refused (refusalOf(scan) is not
+ * null), whatever onRecord received must be discarded.
+ */
+export function scanExchangeFile(filePath: string, onRecord?: OnRecord, opts: ScanOptions = {}): FileScan {
+  assertCodecsMatchProto();
+  const fd = fs.openSync(filePath, 'r');
+  try {
+    const bytes = fs.fstatSync(fd).size;
+    const reader = new FrameReader(fd, bytes, { chunk_bytes: opts.chunk_bytes });
+    return scanFrames(path.basename(filePath), bytes, reader, onRecord, opts);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** As scanExchangeFile, with the records typed by the file type the caller expects. */
+export function scanExchangeFileOf<K extends FileType>(
+  filePath: string,
+  expectedType: K,
+  onRecord?: OnRecord<RecordOf[K]>,
+  opts: Omit<ScanOptions, 'expectedType'> = {},
+): FileScan {
+  return scanExchangeFile(filePath, onRecord as OnRecord | undefined, { ...opts, expectedType });
+}
+
+function scanFrames(
+  name: string,
+  bytes: number,
+  reader: FrameReader,
+  onRecord: OnRecord | undefined,
+  opts: ScanOptions,
+): FileScan {
+  const scan: FileScan = {
+    name,
+    bytes,
+    header: null,
+    trailer: null,
+    frames: 0,
+    records: 0,
+    total_amount_fen: 0,
+    sha256_hex: EMPTY_SHA256_HEX,
+    file_sha256_hex: '',
+  };
+  const name_check = checkExchangeFileName(name);
+  if (!name_check.ok) {
+    scan.name_mismatch = {
+      code: 'F05',
+      detail: `name does not follow the pattern ${EXCHANGE_NAME_PATTERN}: ${name_check.detail}`,
+    };
+  }
+  const total = new ExactSum();
+  const r = new WireReader(reader.buf, 0, 0);
+  const finish = (): FileScan => {
+    scan.sha256_hex = reader.frameDigestHex();
+    scan.file_sha256_hex = reader.fileDigestHex();
+    const sum = total.value();
+    scan.total_amount_fen = Number(sum);
+    if (scan.trailer !== null) {
+      const mismatch = trailerMismatch(scan.trailer, scan.records, sum, scan.sha256_hex);
+      if (mismatch !== null) scan.trailer_mismatch = { code: 'F02', frame: scan.frames, detail: mismatch };
+    }
+    return scan;
+  };
+  const unreadable = (frame: number, detail: string): FileScan => {
+    scan.unreadable = { code: 'F01', frame, detail };
+    return finish();
+  };
+
+  // Frame 1: the Header.
+  let step = reader.next();
+  if (step === END) return unreadable(1, 'no Header: the file is empty');
+  if (step === BROKEN) return unreadable(1, reader.broken_detail);
+  scan.frames = 1;
+  let header: Header;
+  try {
+    r.reset(reader.buf, reader.body_start, reader.body_end);
+    header = HEADER.decode(r);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    return unreadable(1, `frame 1 does not decode as Header: ${err.message}`);
+  }
+  scan.header = header;
+  opts.onHeader?.(header);
+  if (name_check.ok) {
+    const disagreements = nameHeaderDisagreements(name_check.name, header);
+    if (disagreements.length > 0) {
+      scan.name_mismatch = { code: 'F05', frame: 1, detail: `name disagrees with the header: ${disagreements.join('; ')}` };
+    }
+  }
+  if (opts.expectedType !== undefined && header.file_type !== opts.expectedType && scan.name_mismatch === undefined) {
+    scan.name_mismatch = {
+      code: 'F05',
+      frame: 1,
+      detail: `the header's file_type is ${header.file_type}, ${opts.expectedType} was expected`,
+    };
+  }
+  if (header.format_version !== FORMAT_VERSION) {
+    return unreadable(1, `format_version ${header.format_version} is not ${FORMAT_VERSION}`);
+  }
+  if (reader.is_last) return unreadable(1, 'no Trailer: the Header is the only frame');
+  const deliver = opts.expectedType === undefined || header.file_type === opts.expectedType ? onRecord : undefined;
+
+  // Frames 2..n-1: records; frame n: the Trailer.
+  const codec: MessageCodec<AnyRecord> = RECORD_CODEC[header.file_type];
+  const contribution = totalContributionOf(header.file_type);
+  for (let frame = 2; ; frame++) {
+    step = reader.next();
+    // The previous frame did not end the file, so END cannot come here.
+    if (step !== 1) return unreadable(frame, step === BROKEN ? reader.broken_detail : 'framing broken');
+    scan.frames = frame;
+    r.reset(reader.buf, reader.body_start, reader.body_end);
+    if (reader.is_last) {
+      try {
+        scan.trailer = TRAILER.decode(r);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        return unreadable(frame, `the last frame (${frame}, at byte ${reader.frame_offset}) does not decode as Trailer: ${err.message}`);
+      }
+      return finish();
+    }
+    let record: AnyRecord;
+    try {
+      record = codec.decode(r);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return unreadable(frame, `record frame ${frame - 1} does not decode as ${codec.name}: ${err.message}`);
+    }
+    reader.digestFrame();
+    total.add(contribution(record));
+    const index = scan.records++;
+    if (deliver !== undefined) deliver(record, index);
+  }
+}
+
+function trailerMismatch(trailer: Trailer, records: number, sum: bigint, sha256_hex: string): string | null {
+  const out: string[] = [];
+  if (trailer.record_count !== records) out.push(`record_count ${trailer.record_count}, records ${records}`);
+  if (BigInt(trailer.total_amount_fen) !== sum) out.push(`total_amount_fen ${trailer.total_amount_fen}, records sum to ${sum}`);
+  const trailer_hex = Buffer.from(trailer.sha256).toString('hex');
+  if (trailer_hex !== sha256_hex) {
+    const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${trailer_hex})`;
+    out.push(`sha256 ${shown}, records hash to ${sha256_hex}`);
+  }
+  return out.length === 0 ? null : out.join('; ');
+}
+
+/**
+ * The one refusal an import reports for a scanned file, by the precedence of
+ * exchange-files.md: F01, F05, F04, F02, F03. F04 (wrong party) and F03 (conflict)
+ * need the configuration and the store: the importer supplies them. null: import it.
+ */
+export function refusalOf(scan: FileScan, extra: { wrongParty?: FileRefusal; conflict?: FileRefusal } = {}): FileRefusal | null {
+  if (extra.wrongParty !== undefined && extra.wrongParty.code !== 'F04') throw new Error('wrongParty must be an F04');
+  if (extra.conflict !== undefined && extra.conflict.code !== 'F03') throw new Error('conflict must be an F03');
+  return scan.unreadable ?? scan.name_mismatch ?? extra.wrongParty ?? scan.trailer_mismatch ?? extra.conflict ?? null;
+}
+
+/** The faults knowable from the file alone, in precedence order (for inspect and reports). */
+export function structuralFaults(scan: FileScan): FileRefusal[] {
+  return [scan.unreadable, scan.name_mismatch, scan.trailer_mismatch].filter((f): f is FileRefusal => f !== undefined);
+}

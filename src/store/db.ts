@@ -1,0 +1,45 @@
+// Opening the store: one SQLite file in WAL mode, migrations applied on open.
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations';
+
+export type Db = Database.Database;
+
+export class StoreError extends Error {}
+
+export function openStore(path: string, opts: { readonly?: boolean; mustExist?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false });
+  } catch (err) {
+    throw new StoreError(`${path}: cannot open the store: ${(err as Error).message}`);
+  }
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode is durable against a process kill (the WAL is fsynced at
+    // checkpoints); a power cut may lose the last transactions, never corrupt.
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -262144'); // 256 MiB: the key indexes stay in memory on a night's volume
+  db.pragma('temp_store = MEMORY');
+  db.pragma('busy_timeout = 5000');
+  if (!opts.readonly) migrate(db, path);
+  else {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== MIGRATIONS.length) throw new StoreError(`${path}: not an lct store at schema ${MIGRATIONS.length} (found ${version})`);
+  }
+  return db;
+}
+
+function migrate(db: Db, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new StoreError(`${path}: store schema ${version} is newer than this lct (${MIGRATIONS.length})`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

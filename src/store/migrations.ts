@@ -1,0 +1,246 @@
+// Numbered migrations, applied in order on open; `PRAGMA user_version` records the
+// last one applied. A migration is never edited once released: a change is a new one.
+//
+// Every table is STRICT (a plain table would store 1.5 in an INTEGER column).
+// Money columns are INTEGER fen.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the whole first schema.
+  `
+  CREATE TABLE days (
+    date         TEXT PRIMARY KEY,            -- YYYYMMDD
+    status       TEXT NOT NULL CHECK (status IN ('OPEN', 'CLOSED')),
+    produced_at  TEXT,                        -- created_at of every file the day writes (YYYYMMDDhhmmss)
+    summary_json TEXT,                        -- the day's summary, fixed when it closes
+    reconciliation_json TEXT,                 -- reports/YYYYMMDD/reconciliation.json, fixed when it closes
+    exceptions_json TEXT                      -- reports/YYYYMMDD/exceptions.json, fixed when it closes
+  ) STRICT;
+
+  -- Every file seen in an inbox, with its outcome. One row per sighting that
+  -- changed something: imported, refused. Skipped resends are counted in sightings.
+  CREATE TABLE files (
+    id              INTEGER PRIMARY KEY,      -- import order
+    batch_date      TEXT NOT NULL,            -- the day whose batch saw it
+    name            TEXT NOT NULL,
+    sha256          TEXT NOT NULL,
+    kind            TEXT NOT NULL,            -- a FileType, or BANK_STATEMENT
+    sender_id       TEXT,
+    receiver_id     TEXT,
+    business_date   TEXT,
+    file_seq        INTEGER,
+    outcome         TEXT NOT NULL CHECK (outcome IN ('IMPORTED', 'REFUSED')),
+    refusal_code    TEXT,
+    refusal_frame   INTEGER,
+    refusal_detail  TEXT,
+    ref_file        TEXT,                     -- INTEROP_RESULT: the INTEROP_OUT it answers
+    first_record_id INTEGER,                  -- records of a file are contiguous: [first, first + record_count)
+    record_count    INTEGER NOT NULL DEFAULT 0,
+    total_fen       INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX files_by_name ON files(name, sha256);
+  CREATE UNIQUE INDEX files_identity ON files(kind, sender_id, receiver_id, business_date, file_seq)
+    WHERE outcome = 'IMPORTED';
+
+  CREATE TABLE sightings (
+    batch_date TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    outcome    TEXT NOT NULL CHECK (outcome IN ('SKIPPED')),
+    PRIMARY KEY (batch_date, name, sha256)
+  ) STRICT;
+
+  -- The terminals seen in records, numbered so that a terminal key fits one integer.
+  CREATE TABLE terminals (
+    id           INTEGER PRIMARY KEY,
+    acquirer_id  TEXT NOT NULL,
+    terminal_id  TEXT NOT NULL,
+    UNIQUE (acquirer_id, terminal_id)
+  ) STRICT;
+
+  -- Every record of every imported TXN_UPLOAD and INTEROP_IN file.
+  CREATE TABLE records (
+    id                 INTEGER PRIMARY KEY,   -- import order
+    file_id            INTEGER NOT NULL,
+    idx                INTEGER NOT NULL,      -- 0-based position in its file
+    source             TEXT NOT NULL CHECK (source IN ('TXN_UPLOAD', 'INTEROP_IN')),
+    card_key           INTEGER NOT NULL,      -- card hash * 65536 + card_seq (src/store/record-keys.ts)
+    terminal_key       INTEGER NOT NULL,      -- terminals.id * 2^32 + terminal_seq
+    issuer_id          TEXT NOT NULL,
+    card_no            TEXT NOT NULL,
+    card_type          INTEGER NOT NULL,
+    txn_type           INTEGER NOT NULL,
+    amount_fen         INTEGER NOT NULL,
+    balance_before_fen INTEGER NOT NULL,
+    balance_after_fen  INTEGER NOT NULL,
+    card_seq           INTEGER NOT NULL,
+    terminal_id        TEXT NOT NULL,
+    terminal_seq       INTEGER NOT NULL,
+    acquirer_id        TEXT NOT NULL,
+    merchant_id        TEXT NOT NULL,
+    occurred_at        TEXT NOT NULL,
+    tac                TEXT NOT NULL,
+    batch_no           TEXT NOT NULL,
+    line_id            TEXT NOT NULL,
+    station_id         TEXT NOT NULL,
+    local              INTEGER NOT NULL,      -- 1: a local card
+    verdict_status     TEXT NOT NULL,         -- the verdict given at import (answered in the TXN_ACK)
+    verdict_reason     TEXT NOT NULL,
+    verdict_detail     TEXT NOT NULL,         -- for operators: the field or record that decided it
+    status             TEXT NOT NULL,         -- the current status (a national rejection turns PENDING_INTEROP into REJECTED)
+    reason             TEXT NOT NULL,
+    blacklisted_load   INTEGER NOT NULL DEFAULT 0,
+    cleared_date       TEXT,                  -- the day it was cleared, once
+    suspense_date      TEXT,                  -- SUSPENDED: the day it was posted to suspense:blacklist
+    exported_date      TEXT,                  -- PENDING_INTEROP: the day of the INTEROP_OUT it went in
+    export_idx         INTEGER,               -- its index in that INTEROP_OUT
+    national_status    TEXT,                  -- ACCEPTED / REJECTED / AMOUNT_MISMATCH once answered
+    national_reason    TEXT,
+    national_file_id   INTEGER,               -- the INTEROP_RESULT that answered it
+    national_date      TEXT                   -- the batch day that processed the answer
+  ) STRICT;
+  CREATE INDEX records_card_key ON records(card_key);
+  CREATE INDEX records_terminal_key ON records(terminal_key);
+  CREATE INDEX records_export ON records(exported_date, export_idx) WHERE exported_date IS NOT NULL;
+  CREATE INDEX records_national ON records(national_date) WHERE national_date IS NOT NULL;
+
+
+  -- E09 conflicts: both records side by side for the exceptions report.
+  CREATE TABLE key_conflicts (
+    record_id      INTEGER PRIMARY KEY,
+    held_json      TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE blacklist_entries (
+    id           INTEGER PRIMARY KEY,         -- import order
+    file_id      INTEGER NOT NULL,
+    issuer_id    TEXT NOT NULL,
+    card_no      TEXT NOT NULL,
+    action       INTEGER NOT NULL,
+    effective_at TEXT NOT NULL,
+    reason       TEXT NOT NULL
+  ) STRICT;
+
+  -- INTEROP_RESULT verdicts as received, matched or not.
+  CREATE TABLE national_verdicts (
+    id           INTEGER PRIMARY KEY,
+    file_id      INTEGER NOT NULL,
+    idx          INTEGER NOT NULL,            -- position in the INTEROP_RESULT
+    ref_file     TEXT NOT NULL,
+    ref_index    INTEGER NOT NULL,
+    record_id    INTEGER,                     -- the record it answers, when we sent one
+    verdict_json TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE bank_lines (
+    id             INTEGER PRIMARY KEY,
+    file_id        INTEGER NOT NULL,
+    line_no        INTEGER NOT NULL,
+    value_date     TEXT NOT NULL,
+    instruction_id TEXT NOT NULL,
+    payer_id       TEXT NOT NULL,
+    payee_id       TEXT NOT NULL,
+    amount_fen     INTEGER NOT NULL,
+    bank_ref       TEXT NOT NULL,
+    matched        INTEGER NOT NULL DEFAULT 0 -- 1: matched an instruction exactly and was posted
+  ) STRICT;
+
+  CREATE TABLE statement_lines (
+    business_date  TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    category       INTEGER NOT NULL,
+    merchant_id    TEXT NOT NULL,
+    count          INTEGER NOT NULL,
+    gross_fen      INTEGER NOT NULL,
+    fee_fen        INTEGER NOT NULL,
+    net_fen        INTEGER NOT NULL,
+    fee_rate       TEXT NOT NULL,
+    PRIMARY KEY (business_date, participant_id, category, merchant_id)
+  ) STRICT;
+
+  CREATE TABLE instructions (
+    instruction_id TEXT PRIMARY KEY,
+    business_date  TEXT NOT NULL,
+    payer_id       TEXT NOT NULL,
+    payee_id       TEXT NOT NULL,
+    amount_fen     INTEGER NOT NULL CHECK (amount_fen > 0),
+    confirmed_line INTEGER                      -- bank_lines.id that confirmed it
+  ) STRICT;
+
+  -- The journal: append only, hash-chained (clearing-rules.md, "The ledger").
+  CREATE TABLE entries (
+    seq           INTEGER PRIMARY KEY,          -- chain order
+    id            TEXT NOT NULL UNIQUE,         -- deterministic: the same step never posts twice
+    business_date TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    memo          TEXT NOT NULL,
+    prev_hash     TEXT NOT NULL,
+    hash          TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE postings (
+    entry_seq  INTEGER NOT NULL,
+    line       INTEGER NOT NULL,
+    account    TEXT NOT NULL,
+    debit_fen  INTEGER NOT NULL CHECK (debit_fen >= 0),
+    credit_fen INTEGER NOT NULL CHECK (credit_fen >= 0),
+    PRIMARY KEY (entry_seq, line)
+  ) STRICT;
+  CREATE TRIGGER entries_append_only_u BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, 'the journal is append only'); END;
+  CREATE TRIGGER entries_append_only_d BEFORE DELETE ON entries BEGIN SELECT RAISE(ABORT, 'the journal is append only'); END;
+  CREATE TRIGGER postings_append_only_u BEFORE UPDATE ON postings BEGIN SELECT RAISE(ABORT, 'the journal is append only'); END;
+  CREATE TRIGGER postings_append_only_d BEFORE DELETE ON postings BEGIN SELECT RAISE(ABORT, 'the journal is append only'); END;
+
+  -- Reconciliation items (clearing-rules.md, "Reconciliation"). Never deleted:
+  -- an item closes (by later data or by an operator) and keeps its history.
+  CREATE TABLE recon_items (
+    id            TEXT PRIMARY KEY,             -- deterministic from kind and ref
+    kind          TEXT NOT NULL CHECK (kind IN ('uploads', 'national', 'bank', 'float')),
+    category      TEXT NOT NULL,                -- MATCHED, LOCAL_ONLY, REMOTE_ONLY, AMOUNT_MISMATCH, SEQ_GAP, BALANCE_BREAK
+    ref           TEXT NOT NULL,
+    participant_id TEXT,
+    opened_date   TEXT NOT NULL,
+    closed_date   TEXT,
+    closed_by     TEXT,                         -- 'data' or the operator's name
+    close_note    TEXT,
+    ours_json     TEXT NOT NULL,
+    theirs_json   TEXT NOT NULL,
+    amount_fen    INTEGER NOT NULL DEFAULT 0,   -- float items: the balance jump across it
+    range_lo      INTEGER,                      -- uploads/float: the first missing number
+    range_hi      INTEGER                       -- and the last
+  ) STRICT;
+  CREATE INDEX recon_open ON recon_items(kind, closed_date);
+  CREATE INDEX recon_by_ref ON recon_items(ref);
+
+  -- Per local card: what the cards say about the float (first balance_before, last balance_after).
+  CREATE TABLE card_float (
+    card_base      INTEGER PRIMARY KEY,         -- card hash * 65536
+    issuer_id      TEXT NOT NULL,
+    card_no        TEXT NOT NULL,
+    movement_fen   INTEGER NOT NULL
+  ) STRICT;
+
+  -- Per terminal: the highest and lowest terminal_seq seen, for completeness.
+  CREATE TABLE terminal_span (
+    terminal_ref  INTEGER PRIMARY KEY,          -- terminals.id
+    min_seq       INTEGER NOT NULL,
+    max_seq       INTEGER NOT NULL
+  ) STRICT;
+
+  -- Every file the centre wrote, to rebuild it byte for byte and check that it did.
+  CREATE TABLE outputs (
+    business_date TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    PRIMARY KEY (business_date, name)
+  ) STRICT;
+
+  -- Operators' resolutions and other human acts, kept for the auditors.
+  CREATE TABLE operator_log (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    operator  TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    note      TEXT NOT NULL
+  ) STRICT;
+  `,
+];
