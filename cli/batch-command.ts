@@ -9,6 +9,7 @@ import { loadKeys, loadParticipants } from './config';
 import { configPath, endProgress, keysPath, parseDateOption, progressReporter, storePath, withConfig, withStore } from './common';
 import { beijingNow } from './dates';
 import { UsageError } from './errors';
+import { isCompactTimestamp } from '../src/core/calendar';
 
 interface BatchOptions {
   date: string;
@@ -32,6 +33,16 @@ export function registerBatchCommand(program: Command): void {
     });
 }
 
+/**
+ * The moment the day's files are stamped with. LCT_NOW (YYYYMMDDhhmmss) fixes it,
+ * for reproducible runs and tests; otherwise the machine's clock in Beijing time.
+ */
+function clockOf(fixed: string | undefined): () => string {
+  if (fixed === undefined) return beijingNow;
+  if (!isCompactTimestamp(fixed)) throw new UsageError(`LCT_NOW=${fixed}: not a time of the form YYYYMMDDhhmmss`);
+  return () => fixed;
+}
+
 export function batchCommand(o: BatchOptions): number {
   const date = parseDateOption(o.date)!;
   const inboxDir = path.resolve(o.inbox ?? process.env.LCT_INBOX ?? 'inbox');
@@ -42,7 +53,7 @@ export function batchCommand(o: BatchOptions): number {
   if (!fs.existsSync(inboxDir) || !fs.statSync(inboxDir).isDirectory()) throw new UsageError(`${inboxDir}: no such inbox directory`);
   const db = openStore(storePath(o));
   try {
-    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: beijingNow, progress: progressReporter() });
+    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress: progressReporter() });
     endProgress();
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
     if (o.json) process.stdout.write(JSON.stringify(outcome.summary) + '\n');

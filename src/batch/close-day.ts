@@ -2,6 +2,7 @@
 // day, post it, issue the settlement instructions, match the bank's lines,
 // reconcile, and close the day. All of it is one transaction: a process killed
 // midway leaves the day open and untouched, and the rerun does it whole.
+import { strict as assert } from 'node:assert';
 import { clearDay, bankConfirmationEntry, type JournalEntry } from '../core/clearing';
 import type { SettlementInstruction } from '../core/types';
 import { appendEntries } from '../store/journal';
@@ -35,10 +36,12 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     ctx.progress('reconcile');
     const recon = reconcile(ctx, range);
     const summary = buildSummary(ctx, recon);
-    db.prepare(
-      `UPDATE days SET status = 'CLOSED', produced_at = ?, summary_json = ?, reconciliation_json = ?, exceptions_json = ?
-        WHERE date = ? AND status = 'OPEN'`,
-    ).run(producedAt, JSON.stringify(summary), JSON.stringify(recon.report), JSON.stringify(recon.exceptions), D);
+    const head = db.prepare('SELECT hash FROM entries ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
+    const closed = db.prepare(
+      `UPDATE days SET status = 'CLOSED', produced_at = ?, summary_json = ?, reconciliation_json = ?, exceptions_json = ?,
+              journal_head = ? WHERE date = ? AND status = 'OPEN'`,
+    ).run(producedAt, JSON.stringify(summary), JSON.stringify(recon.report), JSON.stringify(recon.exceptions), head ?? null, D);
+    assert.equal(closed.changes, 1, `closeDay: day ${D} was not open`);
   })();
 }
 
@@ -65,13 +68,14 @@ interface GroupRow {
 function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): JournalEntry[] {
   const db = ctx.db;
   const D = ctx.date;
-  const inRange = 'id BETWEEN ?1 AND ?2';
+  const inRange = 'id BETWEEN @lo AND @hi';
+  const r = { lo: range.lo, hi: range.hi };
   const localPurchases = db
     .prepare(
       `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
         WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type <> 2 GROUP BY 1, 2`,
     )
-    .all(range.lo, range.hi) as GroupRow[];
+    .all(r) as GroupRow[];
   const remotePurchases = db
     .prepare(
       `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
@@ -83,14 +87,14 @@ function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): Jou
       `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
         WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type = 2 GROUP BY 1, 2`,
     )
-    .all(range.lo, range.hi) as GroupRow[];
+    .all(r) as GroupRow[];
   const total = (where: string, ...args: unknown[]) =>
     db.prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(amount_fen), 0) AS gross_fen FROM records WHERE ${where}`).get(...args) as {
       count: number;
       gross_fen: number;
     };
-  const interopIn = total(`${inRange} AND source = 'INTEROP_IN' AND status = 'ACCEPTED'`, range.lo, range.hi);
-  const suspended = total(`${inRange} AND status = 'SUSPENDED'`, range.lo, range.hi);
+  const interopIn = total(`${inRange} AND source = 'INTEROP_IN' AND status = 'ACCEPTED'`, r);
+  const suspended = total(`${inRange} AND status = 'SUSPENDED'`, r);
   const interopOut = total(`national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`, D);
 
   // Purchases of both kinds share a group per (acquirer, merchant): the fee is on the group's gross.
@@ -135,9 +139,9 @@ function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): Jou
   for (const i of day.instructions) insertInstruction.run(i.instruction_id, D, i.payer_id, i.payee_id, i.amount_fen);
 
   db.prepare(
-    `UPDATE records SET cleared_date = ?3 WHERE ${inRange} AND status = 'ACCEPTED'`,
-  ).run(range.lo, range.hi, D);
-  db.prepare(`UPDATE records SET suspense_date = ?3 WHERE ${inRange} AND status = 'SUSPENDED'`).run(range.lo, range.hi, D);
+    `UPDATE records SET cleared_date = @d WHERE ${inRange} AND status = 'ACCEPTED'`,
+  ).run({ ...r, d: D });
+  db.prepare(`UPDATE records SET suspense_date = @d WHERE ${inRange} AND status = 'SUSPENDED'`).run({ ...r, d: D });
   db.prepare(`UPDATE records SET cleared_date = ? WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`).run(D, D);
   return day.entries;
 }

@@ -3,7 +3,7 @@
 // item closes when later data settles it. The report is computed here, once, and
 // kept with the day so that a rerun writes the same file.
 import type { Db } from '../store/db';
-import { openItem, closeItem, openItemsAt, type ReconItemRow } from '../store/recon-items';
+import { openItem, closeItem, openItemsAt, type NewReconItem, type ReconItemRow } from '../store/recon-items';
 import { accountBalances } from '../store/journal';
 import { CARD_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
@@ -312,6 +312,7 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
       WHERE card_key BETWEEN ? AND ? AND status <> 'REJECTED' ORDER BY card_key`,
   );
   const openOfCard = db.prepare("SELECT id FROM recon_items WHERE kind = 'float' AND ref = ? AND closed_date IS NULL");
+  const setAmount = db.prepare('UPDATE recon_items SET amount_fen = ? WHERE id = ? AND closed_date IS NULL');
   const setFloat = db.prepare(
     `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen) VALUES (?, ?, ?, ?)
      ON CONFLICT(card_base) DO UPDATE SET movement_fen = excluded.movement_fen`,
@@ -324,29 +325,35 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     if (recs.length === 0) continue;
     const subject = `${card.issuer_id}/${card.card_no}`;
     const found = new Set<string>();
+    const note = (item: NewReconItem) => {
+      found.add(item.id);
+      // A gap that a late record split carries a new jump: keep the open item's amount current.
+      if (!openItem(db, D, item)) setAmount.run(item.amount_fen ?? 0, item.id);
+    };
     for (let k = 1; k < recs.length; k++) {
       const a = recs[k - 1]!;
       const b = recs[k]!;
       const jump = b.balance_before_fen - a.balance_after_fen;
-      const gap = b.card_seq > a.card_seq + 1;
-      if (!gap && jump === 0) continue;
-      const category = gap ? 'SEQ_GAP' : 'BALANCE_BREAK';
-      const id = gap
-        ? `float:SEQ_GAP:${subject}:${a.card_seq + 1}-${b.card_seq - 1}`
-        : `float:BALANCE_BREAK:${subject}:${a.card_seq}-${b.card_seq}`;
-      found.add(id);
-      openItem(db, D, {
-        id,
-        kind: 'float',
-        category,
-        ref: subject,
-        participant_id: null,
-        ours: { card_no: card.card_no, before: { card_seq: a.card_seq, balance_after_fen: a.balance_after_fen, record_id: a.id } },
-        theirs: { after: { card_seq: b.card_seq, balance_before_fen: b.balance_before_fen, record_id: b.id } },
-        amount_fen: jump,
-        range_lo: gap ? a.card_seq + 1 : a.card_seq,
-        range_hi: gap ? b.card_seq - 1 : b.card_seq,
-      });
+      const ours = { card_no: card.card_no, before: { card_seq: a.card_seq, balance_after_fen: a.balance_after_fen, record_id: a.id } };
+      const theirs = { after: { card_seq: b.card_seq, balance_before_fen: b.balance_before_fen, record_id: b.id } };
+      if (b.card_seq > a.card_seq + 1) {
+        // Each missing counter is an item (a run longer than LONG_RUN is one); the jump
+        // across the run is carried by its first item, so that the amounts add up.
+        const lo = a.card_seq + 1;
+        const hi = b.card_seq - 1;
+        const runs: [number, number][] = hi - lo + 1 > LONG_RUN ? [[lo, hi]] : Array.from({ length: hi - lo + 1 }, (_, n) => [lo + n, lo + n]);
+        runs.forEach(([x, y], n) =>
+          note({
+            id: `float:SEQ_GAP:${subject}:${x}-${y}`, kind: 'float', category: 'SEQ_GAP', ref: subject, participant_id: null,
+            ours, theirs, amount_fen: n === 0 ? jump : 0, range_lo: x, range_hi: y,
+          }),
+        );
+      } else if (jump !== 0) {
+        note({
+          id: `float:BALANCE_BREAK:${subject}:${a.card_seq}-${b.card_seq}`, kind: 'float', category: 'BALANCE_BREAK', ref: subject,
+          participant_id: null, ours, theirs, amount_fen: jump, range_lo: a.card_seq, range_hi: b.card_seq,
+        });
+      }
     }
     for (const { id } of openOfCard.all(subject) as { id: string }[]) {
       if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');

@@ -46,11 +46,11 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
   const settlement = db
     .prepare(
       `SELECT COUNT(*) AS instructions,
-              COALESCE(SUM(CASE WHEN payer_id = ?1 THEN amount_fen ELSE 0 END), 0) AS pay_out_fen,
-              COALESCE(SUM(CASE WHEN payee_id = ?1 THEN amount_fen ELSE 0 END), 0) AS collect_fen
-         FROM instructions WHERE business_date = ?2`,
+              COALESCE(SUM(CASE WHEN payer_id = @centre THEN amount_fen ELSE 0 END), 0) AS pay_out_fen,
+              COALESCE(SUM(CASE WHEN payee_id = @centre THEN amount_fen ELSE 0 END), 0) AS collect_fen
+         FROM instructions WHERE business_date = @d`,
     )
-    .get(centre, D) as DaySummary['settlement'];
+    .get({ centre, d: D }) as DaySummary['settlement'];
   const conflicts = one('SELECT COUNT(*) FROM records WHERE id BETWEEN ? AND ? AND verdict_reason = ?', range.lo, range.hi, 'E09');
 
   const reasons: string[] = [];

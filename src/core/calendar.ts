@@ -69,10 +69,18 @@ export function isCompactDate(s: string): boolean {
 
 /** The day number of a YYYYMMDD date, or undefined when it is not a real date. */
 export function compactDateDayNumber(s: string): number | undefined {
-  if (s.length !== 8) return undefined;
-  const year = digitsAt(s, 0, 4);
-  const month = digitsAt(s, 4, 2);
-  const day = digitsAt(s, 6, 2);
+  if (typeof s !== 'string' || s.length !== 8) return undefined;
+  return dayNumberAt(s, 0);
+}
+
+/**
+ * The day number of the YYYYMMDD written at s[i..i+7], or undefined when it is not a
+ * real date. Reads characters in place: no substring per call.
+ */
+export function dayNumberAt(s: string, i: number): number | undefined {
+  const year = digitsAt(s, i, 4);
+  const month = digitsAt(s, i + 4, 2);
+  const day = digitsAt(s, i + 6, 2);
   if (year < 0 || month < 0 || day < 0 || !isRealDate(year, month, day)) return undefined;
   return dayNumber(year, month, day);
 }
@@ -85,11 +93,11 @@ export function isCompactTimestamp(s: string): boolean {
 /**
  * Seconds since 1970-01-01 00:00:00 of the same clock (Beijing time: the files carry no
  * zone, so only differences between two such values mean anything), or undefined when
- * the text is not a real moment.
+ * the text is not a real moment. Math.floor(seconds / 86400) is its day number.
  */
 export function timestampSeconds(s: string): number | undefined {
-  if (s.length !== 14) return undefined;
-  const days = compactDateDayNumber(s.slice(0, 8));
+  if (typeof s !== 'string' || s.length !== 14) return undefined;
+  const days = dayNumberAt(s, 0);
   if (days === undefined) return undefined;
   const hh = digitsAt(s, 8, 2);
   const mm = digitsAt(s, 10, 2);

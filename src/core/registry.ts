@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import type { Limits, Participant, ParticipantRole, Participants } from './config-types';
-import { isoToCompactDate } from './calendar';
+import { compactDateDayNumber, isoToCompactDate } from './calendar';
 
 export interface RegisteredTerminal {
   terminal_id: string;
@@ -15,6 +15,9 @@ export interface RegisteredTerminal {
   active_from: string;
   /** YYYYMMDD inclusive, or null while still active. */
   active_to: string | null;
+  /** The same two dates as day numbers (calendar.ts), Infinity while still active. */
+  active_from_day: number;
+  active_to_day: number;
 }
 
 export interface Registry {
@@ -63,13 +66,20 @@ export function buildRegistry(p: Participants): Registry {
     for (const t of participant.terminals) {
       assert(!by_terminal_id.has(t.id), `buildRegistry: duplicate terminal ${t.id}`);
       assert(rates.has(`${participant.id}/${t.merchant_id}`), `buildRegistry: terminal ${t.id} names an unknown merchant`);
+      const active_from = isoToCompactDate(t.active_from);
+      const active_to = t.active_to === null ? null : isoToCompactDate(t.active_to);
+      const active_from_day = compactDateDayNumber(active_from);
+      const active_to_day = active_to === null ? Infinity : compactDateDayNumber(active_to);
+      assert(active_from_day !== undefined && active_to_day !== undefined, `buildRegistry: terminal ${t.id} has an impossible date`);
       by_terminal_id.set(t.id, {
         terminal_id: t.id,
         participant_id: participant.id,
         role: participant.role,
         merchant_id: t.merchant_id,
-        active_from: isoToCompactDate(t.active_from),
-        active_to: t.active_to === null ? null : isoToCompactDate(t.active_to),
+        active_from,
+        active_to,
+        active_from_day,
+        active_to_day,
       });
     }
   }
@@ -100,4 +110,9 @@ export function buildRegistry(p: Participants): Registry {
 /** Whether a registered terminal was active on a YYYYMMDD date (both ends inclusive). */
 export function isTerminalActiveOn(t: RegisteredTerminal, date: string): boolean {
   return date >= t.active_from && (t.active_to === null || date <= t.active_to);
+}
+
+/** The same, for a day number (calendar.ts): what validation has at hand per record. */
+export function isTerminalActiveOnDay(t: RegisteredTerminal, day: number): boolean {
+  return day >= t.active_from_day && day <= t.active_to_day;
 }

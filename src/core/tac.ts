@@ -113,6 +113,19 @@ function masterSchedule(masterKey: Uint8Array): MasterSchedule {
   return { k1, k2_decrypt: reverseSchedule(k2) };
 }
 
+/**
+ * The value of the n (<= 8) hex digits at s[i..], read in place (no substring, no
+ * parseInt: this runs several times per record). The caller has checked the format.
+ */
+function hexAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(i + k);
+    v = v * 16 + (c <= 57 ? c - 48 : (c | 32) - 87); // '0'-'9', then 'A'-'F' or 'a'-'f'
+  }
+  return v;
+}
+
 // Scratch words for tripleDes(): hot-path results without allocation.
 const tripleOut = new Int32Array(2);
 
@@ -131,8 +144,8 @@ function tripleDes(m: MasterSchedule, hi: number, lo: number): void {
 function writeCardSchedule(m: MasterSchedule, cardNo: string, out: Uint8Array, at: number): void {
   const n = cardNo.length;
   // 8 BCD digits read as hex are the 4 bytes they encode.
-  const dHi = parseInt(cardNo.slice(n - 16, n - 8), 16) | 0;
-  const dLo = parseInt(cardNo.slice(n - 8), 16) | 0;
+  const dHi = hexAt(cardNo, n - 16, 8) | 0;
+  const dLo = hexAt(cardNo, n - 8, 8) | 0;
   tripleDes(m, dHi, dLo);
   const leftHi = tripleOut[0];
   const leftLo = tripleOut[1];
@@ -149,10 +162,10 @@ function writeCardSchedule(m: MasterSchedule, cardNo: string, out: Uint8Array, a
 function macWord(ks: Uint8Array, at: number, rec: Omit<TacFields, 'card_no'>): number {
   const tid = rec.terminal_id;
   const occ = rec.occurred_at;
-  const tidHi = parseInt(tid.slice(0, 6), 16);
-  const tidLo = parseInt(tid.slice(6, 12), 16);
-  const date = parseInt(occ.slice(0, 8), 16);
-  const time = parseInt(occ.slice(8, 14), 16);
+  const tidHi = hexAt(tid, 0, 6);
+  const tidLo = hexAt(tid, 6, 6);
+  const date = hexAt(occ, 0, 8);
+  const time = hexAt(occ, 8, 6);
   const seq = rec.terminal_seq;
   crypt(ks, at, rec.amount_fen | 0, (rec.txn_type << 24) | tidHi);
   crypt(ks, at, blockOut[0] ^ ((tidLo << 8) | (seq >>> 24)), blockOut[1] ^ (((seq & 0xffffff) << 8) | (date >>> 24)));
@@ -205,68 +218,111 @@ export interface TacVerifier {
   verify(rec: Pick<Transaction, 'issuer_id' | 'tac'> & TacFields): boolean;
 }
 
-/** How many card schedules a TacKeyCache keeps before it starts over: 8 MB of slab. */
-export const TAC_CACHE_CARDS_DEFAULT = 65536;
+/**
+ * How many card schedules a TacKeyCache keeps before it starts over: 32 MB of slab,
+ * the cards of a busy night's few million records.
+ */
+export const TAC_CACHE_CARDS_DEFAULT = 262144;
 
 /**
- * The fast TAC checker of a batch. Card schedules live in one slab of
- * capacity x 128 bytes, indexed by card_no; when the slab is full it is forgotten whole
- * and refilled (a card seen again is prepared again: correct, only slower), which keeps
- * memory flat on any night without the bookkeeping of an LRU. It holds key material:
- * never log or print it.
+ * The fast TAC checker of a batch. A card's TAC key depends only on its issuer's master
+ * key and D, the last 16 digits of card_no, so that is the cache key: the issuer's
+ * index and D's two 32-bit words, in an open-addressing table of typed arrays (no
+ * string hashing, nothing for the garbage collector). Schedules live in one slab of
+ * capacity x 128 bytes; when it is full, the cache is forgotten whole and refilled (a
+ * card seen again is prepared again: correct, only slower), which keeps memory flat on
+ * any night without the bookkeeping of an LRU. It holds key material: never log or
+ * print it.
  */
 export class TacKeyCache implements TacVerifier {
-  private readonly masters = new Map<string, MasterSchedule>();
-  private readonly slotOfCard = new Map<string, number>();
-  private readonly issuerOfSlot: string[] = [];
+  private readonly masters: MasterSchedule[] = [];
+  private readonly masterIndex = new Map<string, number>();
   private readonly slab: Uint8Array;
+  // The hash table: 2^k buckets, at least twice the capacity (load <= 1/2). A bucket
+  // holds issuer index + 1 (0: empty), D's words and the slot of the schedule.
+  private readonly mask: number;
+  private readonly bucketIssuer: Int32Array;
+  private readonly bucketHi: Int32Array;
+  private readonly bucketLo: Int32Array;
+  private readonly bucketSlot: Int32Array;
+  private used = 0;
+  // The issuer of the previous record: one file's records mostly share one.
+  private lastIssuerId = '';
+  private lastIssuerIndex = -1;
 
   constructor(keys: Keys, readonly capacity_cards: number = TAC_CACHE_CARDS_DEFAULT) {
-    assert(Number.isSafeInteger(capacity_cards) && capacity_cards >= 1, 'TacKeyCache: capacity must be >= 1');
-    for (const [issuer_id, key] of keys.tac_master_keys) this.masters.set(issuer_id, masterSchedule(key));
+    assert(Number.isSafeInteger(capacity_cards) && capacity_cards >= 1 && capacity_cards <= 1 << 24, 'TacKeyCache: capacity must be 1..2^24');
+    for (const [issuer_id, key] of keys.tac_master_keys) {
+      this.masterIndex.set(issuer_id, this.masters.length);
+      this.masters.push(masterSchedule(key));
+    }
     this.slab = new Uint8Array(capacity_cards * DES_SCHEDULE_BYTES);
+    let buckets = 2;
+    while (buckets < capacity_cards * 2) buckets *= 2;
+    this.mask = buckets - 1;
+    this.bucketIssuer = new Int32Array(buckets);
+    this.bucketHi = new Int32Array(buckets);
+    this.bucketLo = new Int32Array(buckets);
+    this.bucketSlot = new Int32Array(buckets);
   }
 
   hasKey(issuer_id: string): boolean {
-    return this.masters.has(issuer_id);
+    return this.masterIndex.has(issuer_id);
   }
 
   /** Cards whose schedules are currently kept. */
   get size(): number {
-    return this.slotOfCard.size;
+    return this.used;
   }
 
   /** The TAC that rec's card computes for rec (8 upper-case hex digits). */
   tacOf(rec: Pick<Transaction, 'issuer_id'> & TacFields): string {
     assertMacFields(rec);
-    return tacText(macWord(this.slab, this.slotFor(rec.issuer_id, rec.card_no) * DES_SCHEDULE_BYTES, rec));
+    assertCardNo(rec.card_no);
+    return tacText(macWord(this.slab, this.scheduleAt(rec.issuer_id, rec.card_no), rec));
   }
 
   verify(rec: Pick<Transaction, 'issuer_id' | 'tac'> & TacFields): boolean {
-    // Validation has checked the formats (E01) before it asks: amount_fen and
-    // terminal_seq are uint32, txn_type is 2, 6 or 9, tac is 8 upper-case hex digits.
+    // Validation has checked the formats (E01) before it asks: card_no is 20 digits,
+    // amount_fen and terminal_seq are uint32, txn_type is 2, 6 or 9.
     if (!TAC_TEXT.test(rec.tac)) return false;
-    const at = this.slotFor(rec.issuer_id, rec.card_no) * DES_SCHEDULE_BYTES;
-    return macWord(this.slab, at, rec) === parseInt(rec.tac, 16);
+    return macWord(this.slab, this.scheduleAt(rec.issuer_id, rec.card_no), rec) === hexAt(rec.tac, 0, 8);
   }
 
-  private slotFor(issuer_id: string, card_no: string): number {
-    let slot = this.slotOfCard.get(card_no);
-    // A card number is the issuer's; the same digits under another issuer is another card.
-    if (slot !== undefined && this.issuerOfSlot[slot] === issuer_id) return slot;
-    const master = this.masters.get(issuer_id);
-    assert(master !== undefined, `TacKeyCache: no TAC master key for issuer ${issuer_id}`);
-    assertCardNo(card_no);
-    if (slot === undefined) {
-      if (this.slotOfCard.size >= this.capacity_cards) {
-        this.slotOfCard.clear();
-        this.issuerOfSlot.length = 0;
-      }
-      slot = this.slotOfCard.size;
-      this.slotOfCard.set(card_no, slot);
+  private issuerIndex(issuer_id: string): number {
+    if (issuer_id === this.lastIssuerId) return this.lastIssuerIndex;
+    const index = this.masterIndex.get(issuer_id);
+    assert(index !== undefined, `TacKeyCache: no TAC master key for issuer ${issuer_id}`);
+    this.lastIssuerId = issuer_id;
+    this.lastIssuerIndex = index;
+    return index;
+  }
+
+  /** The offset in the slab of the card's schedule, prepared now if it is not kept. */
+  private scheduleAt(issuer_id: string, card_no: string): number {
+    const issuer = this.issuerIndex(issuer_id) + 1;
+    const n = card_no.length;
+    const dHi = hexAt(card_no, n - 16, 8) | 0;
+    const dLo = hexAt(card_no, n - 8, 8) | 0;
+    const mask = this.mask;
+    let b = (Math.imul(dHi ^ Math.imul(dLo, 0x9e3779b1), 0x85ebca6b) ^ issuer) & mask;
+    for (;;) {
+      const at = this.bucketIssuer[b];
+      if (at === 0) break;
+      if (at === issuer && this.bucketHi[b] === dHi && this.bucketLo[b] === dLo) return this.bucketSlot[b] * DES_SCHEDULE_BYTES;
+      b = (b + 1) & mask;
     }
-    this.issuerOfSlot[slot] = issuer_id;
-    writeCardSchedule(master, card_no, this.slab, slot * DES_SCHEDULE_BYTES);
-    return slot;
+    if (this.used === this.capacity_cards) {
+      this.bucketIssuer.fill(0);
+      this.used = 0;
+      b = (Math.imul(dHi ^ Math.imul(dLo, 0x9e3779b1), 0x85ebca6b) ^ issuer) & mask;
+    }
+    const slot = this.used++;
+    this.bucketIssuer[b] = issuer;
+    this.bucketHi[b] = dHi;
+    this.bucketLo[b] = dLo;
+    this.bucketSlot[b] = slot;
+    writeCardSchedule(this.masters[issuer - 1], card_no, this.slab, slot * DES_SCHEDULE_BYTES);
+    return slot * DES_SCHEDULE_BYTES;
   }
 }

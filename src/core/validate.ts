@@ -13,7 +13,7 @@ import type { Limits } from './config-types';
 import type { BlacklistEntry, RecordReason, Transaction } from './types';
 import { TXN_COMPOSITE_PURCHASE, TXN_LOAD, TXN_PURCHASE } from './types';
 import type { Registry } from './registry';
-import { isTerminalActiveOn } from './registry';
+import { isTerminalActiveOnDay } from './registry';
 import type { TacVerifier } from './tac';
 import { compactDateDayNumber, timestampSeconds } from './calendar';
 
@@ -86,8 +86,8 @@ const TAC = /^[0-9A-F]{8}$/;
 const UINT32_MAX = 0xffffffff;
 const CARD_SEQ_MAX = 65535;
 
-/** The first field (in the spec's list) that breaks its format, or undefined. */
-export function malformedField(rec: Transaction): string | undefined {
+/** The first of the fields before occurred_at (in the spec's list) that breaks its format. */
+function malformedIdentityField(rec: Transaction): string | undefined {
   if (!EIGHT_DIGITS.test(rec.issuer_id)) return 'issuer_id';
   if (!CARD_NO.test(rec.card_no)) return 'card_no';
   const amount = rec.amount_fen;
@@ -97,7 +97,14 @@ export function malformedField(rec: Transaction): string | undefined {
   if (!TERMINAL_ID.test(rec.terminal_id)) return 'terminal_id';
   if (!EIGHT_DIGITS.test(rec.acquirer_id)) return 'acquirer_id';
   if (!MERCHANT_ID.test(rec.merchant_id)) return 'merchant_id';
-  if (typeof rec.occurred_at !== 'string' || timestampSeconds(rec.occurred_at) === undefined) return 'occurred_at';
+  return undefined;
+}
+
+/** The first field (in the spec's list) that breaks its format, or undefined: E01's test. */
+export function malformedField(rec: Transaction): string | undefined {
+  const bad = malformedIdentityField(rec);
+  if (bad !== undefined) return bad;
+  if (timestampSeconds(rec.occurred_at) === undefined) return 'occurred_at';
   if (!TAC.test(rec.tac)) return 'tac';
   return undefined;
 }
@@ -161,30 +168,20 @@ export function isLoadOnBlacklistedCard(rec: Transaction, ctx: Pick<ValidationCo
   return entries !== undefined && isBlacklisted(entries, rec.occurred_at, ctx.limits.blacklist_grace_hours);
 }
 
-// The day numbers of business dates seen lately: a file's records share one.
-let lastBusinessDate = '';
-let lastBusinessDay = 0;
-function businessDayNumber(business_date: string): number {
-  if (business_date !== lastBusinessDate) {
-    const day = compactDateDayNumber(business_date);
-    assert(day !== undefined, `validateRecord: the header's business_date is not a real date: ${business_date}`);
-    lastBusinessDate = business_date;
-    lastBusinessDay = day;
-  }
-  return lastBusinessDay;
-}
-
 /** The verdict on one record. Pure: reads ctx, changes nothing. */
 export function validateRecord(rec: Transaction, file: FileContext, ctx: ValidationContext): RecordVerdict {
   const registry = ctx.registry;
   const limits = ctx.limits;
 
-  // E01 MALFORMED
-  const bad = malformedField(rec);
+  // E01 MALFORMED. The moment of occurred_at is kept: the later rules need its day.
+  const bad = malformedIdentityField(rec);
   if (bad !== undefined) return rejected('E01', bad);
+  const occurred_s = timestampSeconds(rec.occurred_at);
+  if (occurred_s === undefined) return rejected('E01', 'occurred_at');
+  if (!TAC.test(rec.tac)) return rejected('E01', 'tac');
+  const occurred_day = Math.floor(occurred_s / 86400);
 
   const local = registry.isLocalIssuer(rec.issuer_id);
-  const occurred_date = rec.occurred_at.slice(0, 8);
   const type = rec.txn_type;
   const interop_in = file.file_type === 'INTEROP_IN';
 
@@ -199,7 +196,7 @@ export function validateRecord(rec: Transaction, file: FileContext, ctx: Validat
     if (t === undefined) return rejected('E02', 'terminal_id');
     if (rec.acquirer_id !== file.sender_id || t.participant_id !== rec.acquirer_id) return rejected('E02', 'acquirer_id');
     if (t.merchant_id !== rec.merchant_id) return rejected('E02', 'merchant_id');
-    if (!isTerminalActiveOn(t, occurred_date)) return rejected('E02', 'occurred_at');
+    if (!isTerminalActiveOnDay(t, occurred_day)) return rejected('E02', 'occurred_at');
     captured_by_agent = t.role === 'agent';
   }
 
@@ -227,9 +224,9 @@ export function validateRecord(rec: Transaction, file: FileContext, ctx: Validat
   }
 
   // E06 DATE_WINDOW: not after the business date, at most late_window_days before it.
-  if (occurred_date > file.business_date) return rejected('E06', 'occurred_at');
-  const occurred_day = compactDateDayNumber(occurred_date)!; // a real date: E01 passed
-  if (businessDayNumber(file.business_date) - occurred_day > limits.late_window_days) return rejected('E06', 'occurred_at');
+  const business_day = compactDateDayNumber(file.business_date);
+  assert(business_day !== undefined, `validateRecord: the header's business_date is not a real date: ${file.business_date}`);
+  if (occurred_day > business_day || business_day - occurred_day > limits.late_window_days) return rejected('E06', 'occurred_at');
 
   // E05 TAC: ours to check for local cards only; remote cards' are the national centre's.
   if (local && !ctx.tac.verify(rec)) return rejected('E05', 'tac');

@@ -63,7 +63,10 @@ export interface ScanOptions {
   expectedType?: FileType;
   /** Called with the header as soon as it decodes, before any record (the file may still be refused). */
   onHeader?: (header: Header) => void;
+  /** Read buffer size (tests use tiny ones to make frames straddle reads). */
   chunk_bytes?: number;
+  /** The largest frame accepted (default MAX_FRAME_BYTES). */
+  max_frame_bytes?: number;
 }
 
 export type OnRecord<R = AnyRecord> = (record: R, index: number) => void;
@@ -78,7 +81,7 @@ export function scanExchangeFile(filePath: string, onRecord?: OnRecord, opts: Sc
   const fd = fs.openSync(filePath, 'r');
   try {
     const bytes = fs.fstatSync(fd).size;
-    const reader = new FrameReader(fd, bytes, { chunk_bytes: opts.chunk_bytes });
+    const reader = new FrameReader(fd, bytes, { chunk_bytes: opts.chunk_bytes, max_frame_bytes: opts.max_frame_bytes });
     return scanFrames(path.basename(filePath), bytes, reader, onRecord, opts);
   } finally {
     fs.closeSync(fd);
@@ -128,8 +131,9 @@ function scanFrames(
     const sum = total.value();
     scan.total_amount_fen = Number(sum);
     if (scan.trailer !== null) {
-      const mismatch = trailerMismatch(scan.trailer, scan.records, sum, scan.sha256_hex);
-      if (mismatch !== null) scan.trailer_mismatch = { code: 'F02', frame: scan.frames, detail: mismatch };
+      const checks = trailerChecksOf(scan.trailer, scan.records, sum, scan.sha256_hex);
+      const mismatches = [checks.count, checks.total, checks.digest].filter((m): m is string => m !== null);
+      if (mismatches.length > 0) scan.trailer_mismatch = { code: 'F02', frame: scan.frames, detail: mismatches.join('; ') };
     }
     return scan;
   };
@@ -204,16 +208,29 @@ function scanFrames(
   }
 }
 
-function trailerMismatch(trailer: Trailer, records: number, sum: bigint, sha256_hex: string): string | null {
-  const out: string[] = [];
-  if (trailer.record_count !== records) out.push(`record_count ${trailer.record_count}, records ${records}`);
-  if (BigInt(trailer.total_amount_fen) !== sum) out.push(`total_amount_fen ${trailer.total_amount_fen}, records sum to ${sum}`);
+/** What the Trailer says against what the records are: null where they agree. */
+export interface TrailerChecks {
+  count: string | null;
+  total: string | null;
+  digest: string | null;
+}
+
+/** Checks a scan's Trailer against its records (all null when there is no Trailer to check). */
+export function trailerChecks(scan: FileScan): TrailerChecks {
+  const trailer = scan.trailer;
+  if (trailer === null) return { count: null, total: null, digest: null };
+  return trailerChecksOf(trailer, scan.records, BigInt(scan.total_amount_fen), scan.sha256_hex);
+}
+
+function trailerChecksOf(trailer: Trailer, records: number, sum: bigint, sha256_hex: string): TrailerChecks {
   const trailer_hex = Buffer.from(trailer.sha256).toString('hex');
-  if (trailer_hex !== sha256_hex) {
-    const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${trailer_hex})`;
-    out.push(`sha256 ${shown}, records hash to ${sha256_hex}`);
-  }
-  return out.length === 0 ? null : out.join('; ');
+  const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${trailer_hex})`;
+  return {
+    count: trailer.record_count === records ? null : `record_count ${trailer.record_count}, records ${records}`,
+    total:
+      BigInt(trailer.total_amount_fen) === sum ? null : `total_amount_fen ${trailer.total_amount_fen}, records sum to ${sum}`,
+    digest: trailer_hex === sha256_hex ? null : `sha256 ${shown}, records hash to ${sha256_hex}`,
+  };
 }
 
 /**

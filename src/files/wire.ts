@@ -309,22 +309,34 @@ export class WireWriter {
   /** A string: tag, length, UTF-8 bytes. */
   string(field_no: number, value: string): void {
     const n = value.length;
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (value.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
+    if (n < 0x80) {
+      // Most strings here are short ASCII ids: write them in one pass, one length byte.
+      this.ensure(n + 6);
+      const start = this.pos;
+      this.tag(field_no, WIRE_LEN);
+      const buf = this.buf;
+      const len_pos = this.pos;
+      let pos = len_pos + 1;
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        buf[pos++] = c;
       }
+      if (ascii) {
+        buf[len_pos] = n;
+        this.pos = pos;
+        return;
+      }
+      this.pos = start;
     }
     this.tag(field_no, WIRE_LEN);
-    if (ascii) {
-      this.varint32(n);
-      this.ensure(n);
-      const buf = this.buf;
-      let pos = this.pos;
-      for (let i = 0; i < n; i++) buf[pos++] = value.charCodeAt(i);
-      this.pos = pos;
-      return;
+    // Buffer would write a lone surrogate as U+FFFD: the record would not read back.
+    if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      throw new TypeError(`field ${field_no}: ${JSON.stringify(value)} is not a well-formed string (lone surrogate)`);
     }
     const len = Buffer.byteLength(value, 'utf8');
     this.varint32(len);

@@ -2,9 +2,7 @@
 // every entry balanced before it is written and after it is read back, each
 // entry's hash = SHA-256(previous hash || canonical content).
 import type { Db } from './db';
-import { assertBalanced, canonicalEntry, chainHash, type JournalEntry } from '../core/clearing';
-
-export const GENESIS_HASH = '0'.repeat(64);
+import { assertBalanced, canonicalEntry, chainHash, GENESIS_HASH, type JournalEntry } from '../core/clearing';
 
 export class JournalConflict extends Error {}
 
@@ -109,6 +107,18 @@ export function verifyJournal(db: Db): VerifyResult {
   const orphans = db.prepare('SELECT COUNT(*) FROM postings WHERE entry_seq NOT IN (SELECT seq FROM entries)').pluck().get() as number;
   if (orphans > 0) return { ok: false, entry: '(none)', seq: 0, problem: `${orphans} posting(s) belong to no entry` };
   if (trial !== 0n) return { ok: false, entry: '(all)', seq: 0, problem: `trial balance is ${trial}` };
+  // The chain proves nothing was changed in the middle; the heads recorded when each
+  // day closed prove that nothing was cut off its end.
+  const heads = db.prepare("SELECT date, journal_head FROM days WHERE status = 'CLOSED' AND journal_head IS NOT NULL").all() as {
+    date: string;
+    journal_head: string;
+  }[];
+  const hasHash = db.prepare('SELECT 1 FROM entries WHERE hash = ?').pluck();
+  for (const h of heads) {
+    if (!hasHash.get(h.journal_head)) {
+      return { ok: false, entry: '(missing)', seq: 0, problem: `the last entry of closed day ${h.date} is gone from the journal` };
+    }
+  }
   return { ok: true, entries, postings };
 }
 
@@ -122,11 +132,11 @@ export function accountBalances(db: Db, throughDate?: string): AccountBalance[] 
   const stmt = db.prepare(
     `SELECT p.account AS account, SUM(p.debit_fen) - SUM(p.credit_fen) AS balance
        FROM postings p JOIN entries e ON e.seq = p.entry_seq
-      WHERE ?1 IS NULL OR e.business_date <= ?1
+      WHERE @through IS NULL OR e.business_date <= @through
       GROUP BY p.account ORDER BY p.account`,
   );
   stmt.safeIntegers(true);
-  const rows = stmt.all(throughDate ?? null) as { account: string; balance: bigint }[];
+  const rows = stmt.all({ through: throughDate ?? null }) as { account: string; balance: bigint }[];
   return rows.map((r) => {
     if (r.balance > BigInt(Number.MAX_SAFE_INTEGER) || r.balance < -BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new Error(`balance of ${r.account} exceeds 2^53 fen`);

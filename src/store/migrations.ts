@@ -13,7 +13,8 @@ export const MIGRATIONS: readonly string[] = [
     produced_at  TEXT,                        -- created_at of every file the day writes (YYYYMMDDhhmmss)
     summary_json TEXT,                        -- the day's summary, fixed when it closes
     reconciliation_json TEXT,                 -- reports/YYYYMMDD/reconciliation.json, fixed when it closes
-    exceptions_json TEXT                      -- reports/YYYYMMDD/exceptions.json, fixed when it closes
+    exceptions_json TEXT,                     -- reports/YYYYMMDD/exceptions.json, fixed when it closes
+    journal_head TEXT                         -- hash of the last journal entry when the day closed: anchors the chain's end
   ) STRICT;
 
   -- Every file seen in an inbox, with its outcome. One row per sighting that

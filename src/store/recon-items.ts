@@ -67,9 +67,9 @@ export function openItemsAt(db: Db, date: string, filter: { kind?: string; parti
   return db
     .prepare(
       `SELECT * FROM recon_items
-        WHERE opened_date <= ?1 AND (closed_date IS NULL OR closed_date > ?1)
-          AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR participant_id = ?3)
+        WHERE opened_date <= @date AND (closed_date IS NULL OR closed_date > @date)
+          AND (@kind IS NULL OR kind = @kind) AND (@participant IS NULL OR participant_id = @participant)
         ORDER BY kind, opened_date, id`,
     )
-    .all(date, filter.kind ?? null, filter.participant ?? null) as ReconItemRow[];
+    .all({ date, kind: filter.kind ?? null, participant: filter.participant ?? null }) as ReconItemRow[];
 }

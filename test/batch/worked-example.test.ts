@@ -1,0 +1,145 @@
+// The spec's worked example (../shared/spec/vectors/example): two nights run with
+// the real command line on one store, each night's outcome compared with the
+// expected one: inbox outcomes, every outbox file, summary, reconciliation counts,
+// exceptions, ledger balances and exit code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { scanExchangeFile } from '../../src/files/reader';
+import { openStore } from '../../src/store/db';
+
+const EXAMPLE = path.join(__dirname, '../../../../shared/spec/vectors/example');
+const LCT = path.join(__dirname, '../../../bin/lct.js');
+
+interface ExpectedOutboxFile {
+  name: string;
+  type: string;
+  receiver: string;
+  ref_file?: string;
+  ref_reason?: string;
+  record_count: number;
+  total_amount_fen: number;
+  verdicts?: [number, string, string][];
+  records?: Record<string, unknown>[];
+}
+
+interface ExpectedNight {
+  date: string;
+  inbox: { name: string; type: string; outcome: string; code?: string }[];
+  exit_code: number;
+  summary: Record<string, unknown>;
+  reconciliation: { kinds: Record<string, Record<string, number>> };
+  exceptions: { key_conflicts: [string, string][]; suspended: string[]; blacklisted_loads: string[] };
+  balances: Record<string, number>;
+  outbox: ExpectedOutboxFile[];
+}
+
+export function runLct(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [LCT, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+function readAll(file: string) {
+  const records: unknown[] = [];
+  const scan = scanExchangeFile(file, (r) => records.push(r));
+  return { scan, records };
+}
+
+const nights = ['20251230', '20251231'].map(
+  (d) => JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'expected', `${d}.json`), 'utf8')) as ExpectedNight,
+);
+
+test('the worked example: two nights give exactly the expected outcomes', async (t) => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-example-'));
+  const db = path.join(work, 'lct.db');
+  for (const night of nights) {
+    const D = night.date.replace(/-/g, '');
+    const outbox = path.join(work, 'outbox', D);
+    const r = runLct([
+      'batch', '--date', night.date, '--inbox', path.join(EXAMPLE, 'inbox', D), '--outbox', outbox,
+      '--db', db, '--config', path.join(EXAMPLE, 'participants.json'), '--keys', path.join(EXAMPLE, 'keys.json'), '--json',
+    ]);
+    await t.test(`${night.date}: exit code and summary`, () => {
+      assert.equal(r.stderr.includes('    at '), false, `no stack trace: ${r.stderr}`);
+      assert.equal(r.status, night.exit_code, r.stderr);
+      const summary = JSON.parse(r.stdout);
+      for (const [k, v] of Object.entries(night.summary)) assert.deepEqual(summary[k], v, `summary.${k}`);
+      const onDisk = JSON.parse(fs.readFileSync(path.join(outbox, 'reports', D, 'summary.json'), 'utf8'));
+      assert.deepEqual(onDisk, summary);
+    });
+    await t.test(`${night.date}: inbox outcomes`, () => {
+      const store = openStore(db, { readonly: true });
+      try {
+        for (const f of night.inbox) {
+          if (f.outcome === 'skipped') {
+            const n = store.prepare('SELECT COUNT(*) FROM sightings WHERE batch_date = ? AND name = ?').pluck().get(D, f.name);
+            assert.equal(n, 1, `${f.name} skipped`);
+            continue;
+          }
+          const row = store.prepare('SELECT outcome, refusal_code FROM files WHERE batch_date = ? AND name = ?').get(D, f.name) as
+            | { outcome: string; refusal_code: string | null }
+            | undefined;
+          assert.ok(row, `${f.name} recorded`);
+          assert.equal(row.outcome, f.outcome.toUpperCase(), f.name);
+          if (f.code) assert.equal(row.refusal_code, f.code, f.name);
+        }
+      } finally {
+        store.close();
+      }
+    });
+    await t.test(`${night.date}: every outbox file`, () => {
+      const written = fs.readdirSync(outbox).filter((n) => n.endsWith('.pb')).sort();
+      assert.deepEqual(written, night.outbox.map((o) => o.name).sort(), 'the set of files written');
+      for (const exp of night.outbox) {
+        const { scan, records } = readAll(path.join(outbox, exp.name));
+        assert.equal(scan.unreadable ?? scan.trailer_mismatch ?? scan.name_mismatch, undefined, exp.name);
+        const h = scan.header!;
+        assert.equal(h.file_type, exp.type, exp.name);
+        assert.equal(h.receiver_id, exp.receiver, exp.name);
+        if (exp.ref_file !== undefined) assert.equal(h.ref_file, exp.ref_file, `${exp.name} ref_file`);
+        if (exp.ref_reason !== undefined) assert.equal(h.ref_reason, exp.ref_reason, `${exp.name} ref_reason`);
+        assert.equal(scan.trailer!.record_count, exp.record_count, `${exp.name} record_count`);
+        assert.equal(scan.trailer!.total_amount_fen, exp.total_amount_fen, `${exp.name} total`);
+        if (exp.verdicts) {
+          const got = (records as { index: number; status: string; reason: string }[]).map((v) => [v.index, v.status, v.reason]);
+          assert.deepEqual(got, exp.verdicts, `${exp.name} verdicts`);
+        }
+        if (exp.records) {
+          assert.equal(records.length, exp.records.length, exp.name);
+          exp.records.forEach((want, i) => {
+            const got = records[i] as Record<string, unknown>;
+            for (const [k, v] of Object.entries(want)) assert.deepEqual(got[k], v, `${exp.name} record ${i} ${k}`);
+          });
+        }
+      }
+    });
+    await t.test(`${night.date}: reconciliation and exceptions`, () => {
+      const recon = JSON.parse(fs.readFileSync(path.join(outbox, 'reports', D, 'reconciliation.json'), 'utf8'));
+      for (const [kind, counts] of Object.entries(night.reconciliation.kinds)) {
+        for (const [k, v] of Object.entries(counts)) assert.equal(recon.kinds[kind][k], v, `${kind}.${k}`);
+      }
+      assert.equal(recon.open_items.length, night.summary.open_mismatches);
+      const x = JSON.parse(fs.readFileSync(path.join(outbox, 'reports', D, 'exceptions.json'), 'utf8'));
+      const pairs = x.key_conflicts.map((c: { record: { card_no: string }; held: { card_no: string } }) => [c.record.card_no, c.held.card_no].sort());
+      assert.deepEqual(pairs.sort(), night.exceptions.key_conflicts.map((p) => [...p].sort()).sort());
+      assert.deepEqual(x.suspended.map((s: { card_no: string }) => s.card_no).sort(), [...night.exceptions.suspended].sort());
+      assert.deepEqual(x.blacklisted_loads.map((s: { card_no: string }) => s.card_no).sort(), [...night.exceptions.blacklisted_loads].sort());
+    });
+    await t.test(`${night.date}: ledger balances`, () => {
+      const b = runLct(['ledger', 'balances', '--date', night.date, '--json', '--db', db]);
+      assert.equal(b.status, 0, b.stderr);
+      const got = Object.fromEntries(
+        (JSON.parse(b.stdout) as { account: string; balance_fen: number }[]).filter((x) => x.balance_fen !== 0).map((x) => [x.account, x.balance_fen]),
+      );
+      const want = Object.fromEntries(Object.entries(night.balances).filter(([, v]) => v !== 0));
+      assert.deepEqual(got, want);
+    });
+  }
+  await t.test('the ledger verifies', () => {
+    const v = runLct(['ledger', 'verify', '--db', db]);
+    assert.equal(v.status, 0, v.stderr + v.stdout);
+  });
+  fs.rmSync(work, { recursive: true, force: true });
+});
