@@ -5,6 +5,7 @@ import { UsageError, CheckFailed, EXIT_FAILED, EXIT_USAGE } from './errors';
 import { registerFileCommands } from './file-commands';
 import { registerBatchCommand } from './batch-command';
 import { registerLedgerCommands } from './ledger-commands';
+import { registerOperatorCommands } from './operator-commands';
 
 export function buildProgram(): Command {
   const program = new Command('lct')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerBatchCommand(program);
   registerLedgerCommands(program);
+  registerOperatorCommands(program);
   registerFileCommands(program);
   return program;
 }
