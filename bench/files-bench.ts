@@ -40,7 +40,11 @@ const HEADER: Header = {
   ref_reason: '',
 };
 
-/** A deterministic stream of plausible bus and metro transactions. */
+/**
+ * A deterministic stream of plausible bus and metro transactions. The strings come
+ * from pools made up front (cards, terminals, times, TACs), so that the write
+ * figure measures the file writer rather than the making of strings.
+ */
 function* transactions(count: number): Generator<Transaction> {
   let seed = 0x2545f491;
   const next = (): number => {
@@ -51,31 +55,42 @@ function* transactions(count: number): Generator<Transaction> {
     return seed >>> 0;
   };
   const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0').slice(-width);
+  const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+  const cards = Array.from({ length: 1 << 16 }, (_, i) => `3101${pad((i * 7919) % 10_000_000_000, 16)}`);
+  const terminals = Array.from({ length: 5_000 }, (_, i) => `0A${hex(i * 104_729, 10)}`);
+  const merchants = Array.from({ length: 200 }, (_, i) => `BUS${pad(i, 12)}`);
+  const batches = Array.from({ length: 90 }, (_, i) => pad(i + 1, 6));
+  const lines = Array.from({ length: 30 }, (_, i) => `L${pad(i, 3)}`);
+  const stations = Array.from({ length: 400 }, (_, i) => `S${pad(i, 4)}`);
+  const times = Array.from(
+    { length: 86_400 },
+    (_, s) => `20261126${pad(Math.floor(s / 3600), 2)}${pad(Math.floor(s / 60) % 60, 2)}${pad(s % 60, 2)}`,
+  );
+  const tacs = Array.from({ length: 1 << 16 }, () => hex(next(), 8));
   for (let i = 0; i < count; i++) {
-    const card = next() % 2_000_000;
+    const card = next() & 0xffff;
     const amount = 100 + (next() % 900);
     const before = 500 + (next() % 20_000);
     const composite = next() % 3 === 0;
-    const terminal = next() % 5_000;
-    const second = i % 86_400;
+    const terminal = next() % terminals.length;
     yield {
       issuer_id: card % 10 === 7 ? '41020001' : '41010001',
-      card_no: `3101${String(card).padStart(16, '0')}`,
+      card_no: cards[card],
       card_type: 1 + (card % 4),
       txn_type: composite ? 9 : 6,
       amount_fen: amount,
       balance_before_fen: before,
       balance_after_fen: before - amount,
       card_seq: 1 + (next() % 65_535),
-      terminal_id: `0A${hex(terminal, 10)}`,
+      terminal_id: terminals[terminal],
       terminal_seq: 1 + i,
       acquirer_id: HEADER.sender_id,
-      merchant_id: `BUS${String(terminal % 200).padStart(12, '0')}`,
-      occurred_at: `20261126${String(Math.floor(second / 3600)).padStart(2, '0')}${String(Math.floor(second / 60) % 60).padStart(2, '0')}${String(second % 60).padStart(2, '0')}`,
-      tac: hex(next(), 8),
-      batch_no: String(1 + (terminal % 90)).padStart(6, '0'),
-      line_id: composite ? `L${String(terminal % 30).padStart(3, '0')}` : '',
-      station_id: composite ? `S${String(terminal % 400).padStart(4, '0')}` : '',
+      merchant_id: merchants[terminal % merchants.length],
+      occurred_at: times[i % times.length],
+      tac: tacs[next() & 0xffff],
+      batch_no: batches[terminal % batches.length],
+      line_id: composite ? lines[terminal % lines.length] : '',
+      station_id: composite ? stations[terminal % stations.length] : '',
     };
   }
 }

@@ -63,11 +63,13 @@ export function inspectFile(filePath: string, opts: { json: boolean }): void {
 
 function inspectExchangeFile(filePath: string, json: boolean, out: Output): FileRefusal | null {
   const name = path.basename(filePath);
-  let header: Header | null = null;
+  let header_shown = false;
+  let record_type = '';
   let table: Table | null = null;
   const showHeader = (h: Header): void => {
-    header = h;
-    if (json) out.line(JSON.stringify({ kind: 'header', frame: 1, header }));
+    header_shown = true;
+    record_type = RECORD_CODEC[h.file_type].name;
+    if (json) out.line(JSON.stringify({ kind: 'header', frame: 1, header: h }));
     else {
       out.line(`file     ${name}`);
       out.line('frame 1  Header');
@@ -83,14 +85,14 @@ function inspectExchangeFile(filePath: string, json: boolean, out: Output): File
       }
       if (table === null) {
         table = new Table(['#', 'frame'], Object.keys(record));
-        out.line(`records  (${RECORD_CODEC[(header as Header | null)?.file_type ?? 'TXN_UPLOAD'].name})`);
+        out.line(`records  (${record_type})`);
         out.line(table.heading());
       }
       out.line(table.row([index, index + 2], record as unknown as Record<string, unknown>));
     },
     { onHeader: showHeader },
   );
-  if (header === null && !json) out.line(`file     ${name}`);
+  if (!header_shown && !json) out.line(`file     ${name}`);
   if (scan.trailer !== null) showTrailer(scan.frames, scan.trailer, json, out);
 
   const refusal = refusalOf(scan);

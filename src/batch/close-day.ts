@@ -138,10 +138,6 @@ function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): Jou
   );
   for (const i of day.instructions) insertInstruction.run(i.instruction_id, D, i.payer_id, i.payee_id, i.amount_fen);
 
-  db.prepare(
-    `UPDATE records SET cleared_date = @d WHERE ${inRange} AND status = 'ACCEPTED'`,
-  ).run({ ...r, d: D });
-  db.prepare(`UPDATE records SET suspense_date = @d WHERE ${inRange} AND status = 'SUSPENDED'`).run({ ...r, d: D });
   db.prepare(`UPDATE records SET cleared_date = ? WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`).run(D, D);
   return day.entries;
 }

@@ -165,6 +165,7 @@ export class RebuildMismatch extends Error {}
 export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string): WrittenDay {
   const plan = planOutbox(db, D, ids);
   fs.mkdirSync(outboxDir, { recursive: true });
+  removeStaleTemporaries(outboxDir);
   const known = db.prepare('SELECT sha256 FROM outputs WHERE business_date = ? AND name = ?').pluck();
   const remember = db.prepare('INSERT OR IGNORE INTO outputs (business_date, name, sha256) VALUES (?, ?, ?)');
   const written: WrittenDay['files'] = [];
@@ -192,6 +193,13 @@ export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string): Wri
     for (const [name, sha] of digests) remember.run(D, name, sha);
   })();
   return { files: written, reportDir };
+}
+
+/** A run killed while writing leaves `<name>.tmp-<pid>` behind: ours to remove, nobody else's. */
+function removeStaleTemporaries(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (/\.tmp-\d+$/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+  }
 }
 
 export function writeTextAtomically(filePath: string, text: string): void {

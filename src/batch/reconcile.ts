@@ -5,7 +5,7 @@
 import type { Db } from '../store/db';
 import { openItem, closeItem, openItemsAt, type NewReconItem, type ReconItemRow } from '../store/recon-items';
 import { accountBalances } from '../store/journal';
-import { CARD_SEQ_SPAN, cardBase } from '../store/record-keys';
+import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import type { BatchContext } from './context';
 
@@ -161,12 +161,12 @@ function openGapItems(db: Db, D: string, kind: 'uploads', participant: string, s
 function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number }): void {
   const db = ctx.db;
   const D = ctx.date;
-  const rows = db
-    .prepare(
-      `SELECT r.terminal_key - (r.terminal_key % 4294967296) AS tbase, r.acquirer_id, r.terminal_id, r.terminal_seq
-         FROM records r WHERE r.id BETWEEN ? AND ? AND r.source = 'TXN_UPLOAD' ORDER BY r.terminal_key`,
-    )
-    .all(range.lo, range.hi) as { tbase: number; acquirer_id: string; terminal_id: string; terminal_seq: number }[];
+  // Only integers cross from SQLite: the terminal keys of this batch's uploads,
+  // sorted here; a key is the terminal's number * 2^32 + its terminal_seq.
+  const keys = Float64Array.from(
+    db.prepare("SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND source = 'TXN_UPLOAD'").pluck().all(range.lo, range.hi) as number[],
+  ).sort();
+  const nameOf = db.prepare('SELECT acquirer_id, terminal_id FROM terminals WHERE id = ?');
   const spanOf = db.prepare('SELECT min_seq, max_seq FROM terminal_span WHERE terminal_ref = ?');
   const setSpan = db.prepare(
     'INSERT INTO terminal_span (terminal_ref, min_seq, max_seq) VALUES (?, ?, ?) ON CONFLICT(terminal_ref) DO UPDATE SET min_seq = excluded.min_seq, max_seq = excluded.max_seq',
@@ -175,16 +175,16 @@ function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number
     "SELECT id, range_lo, range_hi, participant_id FROM recon_items WHERE kind = 'uploads' AND ref = ? AND closed_date IS NULL AND range_lo <= ? AND range_hi >= ?",
   );
   let i = 0;
-  while (i < rows.length) {
-    const first = rows[i]!;
-    let j = i;
-    const seqs: number[] = [];
-    while (j < rows.length && rows[j]!.tbase === first.tbase) seqs.push(rows[j++]!.terminal_seq);
-    i = j;
-    const ref = first.tbase / 4294967296;
-    const subject = `${first.acquirer_id}/${first.terminal_id}`;
-    const participant = first.acquirer_id;
-    const distinct = [...new Set(seqs)].sort((a, b) => a - b);
+  while (i < keys.length) {
+    const ref = Math.floor(keys[i]! / TERMINAL_SEQ_SPAN);
+    const distinct: number[] = [];
+    for (; i < keys.length && Math.floor(keys[i]! / TERMINAL_SEQ_SPAN) === ref; i++) {
+      const seq = keys[i]! - ref * TERMINAL_SEQ_SPAN;
+      if (distinct.length === 0 || distinct[distinct.length - 1] !== seq) distinct.push(seq);
+    }
+    const names = nameOf.get(ref) as { acquirer_id: string; terminal_id: string };
+    const subject = `${names.acquirer_id}/${names.terminal_id}`;
+    const participant = names.acquirer_id;
     const span = spanOf.get(ref) as { min_seq: number; max_seq: number } | undefined;
     const lo = distinct[0]!;
     const hi = distinct[distinct.length - 1]!;
@@ -302,27 +302,51 @@ interface CardRecord {
 function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   const db = ctx.db;
   const D = ctx.date;
-  const cards = db
-    .prepare(
-      `SELECT DISTINCT issuer_id, card_no FROM records WHERE id BETWEEN ? AND ? AND local = 1 AND status <> 'REJECTED'`,
-    )
-    .all(range.lo, range.hi) as { issuer_id: string; card_no: string }[];
+  // One pass over the touched cards' histories: a temporary table of their key
+  // ranges joined to the card-key index, read in key order and cut per card.
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS touched_cards (base INTEGER PRIMARY KEY)');
+  db.exec('DELETE FROM temp.touched_cards');
+  db.prepare(
+    `INSERT OR IGNORE INTO temp.touched_cards (base)
+     SELECT card_key - (card_key % ${CARD_SEQ_SPAN}) FROM records WHERE id BETWEEN ? AND ? AND local = 1 AND status <> 'REJECTED'`,
+  ).run(range.lo, range.hi);
   const history = db.prepare(
-    `SELECT id, issuer_id, card_no, card_seq, balance_before_fen, balance_after_fen FROM records
-      WHERE card_key BETWEEN ? AND ? AND status <> 'REJECTED' ORDER BY card_key`,
+    `SELECT r.id, r.issuer_id, r.card_no, r.card_seq, r.balance_before_fen, r.balance_after_fen
+       FROM temp.touched_cards t JOIN records r INDEXED BY records_card_key
+         ON r.card_key BETWEEN t.base AND t.base + ${CARD_SEQ_SPAN - 1}
+      WHERE t.base BETWEEN ? AND ? AND r.status <> 'REJECTED' AND r.local = 1 ORDER BY t.base, r.card_key`,
   );
-  const openOfCard = db.prepare("SELECT id FROM recon_items WHERE kind = 'float' AND ref = ? AND closed_date IS NULL");
+  const bases = db.prepare('SELECT base FROM temp.touched_cards ORDER BY base').pluck().all() as number[];
+  const openFloat = new Map<string, string[]>();
+  for (const row of db.prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL").iterate() as IterableIterator<{ id: string; ref: string }>) {
+    const list = openFloat.get(row.ref);
+    if (list) list.push(row.id);
+    else openFloat.set(row.ref, [row.id]);
+  }
   const setAmount = db.prepare('UPDATE recon_items SET amount_fen = ? WHERE id = ? AND closed_date IS NULL');
   const setFloat = db.prepare(
     `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen) VALUES (?, ?, ?, ?)
-     ON CONFLICT(card_base) DO UPDATE SET movement_fen = excluded.movement_fen`,
+     ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen`,
   );
-  for (const card of cards) {
+  // The cards are walked a slice at a time, so that memory holds one slice of
+  // histories, whatever the night. Rows arrive in key order, one card's range after
+  // another; cards whose hashes collide share a range and are cut apart by card.
+  const CARDS_PER_SLICE = 4096;
+  for (let from = 0; from < bases.length; from += CARDS_PER_SLICE) {
+    const slice = bases.slice(from, from + CARDS_PER_SLICE);
+    const byCard = new Map<string, CardRecord[]>();
+    for (const r of history.all(slice[0], slice[slice.length - 1]) as CardRecord[]) {
+      const k = `${r.issuer_id}/${r.card_no}`;
+      const list = byCard.get(k);
+      if (list) list.push(r);
+      else byCard.set(k, [r]);
+    }
+    for (const recs of byCard.values()) walkCard(recs);
+  }
+
+  function walkCard(recs: CardRecord[]): void {
+    const card = recs[0]!;
     const base = cardBase(card.issuer_id, card.card_no);
-    const recs = (history.all(base, base + CARD_SEQ_SPAN - 1) as CardRecord[]).filter(
-      (r) => r.issuer_id === card.issuer_id && r.card_no === card.card_no,
-    );
-    if (recs.length === 0) continue;
     const subject = `${card.issuer_id}/${card.card_no}`;
     const found = new Set<string>();
     const note = (item: NewReconItem) => {
@@ -355,7 +379,7 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
         });
       }
     }
-    for (const { id } of openOfCard.all(subject) as { id: string }[]) {
+    for (const id of openFloat.get(subject) ?? []) {
       if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
     }
     setFloat.run(base, card.issuer_id, card.card_no, recs[recs.length - 1]!.balance_after_fen - recs[0]!.balance_before_fen);

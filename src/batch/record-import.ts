@@ -93,6 +93,7 @@ export class RecordImporter {
   private readonly heldByCard;
   private readonly heldByTerminal;
   private readonly fileCtx: FileContext;
+  private readonly date: string;
 
   constructor(
     private readonly ctx: BatchContext,
@@ -100,11 +101,12 @@ export class RecordImporter {
     file: FileContext,
   ) {
     this.fileCtx = file;
+    this.date = ctx.date;
     const db = ctx.db;
     this.insert = db.prepare(
       `INSERT INTO records (file_id, idx, source, card_key, terminal_key, ${TRANSACTION_SELECT},
-         local, verdict_status, verdict_reason, verdict_detail, status, reason, blacklisted_load)
-       VALUES (?, ?, ?, ?, ?, ${RECORD_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?, ?)`,
+         local, verdict_status, verdict_reason, verdict_detail, status, reason, blacklisted_load, cleared_date, suspense_date)
+       VALUES (?, ?, ?, ?, ?, ${RECORD_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
     this.heldByCard = db.prepare(
@@ -184,6 +186,12 @@ export class RecordImporter {
         r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
         r.line_id, r.station_id,
         local, verdict.status, verdict.reason, detail, verdict.status, verdict.reason, blacklistedLoad,
+        // An accepted record is cleared, and a suspended one posted to suspense, by the
+        // batch that imports it (clearing-rules.md): the day is known now, and writing it
+        // here spares rewriting every row at close. Until the day closes these dates are
+        // what the close will do; the close is one transaction with the postings.
+        verdict.status === 'ACCEPTED' ? this.date : null,
+        verdict.status === 'SUSPENDED' ? this.date : null,
       );
       const id = Number(info.lastInsertRowid);
       if (this.firstRecordId === null) this.firstRecordId = id;

@@ -1,6 +1,6 @@
 // Single DES (FIPS 46-3) in plain JavaScript, for the TAC check. Node's crypto creates a
 // cipher object per key, which costs more than the three DES blocks a record needs; here a
-// key schedule is prepared once per card into a flat byte array and every block runs on
+// key schedule is prepared once per card into a flat word array and every block runs on
 // 32-bit integers with table lookups and no allocation. The tables below are the
 // standard's, and every derived table is computed from them at load time, so a wrong
 // entry cannot hide in a hand-written constant. Tested against OpenSSL's DES (Node's
@@ -40,8 +40,12 @@ const S = [
     7, 11, 4, 1, 9, 12, 14, 2, 0, 6, 10, 13, 15, 3, 5, 8, 2, 1, 14, 7, 4, 10, 8, 13, 15, 12, 9, 0, 3, 5, 6, 11],
 ];
 
-/** Bytes of a prepared key schedule: 16 rounds x 8 six-bit subkey chunks. */
-export const DES_SCHEDULE_BYTES = 128;
+/**
+ * Words of a prepared key schedule: per round, the subkey's even six-bit chunks (0, 2,
+ * 4, 6) packed into one 32-bit word and the odd ones (1, 3, 5, 7) into another, each at
+ * the place where that chunk of the expansion E(R) sits in a rotation of R (see crypt).
+ */
+export const DES_SCHEDULE_WORDS = 32;
 
 // A 64-bit permutation as byte tables: the output (hi, lo) is the OR, over the 8 input
 // bytes, of table[byte position * 256 + byte value].
@@ -95,12 +99,13 @@ const SP = (() => {
   return sp;
 })();
 
-// The key schedule is a fixed selection of key bits, so it too becomes byte tables:
-// KS_HI/KS_LO[(round * 8 + byte position) * 256 + byte value] give the round's 48-bit
-// subkey as two 24-bit halves (chunks 0..3 and 4..7).
+// The key schedule is a fixed selection of key bits, so it becomes byte tables:
+// KS_EVEN/KS_ODD[(round * 8 + byte position) * 256 + byte value] give the round's two
+// packed subkey words. Chunk i (bits 6i..6i+5 of the 48-bit subkey) goes to the even
+// word if i is even, else the odd one, at bits 31-8*(i>>1) down to 26-8*(i>>1).
 const KS = (() => {
-  const hi = new Int32Array(16 * 8 * 256);
-  const lo = new Int32Array(16 * 8 * 256);
+  const even = new Int32Array(16 * 8 * 256);
+  const odd = new Int32Array(16 * 8 * 256);
   let shift = 0;
   for (let round = 0; round < 16; round++) {
     shift += SHIFTS[round];
@@ -110,24 +115,24 @@ const KS = (() => {
       const src = PC1[half + ((cd - half + shift) % 28)] - 1; // key bit, 0-based
       const pos = src >> 3;
       const mask = 0x80 >> (src & 7);
+      const chunk = Math.floor(j / 6);
+      const bit = 31 - 8 * (chunk >> 1) - (j % 6);
+      const table = chunk % 2 === 0 ? even : odd;
       for (let v = 0; v < 256; v++) {
-        if ((v & mask) === 0) continue;
-        const at = (round * 8 + pos) * 256 + v;
-        if (j < 24) hi[at] |= 1 << (23 - j);
-        else lo[at] |= 1 << (47 - j);
+        if ((v & mask) !== 0) table[(round * 8 + pos) * 256 + v] |= 1 << bit;
       }
     }
   }
-  return { hi, lo };
+  return { even, odd };
 })();
-const KS_HI = KS.hi;
-const KS_LO = KS.lo;
+const KS_EVEN = KS.even;
+const KS_ODD = KS.odd;
 
 /**
  * Writes the encryption schedule of the 8-byte key (hi, lo: its big-endian halves) into
- * out[at .. at+127]. Parity bits are ignored, as DES does.
+ * out[at .. at+31]. Parity bits are ignored, as DES does.
  */
-export function writeSchedule(keyHi: number, keyLo: number, out: Uint8Array, at: number): void {
+export function writeSchedule(keyHi: number, keyLo: number, out: Int32Array, at: number): void {
   const b0 = (keyHi >>> 24) & 255;
   const b1 = (keyHi >>> 16) & 255;
   const b2 = (keyHi >>> 8) & 255;
@@ -138,29 +143,21 @@ export function writeSchedule(keyHi: number, keyLo: number, out: Uint8Array, at:
   const b7 = keyLo & 255;
   for (let round = 0; round < 16; round++) {
     const base = round * 2048;
-    const h =
-      KS_HI[base + b0] | KS_HI[base + 256 + b1] | KS_HI[base + 512 + b2] | KS_HI[base + 768 + b3] |
-      KS_HI[base + 1024 + b4] | KS_HI[base + 1280 + b5] | KS_HI[base + 1536 + b6] | KS_HI[base + 1792 + b7];
-    const l =
-      KS_LO[base + b0] | KS_LO[base + 256 + b1] | KS_LO[base + 512 + b2] | KS_LO[base + 768 + b3] |
-      KS_LO[base + 1024 + b4] | KS_LO[base + 1280 + b5] | KS_LO[base + 1536 + b6] | KS_LO[base + 1792 + b7];
-    const o = at + round * 8;
-    out[o] = (h >>> 18) & 63;
-    out[o + 1] = (h >>> 12) & 63;
-    out[o + 2] = (h >>> 6) & 63;
-    out[o + 3] = h & 63;
-    out[o + 4] = (l >>> 18) & 63;
-    out[o + 5] = (l >>> 12) & 63;
-    out[o + 6] = (l >>> 6) & 63;
-    out[o + 7] = l & 63;
+    out[at + 2 * round] =
+      KS_EVEN[base + b0] | KS_EVEN[base + 256 + b1] | KS_EVEN[base + 512 + b2] | KS_EVEN[base + 768 + b3] |
+      KS_EVEN[base + 1024 + b4] | KS_EVEN[base + 1280 + b5] | KS_EVEN[base + 1536 + b6] | KS_EVEN[base + 1792 + b7];
+    out[at + 2 * round + 1] =
+      KS_ODD[base + b0] | KS_ODD[base + 256 + b1] | KS_ODD[base + 512 + b2] | KS_ODD[base + 768 + b3] |
+      KS_ODD[base + 1024 + b4] | KS_ODD[base + 1280 + b5] | KS_ODD[base + 1536 + b6] | KS_ODD[base + 1792 + b7];
   }
 }
 
 /** The decryption schedule of an encryption schedule: the same subkeys, rounds reversed. */
-export function reverseSchedule(ks: Uint8Array, at = 0): Uint8Array {
-  const out = new Uint8Array(DES_SCHEDULE_BYTES);
+export function reverseSchedule(ks: Int32Array, at = 0): Int32Array {
+  const out = new Int32Array(DES_SCHEDULE_WORDS);
   for (let round = 0; round < 16; round++) {
-    out.set(ks.subarray(at + (15 - round) * 8, at + (16 - round) * 8), round * 8);
+    out[2 * round] = ks[at + 2 * (15 - round)];
+    out[2 * round + 1] = ks[at + 2 * (15 - round) + 1];
   }
   return out;
 }
@@ -172,50 +169,70 @@ export function reverseSchedule(ks: Uint8Array, at = 0): Uint8Array {
  */
 export const blockOut = new Int32Array(2);
 
-/**
- * One DES block (hi, lo: big-endian halves) under the schedule at ks[at..at+127]:
- * encryption with an encryption schedule, decryption with a reversed one.
- */
-export function crypt(ks: Uint8Array, at: number, hi: number, lo: number): void {
-  let l =
+/** blockOut := IP(hi, lo), the state (L0, R0) that the rounds start from. */
+export function initialPermutation(hi: number, lo: number): void {
+  blockOut[0] =
     IP_HI[hi >>> 24] | IP_HI[256 + ((hi >>> 16) & 255)] | IP_HI[512 + ((hi >>> 8) & 255)] | IP_HI[768 + (hi & 255)] |
     IP_HI[1024 + (lo >>> 24)] | IP_HI[1280 + ((lo >>> 16) & 255)] | IP_HI[1536 + ((lo >>> 8) & 255)] | IP_HI[1792 + (lo & 255)];
-  let r =
+  blockOut[1] =
     IP_LO[hi >>> 24] | IP_LO[256 + ((hi >>> 16) & 255)] | IP_LO[512 + ((hi >>> 8) & 255)] | IP_LO[768 + (hi & 255)] |
     IP_LO[1024 + (lo >>> 24)] | IP_LO[1280 + ((lo >>> 16) & 255)] | IP_LO[1536 + ((lo >>> 8) & 255)] | IP_LO[1792 + (lo & 255)];
-  for (let k = at, end = at + 128; k < end; k += 8) {
+}
+
+/** blockOut := FP(hi, lo), the output block of a pre-output (R16, L16). */
+export function finalPermutation(hi: number, lo: number): void {
+  blockOut[0] =
+    FP_HI[hi >>> 24] | FP_HI[256 + ((hi >>> 16) & 255)] | FP_HI[512 + ((hi >>> 8) & 255)] | FP_HI[768 + (hi & 255)] |
+    FP_HI[1024 + (lo >>> 24)] | FP_HI[1280 + ((lo >>> 16) & 255)] | FP_HI[1536 + ((lo >>> 8) & 255)] | FP_HI[1792 + (lo & 255)];
+  blockOut[1] =
+    FP_LO[hi >>> 24] | FP_LO[256 + ((hi >>> 16) & 255)] | FP_LO[512 + ((hi >>> 8) & 255)] | FP_LO[768 + (hi & 255)] |
+    FP_LO[1024 + (lo >>> 24)] | FP_LO[1280 + ((lo >>> 16) & 255)] | FP_LO[1536 + ((lo >>> 8) & 255)] | FP_LO[1792 + (lo & 255)];
+}
+
+/**
+ * blockOut := the 16 rounds under the schedule at ks[at..at+31] from the state (l, r),
+ * as the pre-output (R16, L16). Since FP is the inverse of IP, the pre-output is IP of
+ * the output block: chained blocks (CBC, the stages of 3DES) can go from one call of
+ * rounds() to the next without FP and IP in between, IP being linear over XOR.
+ */
+export function rounds(ks: Int32Array, at: number, l: number, r: number): void {
+  for (let k = at, end = at + DES_SCHEDULE_WORDS; k < end; k += 2) {
     // The expansion E takes six bits around each nibble of r, wrapping at both ends.
+    // Rotated right by 1, r holds the even chunks of E(r) at bits 31..26, 23..18,
+    // 15..10 and 7..2; rotated left by 3, the odd ones at the same places.
+    const u = ((r >>> 1) | (r << 31)) ^ ks[k];
+    const v = ((r << 3) | (r >>> 29)) ^ ks[k + 1];
     const f =
-      SP[(((r >>> 27) | (r << 5)) & 63) ^ ks[k]] |
-      SP[64 + (((r >>> 23) & 63) ^ ks[k + 1])] |
-      SP[128 + (((r >>> 19) & 63) ^ ks[k + 2])] |
-      SP[192 + (((r >>> 15) & 63) ^ ks[k + 3])] |
-      SP[256 + (((r >>> 11) & 63) ^ ks[k + 4])] |
-      SP[320 + (((r >>> 7) & 63) ^ ks[k + 5])] |
-      SP[384 + (((r >>> 3) & 63) ^ ks[k + 6])] |
-      SP[448 + ((((r << 1) | (r >>> 31)) & 63) ^ ks[k + 7])];
+      SP[u >>> 26] | SP[128 + ((u >>> 18) & 63)] | SP[256 + ((u >>> 10) & 63)] | SP[384 + ((u >>> 2) & 63)] |
+      SP[64 + (v >>> 26)] | SP[192 + ((v >>> 18) & 63)] | SP[320 + ((v >>> 10) & 63)] | SP[448 + ((v >>> 2) & 63)];
     const t = l ^ f;
     l = r;
     r = t;
   }
-  // The output of the last round is R16 L16: the halves swap before the final permutation.
-  blockOut[0] =
-    FP_HI[r >>> 24] | FP_HI[256 + ((r >>> 16) & 255)] | FP_HI[512 + ((r >>> 8) & 255)] | FP_HI[768 + (r & 255)] |
-    FP_HI[1024 + (l >>> 24)] | FP_HI[1280 + ((l >>> 16) & 255)] | FP_HI[1536 + ((l >>> 8) & 255)] | FP_HI[1792 + (l & 255)];
-  blockOut[1] =
-    FP_LO[r >>> 24] | FP_LO[256 + ((r >>> 16) & 255)] | FP_LO[512 + ((r >>> 8) & 255)] | FP_LO[768 + (r & 255)] |
-    FP_LO[1024 + (l >>> 24)] | FP_LO[1280 + ((l >>> 16) & 255)] | FP_LO[1536 + ((l >>> 8) & 255)] | FP_LO[1792 + (l & 255)];
+  // The output of the last round is R16 L16: the halves swap.
+  blockOut[0] = r;
+  blockOut[1] = l;
+}
+
+/**
+ * One DES block (hi, lo: big-endian halves) under the schedule at ks[at..at+31]:
+ * encryption with an encryption schedule, decryption with a reversed one.
+ */
+export function crypt(ks: Int32Array, at: number, hi: number, lo: number): void {
+  initialPermutation(hi, lo);
+  rounds(ks, at, blockOut[0], blockOut[1]);
+  finalPermutation(blockOut[0], blockOut[1]);
 }
 
 /** A DES key prepared for both directions. */
 export class DesKey {
-  readonly encrypt_schedule: Uint8Array;
-  readonly decrypt_schedule: Uint8Array;
+  readonly encrypt_schedule: Int32Array;
+  readonly decrypt_schedule: Int32Array;
 
   constructor(key: Uint8Array) {
     if (key.length !== 8) throw new Error(`DesKey: a DES key is 8 bytes, got ${key.length}`);
     const b = Buffer.from(key.buffer, key.byteOffset, 8);
-    this.encrypt_schedule = new Uint8Array(DES_SCHEDULE_BYTES);
+    this.encrypt_schedule = new Int32Array(DES_SCHEDULE_WORDS);
     writeSchedule(b.readInt32BE(0), b.readInt32BE(4), this.encrypt_schedule, 0);
     this.decrypt_schedule = reverseSchedule(this.encrypt_schedule);
   }
@@ -228,7 +245,7 @@ export class DesKey {
     return this.run(this.decrypt_schedule, block);
   }
 
-  private run(ks: Uint8Array, block: Uint8Array): Buffer {
+  private run(ks: Int32Array, block: Uint8Array): Buffer {
     if (block.length !== 8) throw new Error(`DesKey: a DES block is 8 bytes, got ${block.length}`);
     const b = Buffer.from(block.buffer, block.byteOffset, 8);
     crypt(ks, 0, b.readInt32BE(0), b.readInt32BE(4));

@@ -8,8 +8,8 @@
 //
 // The index only grows: a batch fills it with the held records of history, then adds
 // each record of its files that is not REJECTED, as validation requires. A record that
-// stops holding its keys (the national centre rejected it) is taken out by rebuilding
-// from the records that still hold.
+// stops holding its keys (the national centre rejected it) is taken out by building a
+// new index from the records that still hold.
 
 import { strict as assert } from 'node:assert';
 import type { Transaction } from './types';
@@ -40,19 +40,59 @@ function terminalHash(acquirer_id: string, terminal_id: string, terminal_seq: nu
   return finish(mixNumber(mixText(mixText(0x811c9dc5, acquirer_id), terminal_id), terminal_seq));
 }
 
+/**
+ * One open-addressing table: bucket -> (the key's 32-bit hash, record number + 1; 0 is
+ * empty). The hash is compared before the record is read, so a probe past another key
+ * costs a read of this array, not a visit to a record somewhere in the heap.
+ */
+class KeyTable {
+  mask: number;
+  hashes: Int32Array;
+  numbers: Int32Array;
+
+  constructor(buckets: number) {
+    this.mask = buckets - 1;
+    this.hashes = new Int32Array(buckets);
+    this.numbers = new Int32Array(buckets);
+  }
+
+  /** Puts n at the bucket of hash h; `same` says whether record m has the same key. */
+  put(h: number, n: number, same: (m: number) => boolean): void {
+    const mask = this.mask;
+    let b = h & mask;
+    for (; this.numbers[b] !== 0; b = (b + 1) & mask) {
+      if (this.hashes[b] === h && same(this.numbers[b])) break;
+    }
+    this.hashes[b] = h;
+    this.numbers[b] = n;
+  }
+
+  /** The same table with twice the buckets. */
+  grown(): KeyTable {
+    const t = new KeyTable((this.mask + 1) * 2);
+    for (let b = 0; b <= this.mask; b++) {
+      const n = this.numbers[b];
+      if (n === 0) continue;
+      const h = this.hashes[b];
+      let c = h & t.mask;
+      while (t.numbers[c] !== 0) c = (c + 1) & t.mask;
+      t.hashes[c] = h;
+      t.numbers[c] = n;
+    }
+    return t;
+  }
+}
+
 export class HeldKeyIndex implements HeldKeys {
   private readonly records: Transaction[] = [];
-  private mask: number;
-  // Bucket -> record number + 1 (0: empty).
-  private byCard: Int32Array;
-  private byTerminal: Int32Array;
+  private byCard: KeyTable;
+  private byTerminal: KeyTable;
 
   constructor(held: Iterable<Transaction> = [], expected_records = 1024) {
     let buckets = 1024;
     while (buckets < expected_records * 2) buckets *= 2;
-    this.mask = buckets - 1;
-    this.byCard = new Int32Array(buckets);
-    this.byTerminal = new Int32Array(buckets);
+    this.byCard = new KeyTable(buckets);
+    this.byTerminal = new KeyTable(buckets);
     for (const r of held) this.add(r);
   }
 
@@ -62,20 +102,24 @@ export class HeldKeyIndex implements HeldKeys {
   }
 
   byCardKey(issuer_id: string, card_no: string, card_seq: number): Transaction | undefined {
-    const mask = this.mask;
-    for (let b = cardHash(issuer_id, card_no, card_seq) & mask; ; b = (b + 1) & mask) {
-      const n = this.byCard[b];
+    const t = this.byCard;
+    const h = cardHash(issuer_id, card_no, card_seq);
+    for (let b = h & t.mask; ; b = (b + 1) & t.mask) {
+      const n = t.numbers[b];
       if (n === 0) return undefined;
+      if (t.hashes[b] !== h) continue;
       const r = this.records[n - 1];
       if (r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id) return r;
     }
   }
 
   byTerminalKey(acquirer_id: string, terminal_id: string, terminal_seq: number): Transaction | undefined {
-    const mask = this.mask;
-    for (let b = terminalHash(acquirer_id, terminal_id, terminal_seq) & mask; ; b = (b + 1) & mask) {
-      const n = this.byTerminal[b];
+    const t = this.byTerminal;
+    const h = terminalHash(acquirer_id, terminal_id, terminal_seq);
+    for (let b = h & t.mask; ; b = (b + 1) & t.mask) {
+      const n = t.numbers[b];
       if (n === 0) return undefined;
+      if (t.hashes[b] !== h) continue;
       const r = this.records[n - 1];
       if (r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id) return r;
     }
@@ -86,34 +130,20 @@ export class HeldKeyIndex implements HeldKeys {
    * takes it (as a Map would); validation never lets that happen for a record it passed.
    */
   add(r: Transaction): void {
-    if ((this.records.length + 1) * 2 > this.mask + 1) this.grow();
+    if ((this.records.length + 1) * 2 > this.byCard.mask + 1) {
+      assert(this.byCard.mask < 1 << 29, 'HeldKeyIndex: too many records');
+      this.byCard = this.byCard.grown();
+      this.byTerminal = this.byTerminal.grown();
+    }
     this.records.push(r);
-    this.place(r, this.records.length);
-  }
-
-  private place(r: Transaction, n: number): void {
-    const mask = this.mask;
-    let b = cardHash(r.issuer_id, r.card_no, r.card_seq) & mask;
-    for (; this.byCard[b] !== 0; b = (b + 1) & mask) {
-      const o = this.records[this.byCard[b] - 1];
-      if (o.card_seq === r.card_seq && o.card_no === r.card_no && o.issuer_id === r.issuer_id) break;
-    }
-    this.byCard[b] = n;
-    b = terminalHash(r.acquirer_id, r.terminal_id, r.terminal_seq) & mask;
-    for (; this.byTerminal[b] !== 0; b = (b + 1) & mask) {
-      const o = this.records[this.byTerminal[b] - 1];
-      if (o.terminal_seq === r.terminal_seq && o.terminal_id === r.terminal_id && o.acquirer_id === r.acquirer_id) break;
-    }
-    this.byTerminal[b] = n;
-  }
-
-  private grow(): void {
-    const buckets = (this.mask + 1) * 2;
-    assert(buckets <= 1 << 30, 'HeldKeyIndex: too many records');
-    this.mask = buckets - 1;
-    this.byCard = new Int32Array(buckets);
-    this.byTerminal = new Int32Array(buckets);
-    // Re-placing in order keeps "the later record takes the key".
-    for (let i = 0; i < this.records.length; i++) this.place(this.records[i], i + 1);
+    const n = this.records.length;
+    this.byCard.put(cardHash(r.issuer_id, r.card_no, r.card_seq), n, (m) => {
+      const o = this.records[m - 1];
+      return o.card_seq === r.card_seq && o.card_no === r.card_no && o.issuer_id === r.issuer_id;
+    });
+    this.byTerminal.put(terminalHash(r.acquirer_id, r.terminal_id, r.terminal_seq), n, (m) => {
+      const o = this.records[m - 1];
+      return o.terminal_seq === r.terminal_seq && o.terminal_id === r.terminal_id && o.acquirer_id === r.acquirer_id;
+    });
   }
 }

@@ -11,7 +11,7 @@
 import { strict as assert } from 'node:assert';
 import type { Keys } from './config-types';
 import type { Transaction } from './types';
-import { DES_SCHEDULE_BYTES, DesKey, blockOut, crypt, reverseSchedule, writeSchedule } from './des';
+import { DES_SCHEDULE_WORDS, DesKey, blockOut, finalPermutation, initialPermutation, reverseSchedule, rounds, writeSchedule } from './des';
 
 /** The record fields the TAC covers, plus the card number its key is diversified by. */
 export type TacFields = Pick<Transaction, 'card_no' | 'amount_fen' | 'txn_type' | 'terminal_id' | 'terminal_seq' | 'occurred_at'>;
@@ -99,15 +99,15 @@ export function computeTac(masterKey: Uint8Array, rec: TacFields): string {
 
 /** Schedules of one master key: K1 for encryption, K2 for decryption (3DES EDE). */
 interface MasterSchedule {
-  k1: Uint8Array;
-  k2_decrypt: Uint8Array;
+  k1: Int32Array;
+  k2_decrypt: Int32Array;
 }
 
 function masterSchedule(masterKey: Uint8Array): MasterSchedule {
   assertMasterKey(masterKey);
   const b = Buffer.from(masterKey.buffer, masterKey.byteOffset, 16);
-  const k1 = new Uint8Array(DES_SCHEDULE_BYTES);
-  const k2 = new Uint8Array(DES_SCHEDULE_BYTES);
+  const k1 = new Int32Array(DES_SCHEDULE_WORDS);
+  const k2 = new Int32Array(DES_SCHEDULE_WORDS);
   writeSchedule(b.readInt32BE(0), b.readInt32BE(4), k1, 0);
   writeSchedule(b.readInt32BE(8), b.readInt32BE(12), k2, 0);
   return { k1, k2_decrypt: reverseSchedule(k2) };
@@ -129,10 +129,13 @@ function hexAt(s: string, i: number, n: number): number {
 // Scratch words for tripleDes(): hot-path results without allocation.
 const tripleOut = new Int32Array(2);
 
+/** 3DES-EDE of one block; between the stages, FP and IP cancel (see des.ts rounds()). */
 function tripleDes(m: MasterSchedule, hi: number, lo: number): void {
-  crypt(m.k1, 0, hi, lo);
-  crypt(m.k2_decrypt, 0, blockOut[0], blockOut[1]);
-  crypt(m.k1, 0, blockOut[0], blockOut[1]);
+  initialPermutation(hi, lo);
+  rounds(m.k1, 0, blockOut[0], blockOut[1]);
+  rounds(m.k2_decrypt, 0, blockOut[0], blockOut[1]);
+  rounds(m.k1, 0, blockOut[0], blockOut[1]);
+  finalPermutation(blockOut[0], blockOut[1]);
   tripleOut[0] = blockOut[0];
   tripleOut[1] = blockOut[1];
 }
@@ -141,7 +144,7 @@ function tripleDes(m: MasterSchedule, hi: number, lo: number): void {
  * Writes the TAC key schedule of a card into out[at..]: diversification by the last 16
  * digits of card_no (two 3DES blocks), the XOR of the halves, then the DES schedule.
  */
-function writeCardSchedule(m: MasterSchedule, cardNo: string, out: Uint8Array, at: number): void {
+function writeCardSchedule(m: MasterSchedule, cardNo: string, out: Int32Array, at: number): void {
   const n = cardNo.length;
   // 8 BCD digits read as hex are the 4 bytes they encode.
   const dHi = hexAt(cardNo, n - 16, 8) | 0;
@@ -159,7 +162,7 @@ function writeCardSchedule(m: MasterSchedule, cardNo: string, out: Uint8Array, a
  * three blocks:
  *   amount(4) | type(1) tid[0..2](3) || tid[3..5](3) seq[0](1) | seq[1..3](3) date[0](1) || date[1..3](3) time[0](1) | time[1..2](2) 80 00
  */
-function macWord(ks: Uint8Array, at: number, rec: Omit<TacFields, 'card_no'>): number {
+function macWord(ks: Int32Array, at: number, rec: Omit<TacFields, 'card_no'>): number {
   const tid = rec.terminal_id;
   const occ = rec.occurred_at;
   const tidHi = hexAt(tid, 0, 6);
@@ -167,9 +170,19 @@ function macWord(ks: Uint8Array, at: number, rec: Omit<TacFields, 'card_no'>): n
   const date = hexAt(occ, 0, 8);
   const time = hexAt(occ, 8, 6);
   const seq = rec.terminal_seq;
-  crypt(ks, at, rec.amount_fen | 0, (rec.txn_type << 24) | tidHi);
-  crypt(ks, at, blockOut[0] ^ ((tidLo << 8) | (seq >>> 24)), blockOut[1] ^ (((seq & 0xffffff) << 8) | (date >>> 24)));
-  crypt(ks, at, blockOut[0] ^ (((date & 0xffffff) << 8) | (time >>> 16)), blockOut[1] ^ (((time & 0xffff) << 16) | 0x8000));
+  // CBC kept in the IP domain: each block's IP is XORed into the previous pre-output,
+  // and only the last block goes through FP.
+  initialPermutation(rec.amount_fen | 0, (rec.txn_type << 24) | tidHi);
+  rounds(ks, at, blockOut[0], blockOut[1]);
+  let s0 = blockOut[0];
+  let s1 = blockOut[1];
+  initialPermutation((tidLo << 8) | (seq >>> 24), ((seq & 0xffffff) << 8) | (date >>> 24));
+  rounds(ks, at, blockOut[0] ^ s0, blockOut[1] ^ s1);
+  s0 = blockOut[0];
+  s1 = blockOut[1];
+  initialPermutation(((date & 0xffffff) << 8) | (time >>> 16), ((time & 0xffff) << 16) | 0x8000);
+  rounds(ks, at, blockOut[0] ^ s0, blockOut[1] ^ s1);
+  finalPermutation(blockOut[0], blockOut[1]);
   return blockOut[0] >>> 0;
 }
 
@@ -189,7 +202,7 @@ function assertMacFields(rec: Omit<TacFields, 'card_no'>): void {
 
 /** One card's TAC key, prepared: verifying a record costs three DES blocks. */
 export class PreparedCardKey {
-  private readonly schedule = new Uint8Array(DES_SCHEDULE_BYTES);
+  private readonly schedule = new Int32Array(DES_SCHEDULE_WORDS);
 
   constructor(masterKey: Uint8Array, readonly card_no: string) {
     assertCardNo(card_no);
@@ -229,15 +242,15 @@ export const TAC_CACHE_CARDS_DEFAULT = 262144;
  * key and D, the last 16 digits of card_no, so that is the cache key: the issuer's
  * index and D's two 32-bit words, in an open-addressing table of typed arrays (no
  * string hashing, nothing for the garbage collector). Schedules live in one slab of
- * capacity x 128 bytes; when it is full, the cache is forgotten whole and refilled (a
- * card seen again is prepared again: correct, only slower), which keeps memory flat on
- * any night without the bookkeeping of an LRU. It holds key material: never log or
- * print it.
+ * capacity x 32 words (128 bytes); when it is full, the cache is forgotten whole and
+ * refilled (a card seen again is prepared again: correct, only slower), which keeps
+ * memory flat on any night without the bookkeeping of an LRU. It holds key material:
+ * never log or print it.
  */
 export class TacKeyCache implements TacVerifier {
   private readonly masters: MasterSchedule[] = [];
   private readonly masterIndex = new Map<string, number>();
-  private readonly slab: Uint8Array;
+  private readonly slab: Int32Array;
   // The hash table: 2^k buckets, at least twice the capacity (load <= 1/2). A bucket
   // holds issuer index + 1 (0: empty), D's words and the slot of the schedule.
   private readonly mask: number;
@@ -256,7 +269,7 @@ export class TacKeyCache implements TacVerifier {
       this.masterIndex.set(issuer_id, this.masters.length);
       this.masters.push(masterSchedule(key));
     }
-    this.slab = new Uint8Array(capacity_cards * DES_SCHEDULE_BYTES);
+    this.slab = new Int32Array(capacity_cards * DES_SCHEDULE_WORDS);
     let buckets = 2;
     while (buckets < capacity_cards * 2) buckets *= 2;
     this.mask = buckets - 1;
@@ -309,7 +322,7 @@ export class TacKeyCache implements TacVerifier {
     for (;;) {
       const at = this.bucketIssuer[b];
       if (at === 0) break;
-      if (at === issuer && this.bucketHi[b] === dHi && this.bucketLo[b] === dLo) return this.bucketSlot[b] * DES_SCHEDULE_BYTES;
+      if (at === issuer && this.bucketHi[b] === dHi && this.bucketLo[b] === dLo) return this.bucketSlot[b] * DES_SCHEDULE_WORDS;
       b = (b + 1) & mask;
     }
     if (this.used === this.capacity_cards) {
@@ -322,7 +335,7 @@ export class TacKeyCache implements TacVerifier {
     this.bucketHi[b] = dHi;
     this.bucketLo[b] = dLo;
     this.bucketSlot[b] = slot;
-    writeCardSchedule(this.masters[issuer - 1], card_no, this.slab, slot * DES_SCHEDULE_BYTES);
-    return slot * DES_SCHEDULE_BYTES;
+    writeCardSchedule(this.masters[issuer - 1], card_no, this.slab, slot * DES_SCHEDULE_WORDS);
+    return slot * DES_SCHEDULE_WORDS;
   }
 }

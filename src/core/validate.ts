@@ -51,7 +51,7 @@ export type RecordVerdict =
   | {
       status: 'REJECTED';
       reason: RejectReason;
-      /** The field that failed, for operators: always for E01, where one field is to blame for the others. */
+      /** The field at fault, for operators: always set for E01, and for other codes where one field is to blame. */
       field?: string;
       /** E03 and E09: the held record with the same key. */
       conflictWith?: Transaction;

@@ -78,6 +78,7 @@ function defineMessage<T>(name: string, fields: FieldSpec[], make: () => T): Mes
   }
   const by_no: (FieldSpec | undefined)[] = [];
   for (const f of fields) by_no[f.no] = f;
+  const enum_fields = fields.filter((f) => f.kind === 'FileType' || f.kind === 'Status');
   return {
     name,
     fields,
@@ -86,7 +87,7 @@ function defineMessage<T>(name: string, fields: FieldSpec[], make: () => T): Mes
     },
     decode(r: WireReader): T {
       const obj = make() as unknown as Fields;
-      decodeFields(name, by_no, fields, obj, r);
+      decodeFields(name, by_no, enum_fields, obj, r);
       return obj as unknown as T;
     },
   };
@@ -166,7 +167,7 @@ function fieldError(message: string, f: FieldSpec, v: unknown, expected: string)
 function decodeFields(
   message: string,
   by_no: readonly (FieldSpec | undefined)[],
-  fields: readonly FieldSpec[],
+  enum_fields: readonly FieldSpec[],
   obj: Fields,
   r: WireReader,
 ): void {
@@ -217,7 +218,7 @@ function decodeFields(
     f = undefined;
     // proto3 leaves an enum at 0 when it is absent; 0 is UNSPECIFIED, which no
     // record of ours may carry.
-    for (const g of fields) {
+    for (const g of enum_fields) {
       if (obj[g.name] === undefined) {
         f = g;
         throw new DecodeError(g.kind === 'FileType' ? '0 is not a file type' : '0 is not a status');
@@ -628,18 +629,21 @@ export function totalContributionOf(file_type: FileType): (record: AnyRecord) =>
 
 /**
  * A running sum of safe integers that stays exact past 2^53: it adds in a double
- * while that is exact and moves the sum into a bigint before it could round.
+ * while the sum is a safe integer (then the addition was exact) and moves to a
+ * bigint the moment it is not.
  */
 export class ExactSum {
   private small = 0;
   private big = 0n;
 
   add(n: number): void {
-    this.small += n;
-    if (this.small > 2 ** 52 || this.small < -(2 ** 52)) {
-      this.big += BigInt(this.small);
-      this.small = 0;
+    const sum = this.small + n;
+    if (Number.isSafeInteger(sum)) {
+      this.small = sum;
+      return;
     }
+    this.big += BigInt(this.small) + BigInt(n);
+    this.small = 0;
   }
 
   value(): bigint {

@@ -211,9 +211,9 @@ export class FrameWriter {
     this.buf = Buffer.allocUnsafe(chunk_bytes);
   }
 
-  /** Writes one frame: the varint length of `message`, then `message`. */
-  writeFrame(message: Uint8Array, digest: boolean): void {
-    const need = message.length + 10;
+  /** Writes one frame: the varint length of message[0..length), then those bytes. */
+  writeFrame(message: Uint8Array, digest: boolean, length = message.length): void {
+    const need = length + 10;
     if (this.pos + need > this.buf.length) {
       this.flush();
       if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
@@ -221,14 +221,15 @@ export class FrameWriter {
     const start = this.pos;
     const buf = this.buf;
     let pos = start;
-    let len = message.length;
+    let len = length;
     while (len >= 0x80) {
       buf[pos++] = (len & 0x7f) | 0x80;
       len >>>= 7;
     }
     buf[pos++] = len;
-    buf.set(message, pos);
-    pos += message.length;
+    if (length === message.length) buf.set(message, pos);
+    else buf.set(message.subarray(0, length), pos);
+    pos += length;
     this.pos = pos;
     if (digest) {
       if (start !== this.digest_to) {

@@ -181,8 +181,8 @@ function scanFrames(
   const contribution = totalContributionOf(header.file_type);
   for (let frame = 2; ; frame++) {
     step = reader.next();
-    // The previous frame did not end the file, so END cannot come here.
-    if (step !== 1) return unreadable(frame, step === BROKEN ? reader.broken_detail : 'framing broken');
+    if (step === BROKEN) return unreadable(frame, reader.broken_detail);
+    if (step === END) throw new Error(`frame ${frame - 1} did not end the file, yet no frame follows it`);
     scan.frames = frame;
     r.reset(reader.buf, reader.body_start, reader.body_end);
     if (reader.is_last) {
@@ -192,6 +192,7 @@ function scanFrames(
         if (!(err instanceof DecodeError)) throw err;
         return unreadable(frame, `the last frame (${frame}, at byte ${reader.frame_offset}) does not decode as Trailer: ${err.message}`);
       }
+      if (scan.records !== frame - 2) throw new Error(`${scan.records} records counted in ${frame} frames`);
       return finish();
     }
     let record: AnyRecord;

@@ -358,12 +358,3 @@ export class WireWriter {
     this.pos += bytes.length;
   }
 }
-
-/** The number of bytes of `value` as a varint (value < 2^32). */
-export function varint32Bytes(value: number): number {
-  if (value < 0x80) return 1;
-  if (value < 0x4000) return 2;
-  if (value < 0x200000) return 3;
-  if (value < 0x10000000) return 4;
-  return 5;
-}

@@ -86,7 +86,7 @@ function writeFrames(out: FrameWriter, header: Header, records: Iterable<AnyReco
   for (const record of records) {
     message.reset();
     codec.encode(record, message);
-    out.writeFrame(message.view(), true);
+    out.writeFrame(message.buf, true, message.pos);
     total.add(contribution(record));
     record_count++;
   }

@@ -213,11 +213,12 @@ export const MIGRATIONS: readonly string[] = [
 
   -- Per local card: what the cards say about the float (first balance_before, last balance_after).
   CREATE TABLE card_float (
-    card_base      INTEGER PRIMARY KEY,         -- card hash * 65536
+    card_base      INTEGER NOT NULL,            -- card hash * 65536
     issuer_id      TEXT NOT NULL,
     card_no        TEXT NOT NULL,
-    movement_fen   INTEGER NOT NULL
-  ) STRICT;
+    movement_fen   INTEGER NOT NULL,
+    PRIMARY KEY (card_base, issuer_id, card_no)
+  ) STRICT, WITHOUT ROWID;
 
   -- Per terminal: the highest and lowest terminal_seq seen, for completeness.
   CREATE TABLE terminal_span (

@@ -174,6 +174,19 @@ describe('TacKeyCache', () => {
     assert.equal(cache.tacOf({ ...r, issuer_id: '41010001' }), a);
   });
 
+  it('keys a card by D, the last 16 digits, as the TAC key itself does', () => {
+    // Two card numbers that differ only before their last 16 digits diversify alike, so
+    // the cache may share their schedule; the TACs prove it is the same key.
+    const r = { amount_fen: 350, txn_type: 9, terminal_id: '0C02A1B2C3D4', terminal_seq: 88, occurred_at: '20260102235959' };
+    const a = { ...r, issuer_id: '41010001', card_no: '41010001000098765432' };
+    const b = { ...r, issuer_id: '41010001', card_no: '99990001000098765432' };
+    assert.equal(computeTac(mk, a), computeTac(mk, b));
+    const cache = new TacKeyCache(keys);
+    assert.equal(cache.tacOf(a), computeTac(mk, a));
+    assert.equal(cache.tacOf(b), computeTac(mk, b));
+    assert.equal(cache.size, 1);
+  });
+
   it('refuses to check a card of an issuer without a key (a setup bug, not a verdict)', () => {
     const cache = new TacKeyCache(keys);
     assert.equal(cache.hasKey('41019999'), false);

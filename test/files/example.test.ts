@@ -118,6 +118,7 @@ test('lct file inspect --json: exit 0 on the sound files, 1 with the F-code on t
   const runs = await inParallel(ALL, 4, (e) => lct(['file', 'inspect', '--json', e.path]));
   ALL.forEach((e, i) => {
     const run = runs[i];
+    assert.notEqual(run.stdout, '', `${e.name}: no output (exit ${run.code}): ${run.stderr}`);
     assertNoStackTrace(run, e.name);
     const lines = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const result = lines.at(-1) as { kind: string; ok: boolean; refusal: { code: string } | null };

@@ -1,0 +1,135 @@
+// A real child process running `lct batch` is killed (SIGKILL) at many points
+// of a night; the store must still verify, and rerunning the same command must
+// give exactly what an uninterrupted run gives: the same files, byte for byte,
+// the same summary and the same ledger.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { generateScenario } from '../../fixtures/scenario';
+
+const LCT = path.join(__dirname, '../../../bin/lct.js');
+const NOW = { LCT_NOW: '20260106020000' };
+
+interface Night {
+  iso: string;
+  inbox: string;
+}
+
+function args(dir: string, store: string, night: Night, outbox: string): string[] {
+  return [
+    LCT, 'batch', '--date', night.iso, '--inbox', night.inbox, '--outbox', outbox, '--json', '--db', store,
+    '--config', path.join(dir, 'participants.json'), '--keys', path.join(dir, 'keys.json'),
+  ];
+}
+
+function runToEnd(dir: string, store: string, night: Night, outbox: string): { status: number | null; stdout: string; ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, args(dir, store, night, outbox), { encoding: 'utf8', env: { ...process.env, ...NOW } });
+  return { status: r.status, stdout: r.stdout, ms: Date.now() - t0 };
+}
+
+function killAfter(dir: string, store: string, night: Night, outbox: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args(dir, store, night, outbox), { env: { ...process.env, ...NOW }, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Every final file of an outbox (temporary files of a killed run excluded) with its digest. */
+function digests(outbox: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!/\.tmp-\d+$/.test(e.name)) out[path.relative(outbox, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+    }
+  };
+  walk(outbox);
+  return out;
+}
+
+function ledger(store: string, verb: string[]): { status: number | null; stdout: string } {
+  const r = spawnSync(process.execPath, [LCT, 'ledger', ...verb, '--db', store], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout };
+}
+
+test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted outcome', { timeout: 240_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-crash-'));
+  const scenario = generateScenario(dir, { seed: 'crash', days: 2, records: 6000 });
+  const nights: Night[] = scenario.days.map((d) => ({
+    iso: `${d.date.slice(0, 4)}-${d.date.slice(4, 6)}-${d.date.slice(6, 8)}`,
+    inbox: path.join(dir, 'inbox', d.date),
+  }));
+
+  // The uninterrupted reference.
+  const refStore = path.join(dir, 'ref.db');
+  const reference = nights.map((n, i) => {
+    const outbox = path.join(dir, 'ref-out', String(i));
+    const r = runToEnd(dir, refStore, n, outbox);
+    assert.ok(r.status === 0 || r.status === 3, `reference night ${n.iso} exit ${r.status}`);
+    return { summary: r.stdout, files: digests(outbox), balances: ledger(refStore, ['balances', '--json']).stdout, ms: r.ms };
+  });
+
+  // Kill points spread over each night's duration, the first ones very early.
+  const attempts: { night: number; ms: number }[] = [];
+  for (const night of [0, 1]) {
+    const span = reference[night]!.ms;
+    for (const f of [0.15, 0.3, 0.45, 0.6, 0.75, 0.9]) attempts.push({ night, ms: Math.round(span * f) });
+  }
+  let interrupted = 0;
+  for (const [a, at] of attempts.entries()) {
+    const store = path.join(dir, `crash-${a}.db`);
+    const outboxOf = (i: number) => path.join(dir, `crash-out-${a}`, String(i));
+    for (let i = 0; i < at.night; i++) runToEnd(dir, store, nights[i]!, outboxOf(i));
+    await killAfter(dir, store, nights[at.night]!, outboxOf(at.night), at.ms);
+    if (fs.existsSync(store)) {
+      const v = ledger(store, ['verify']);
+      assert.equal(v.status, 0, `attempt ${a}: the store verifies after the kill at ${at.ms} ms`);
+    }
+    const partial = fs.existsSync(outboxOf(at.night)) ? digests(outboxOf(at.night)) : {};
+    if (Object.keys(partial).length < Object.keys(reference[at.night]!.files).length) interrupted++;
+    for (let i = at.night; i < nights.length; i++) {
+      const r = runToEnd(dir, store, nights[i]!, outboxOf(i));
+      assert.equal(r.stdout, reference[i]!.summary, `attempt ${a} (kill at ${at.ms} ms of night ${at.night}): night ${i} summary`);
+      assert.deepEqual(digests(outboxOf(i)), reference[i]!.files, `attempt ${a}: night ${i} files`);
+      assert.equal(ledger(store, ['balances', '--json']).stdout, reference[i]!.balances, `attempt ${a}: night ${i} ledger`);
+    }
+    assert.equal(ledger(store, ['verify']).status, 0);
+  }
+  // The kills must really have landed inside runs, not only after them.
+  assert.ok(interrupted >= attempts.length / 2, `${interrupted} of ${attempts.length} kills interrupted a run`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a rerun of a closed day changes nothing in the store and rewrites byte-identical files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-rerun-'));
+  const scenario = generateScenario(dir, { seed: 'rerun', days: 2, records: 600 });
+  const nights = scenario.days.map((d) => ({ iso: `${d.date.slice(0, 4)}-${d.date.slice(4, 6)}-${d.date.slice(6, 8)}`, inbox: path.join(dir, 'inbox', d.date) }));
+  const store = path.join(dir, 'lct.db');
+  const first = runToEnd(dir, store, nights[0]!, path.join(dir, 'a'));
+  const second = runToEnd(dir, store, nights[1]!, path.join(dir, 'b'));
+  const dump = () => spawnSync('node', ['-e', `
+    const D=require(${JSON.stringify(require.resolve('better-sqlite3'))}); const db=new D(${JSON.stringify(store)},{readonly:true});
+    const out={}; for (const {name} of db.prepare("select name from sqlite_master where type='table' order by name").all())
+      out[name]=db.prepare('select * from "'+name+'"').all(); console.log(JSON.stringify(out));`], { encoding: 'utf8' }).stdout;
+  const before = dump();
+  // Rerun night 1 (closed, and a later day is closed too: refused) and night 2 (closed, last).
+  const again1 = runToEnd(dir, store, nights[0]!, path.join(dir, 'a2'));
+  assert.equal(again1.status, 2, 'a day before a closed later day is refused');
+  const again2 = runToEnd(dir, store, nights[1]!, path.join(dir, 'b2'));
+  assert.equal(again2.status, second.status);
+  assert.equal(again2.stdout, second.stdout);
+  assert.deepEqual(digests(path.join(dir, 'b2')), digests(path.join(dir, 'b')));
+  assert.equal(dump(), before, 'the store is unchanged by the reruns');
+  assert.ok(first.status === 0 || first.status === 3);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

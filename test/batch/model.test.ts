@@ -1,0 +1,496 @@
+// A model-based test of the nightly batch (fast-check `fc.commands`): random
+// sequences of uploads, INTEROP_IN files, identical and conflicting resends, late
+// and early files, duplicate records, cloned-card conflicts, blacklist changes,
+// national answers, bank statements, days, reruns of a closed day and days asked
+// for out of order, run in-process against one store and checked after every day
+// against a plain model of the spec (model-support.ts):
+//
+// - the summary (files, verdicts, cleared, settlement) is the model's, and a day
+//   with a refused file, a key conflict or a suspended record exits 3;
+// - every exchange file of the outbox is there, named as the model names it, with
+//   the model's records (verdicts, INTEROP_OUT, BLACKLIST, statement lines,
+//   instructions), and no other;
+// - the ledger verifies (each entry balances, chain intact, trial balance zero),
+//   every payable and receivable is zero after the day's instructions,
+//   settlement:in-transit holds what the instructions moved less what the bank
+//   confirmed, float:cards what the cards spent and were loaded with, and every
+//   balance is the model's;
+// - totals in the files are totals in the ledger: SETTLEMENT's trailer total is the
+//   day's instructions, the CLEARING_STATEMENTs' totals sum to pay_out - collect,
+//   and each participant's statement total is its instruction;
+// - every record is cleared at most once, on one day;
+// - a rerun of the last closed day changes nothing in the store and writes the
+//   same files byte for byte, and a day before a closed one is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { generateCity, keysFileText, participantsFileText, type City } from '../../fixtures/city';
+import { addDays } from '../../src/core/calendar';
+import { parseKeys, parseParticipants } from '../../src/core/config';
+import type { Keys, Participants } from '../../src/core/config-types';
+import type { SettlementInstruction } from '../../src/core/types';
+import { runBatch, type BatchOutcome } from '../../src/batch/run';
+import type { DaySummary } from '../../src/batch/summary';
+import { scanExchangeFile } from '../../src/files/reader';
+import { openStore, type Db } from '../../src/store/db';
+import { accountBalances, verifyJournal } from '../../src/store/journal';
+import { BatchModel, sha256Hex, type DayExpect, type Delivered, type RecordAsk } from './model-support';
+
+// Memory-backed when the machine has it: the batch fsyncs every file it writes, and
+// the test writes a few hundred small ones.
+const TMP = process.env.LCT_TEST_TMP ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
+const NUM_RUNS = Number(process.env.LCT_MODEL_RUNS ?? 20);
+const MAX_COMMANDS = Number(process.env.LCT_MODEL_COMMANDS ?? 25);
+
+// ---------------------------------------------------------------------------------
+// The real system: a store, an inbox being filled for the next night, an outbox per day.
+
+class RealSystem {
+  readonly dir: string;
+  readonly db: Db;
+  readonly participants: Participants;
+  readonly keys: Keys;
+  inbox = '';
+  private dirs = 0;
+  /** What each day's first run gave: its summary and the digest of every file it wrote. */
+  readonly summaries = new Map<string, DaySummary>();
+  readonly outputs = new Map<string, Record<string, string>>();
+
+  constructor(city: City) {
+    this.dir = fs.mkdtempSync(path.join(TMP, 'lct-model-'));
+    fs.writeFileSync(path.join(this.dir, 'participants.json'), participantsFileText(city));
+    fs.writeFileSync(path.join(this.dir, 'keys.json'), keysFileText(city));
+    const p = parseParticipants(JSON.parse(fs.readFileSync(path.join(this.dir, 'participants.json'), 'utf8')));
+    assert.ok(p.ok);
+    this.participants = p.value;
+    const k = parseKeys(JSON.parse(fs.readFileSync(path.join(this.dir, 'keys.json'), 'utf8')), p.value.issuers.map((i) => i.id));
+    assert.ok(k.ok);
+    this.keys = k.value;
+    this.db = openStore(path.join(this.dir, 'lct.db'));
+    this.inbox = this.freshDir('inbox');
+  }
+
+  freshDir(what: string): string {
+    const d = path.join(this.dir, `${what}-${++this.dirs}`);
+    fs.mkdirSync(d);
+    return d;
+  }
+
+  deliver(f: Delivered): void {
+    fs.writeFileSync(path.join(this.inbox, f.name), f.bytes);
+  }
+
+  run(date: string, outboxDir: string, inboxDir = this.inbox): BatchOutcome {
+    return runBatch({
+      db: this.db, participants: this.participants, keys: this.keys, date, inboxDir, outboxDir,
+      now: () => `${addDays(date, 1)}020000`, progress: () => {},
+    });
+  }
+
+  /** After day D, the operator moves the files that wait for a later day into the next inbox. */
+  nextInbox(D: string): void {
+    const next = this.freshDir('inbox');
+    for (const name of fs.readdirSync(this.inbox)) {
+      const claimed = /_(\d{8})_\d{4}\.(pb|csv)$/.exec(name)![1]!;
+      if (claimed > D) fs.copyFileSync(path.join(this.inbox, name), path.join(next, name));
+    }
+    this.inbox = next;
+  }
+
+  close(): void {
+    this.db.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Every file under dir (reports included), by relative path, with its SHA-256. */
+function digestsOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = sha256Hex(fs.readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The whole store's content, as one digest: every row of every table. */
+function storeDigest(db: Db): string {
+  const parts: string[] = [];
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+  for (const t of tables) {
+    // Some tables have no rowid: the rows are sorted here instead.
+    const rows = (db.prepare(`SELECT * FROM "${t}"`).raw().all() as unknown[][]).map((r) => JSON.stringify(r)).sort();
+    parts.push(t, ...rows);
+  }
+  return sha256Hex(Buffer.from(parts.join('\n')));
+}
+
+type Setup = { model: BatchModel; real: RealSystem };
+type Cmd = fc.Command<BatchModel, RealSystem>;
+
+function deliver(model: BatchModel, real: RealSystem, f: Delivered): void {
+  model.deliver(f);
+  real.deliver(f);
+}
+
+function pick<T>(list: readonly T[], k: number): T {
+  return list[k % list.length]!;
+}
+
+// ---------------------------------------------------------------------------------
+// Checking a day against the model.
+
+function subset(got: unknown, want: object): Record<string, unknown> {
+  const g = got as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(want).map((k) => [k, g[k]]));
+}
+
+function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcome: BatchOutcome, outboxDir: string): void {
+  const D = expect.date;
+  assert.equal(outcome.kind, 'done', `day ${D}: ${outcome.kind === 'out_of_order' ? outcome.message : ''}`);
+  if (outcome.kind !== 'done') return;
+  assert.equal(outcome.rerun, false, `day ${D} was not closed before`);
+  const s = outcome.summary;
+
+  // The summary.
+  assert.deepEqual(subset(s, expect.summary), expect.summary, `day ${D}: summary`);
+  assert.ok(s.exit_code === 0 || s.exit_code === 3, `day ${D}: exit code ${s.exit_code}`);
+  assert.equal(s.exit_code === 3, s.exit_reasons.length > 0, `day ${D}: exit code and reasons agree`);
+  if (expect.needs_person) assert.equal(s.exit_code, 3, `day ${D}: a refused file, key conflict or suspended record needs a person`);
+  assert.equal(s.exit_code, expect.exit_code, `day ${D}: exit code (new items: ${expect.recon.new_items.join(' ')}; reasons: ${s.exit_reasons.join('; ')})`);
+  assert.equal(s.open_mismatches, expect.recon.open_items, `day ${D}: open mismatches`);
+  const reports = path.join(outboxDir, 'reports', D);
+  const onDisk = JSON.parse(fs.readFileSync(path.join(reports, 'summary.json'), 'utf8'));
+  assert.deepEqual(onDisk, s, `day ${D}: summary.json`);
+
+  // What needs a person: reconciliation and exceptions.
+  const recon = JSON.parse(fs.readFileSync(path.join(reports, 'reconciliation.json'), 'utf8'));
+  const r = expect.recon;
+  assert.deepEqual(
+    recon.kinds,
+    {
+      uploads: { matched: 0, local_only: 0, remote_only: r.uploads_remote_only, amount_mismatch: 0 },
+      national: { matched: r.national_matched, local_only: r.national_local_only, remote_only: 0, amount_mismatch: 0 },
+      bank: { matched: r.bank_matched, local_only: r.bank_local_only, remote_only: 0, amount_mismatch: 0 },
+      float: {
+        ledger_movement_fen: r.ledger_movement_fen, cards_movement_fen: r.cards_movement_fen,
+        difference_fen: r.cards_movement_fen - r.ledger_movement_fen, explained_fen: r.explained_fen,
+        seq_gaps: r.seq_gaps, balance_breaks: 0,
+      },
+    },
+    `day ${D}: reconciliation.json`,
+  );
+  assert.equal(recon.kinds.float.difference_fen, recon.kinds.float.explained_fen, `day ${D}: the card float's difference is all explained by gaps`);
+  assert.equal(recon.open_items.length, s.open_mismatches);
+  const x = JSON.parse(fs.readFileSync(path.join(reports, 'exceptions.json'), 'utf8'));
+  assert.deepEqual(x.suspended.map((r: { card_no: string }) => r.card_no), expect.exceptions.suspended, `day ${D}: exceptions: suspended`);
+  assert.deepEqual(x.blacklisted_loads.map((r: { card_no: string }) => r.card_no), expect.exceptions.blacklisted_loads, `day ${D}: exceptions: blacklisted loads`);
+  assert.equal(x.key_conflicts.length, expect.exceptions.key_conflicts, `day ${D}: exceptions: key conflicts`);
+
+  // The ledger.
+  const v = verifyJournal(real.db);
+  assert.ok(v.ok, `day ${D}: the journal verifies: ${JSON.stringify(v)}`);
+  const balances = new Map(accountBalances(real.db).map((b) => [b.account, b.balance_fen]));
+  for (const [account, balance] of balances) {
+    if (account.startsWith('payable:') || account.startsWith('receivable:')) assert.equal(balance, 0, `day ${D}: ${account} after the instructions`);
+  }
+  let inTransit = 0;
+  let float = 0;
+  for (const d of model.closed) {
+    const sum = real.summaries.get(d) ?? s;
+    const m = model.days.get(d)!.movement;
+    inTransit += sum.settlement.collect_fen - sum.settlement.pay_out_fen - m.bank_collect_fen + m.bank_pay_fen;
+    float += m.local_purchase_fen + m.interop_in_fen + m.suspended_fen - m.load_fen;
+  }
+  assert.equal(balances.get('settlement:in-transit') ?? 0, inTransit, `day ${D}: settlement:in-transit = instructions not confirmed`);
+  assert.equal(balances.get('float:cards') ?? 0, float, `day ${D}: float:cards = spent - loaded`);
+  const nonZero = [...balances.entries()].filter(([, b]) => b !== 0).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  assert.deepEqual(nonZero, model.nonZeroBalances(), `day ${D}: every balance`);
+
+  // Every record cleared at most once, on one day.
+  const totalCleared = [...model.days.values()].reduce((n, d) => n + d.summary.cleared.count, 0);
+  assert.equal(model.records.filter((m) => m.cleared_on !== undefined).length, totalCleared, 'model: cleared records');
+  assert.equal(real.db.prepare('SELECT COUNT(*) FROM records WHERE cleared_date IS NOT NULL').pluck().get(), totalCleared, `day ${D}: records cleared so far`);
+  const twice = real.db
+    .prepare(
+      `SELECT issuer_id, card_no, card_seq, COUNT(*) AS n FROM records WHERE cleared_date IS NOT NULL
+        GROUP BY issuer_id, card_no, card_seq HAVING COUNT(*) > 1`,
+    )
+    .all();
+  assert.deepEqual(twice, [], `day ${D}: a card counter cleared twice`);
+  const clearedBad = real.db.prepare("SELECT COUNT(*) FROM records WHERE cleared_date IS NOT NULL AND status IN ('REJECTED', 'SUSPENDED')").pluck().get();
+  assert.equal(clearedBad, 0, `day ${D}: a rejected or suspended record cleared`);
+
+  // The outbox: exactly the model's files, each readable and right.
+  const written = fs.readdirSync(outboxDir).filter((n) => n.endsWith('.pb')).sort();
+  assert.deepEqual(written, [...expect.outbox.keys()].sort(), `day ${D}: the files written`);
+  assert.deepEqual(outcome.written.files.map((f) => f.name).sort(), written, `day ${D}: the files runBatch says it wrote`);
+  const produced = `${addDays(D, 1)}020000`;
+  let statementsTotal = 0;
+  let settlement: SettlementInstruction[] = [];
+  const statementTotals = new Map<string, number>();
+  for (const [name, want] of expect.outbox) {
+    const records: unknown[] = [];
+    const scan = scanExchangeFile(path.join(outboxDir, name), (r) => records.push(r));
+    assert.equal(scan.unreadable ?? scan.trailer_mismatch ?? scan.name_mismatch, undefined, `${D}: ${name} reads clean`);
+    const h = scan.header!;
+    assert.deepEqual(
+      { file_type: h.file_type, sender_id: h.sender_id, receiver_id: h.receiver_id, business_date: h.business_date, created_at: h.created_at, ref_file: h.ref_file, ref_reason: h.ref_reason },
+      { file_type: want.file_type, sender_id: model.centre_id, receiver_id: want.receiver_id, business_date: D, created_at: produced, ref_file: want.ref_file, ref_reason: want.ref_reason },
+      `${D}: ${name} header`,
+    );
+    assert.deepEqual(records.map((r, i) => subset(r, want.records[i] ?? {})), want.records, `${D}: ${name} records`);
+    const total = scan.trailer!.total_amount_fen;
+    switch (want.file_type) {
+      case 'CLEARING_STATEMENT':
+        assert.equal(total, expect.nets.get(want.receiver_id), `${D}: ${name} total is the participant's net`);
+        statementsTotal += total;
+        statementTotals.set(want.receiver_id, total);
+        break;
+      case 'SETTLEMENT':
+        settlement = records as SettlementInstruction[];
+        assert.equal(total, s.settlement.pay_out_fen + s.settlement.collect_fen, `${D}: SETTLEMENT total = pay_out + collect`);
+        assert.equal(total, settlement.reduce((n, i) => n + i.amount_fen, 0));
+        break;
+      case 'INTEROP_OUT':
+        assert.equal(total, records.reduce((n: number, r) => n + (r as { amount_fen: number }).amount_fen, 0));
+        break;
+    }
+  }
+  assert.equal(statementsTotal, s.settlement.pay_out_fen - s.settlement.collect_fen, `${D}: statements' totals sum to pay_out - collect`);
+  assert.equal(settlement.length, s.settlement.instructions);
+  for (const [p, total] of statementTotals) {
+    const ins = settlement.find((i) => i.instruction_id === `${D}-${p}`);
+    const signed = ins === undefined ? 0 : ins.payee_id === p ? ins.amount_fen : -ins.amount_fen;
+    assert.equal(total, signed, `${D}: ${p}'s statement total is its instruction`);
+  }
+  for (const ins of settlement) assert.ok(statementTotals.has(ins.instruction_id.slice(9)), `${D}: ${ins.instruction_id} has a statement`);
+}
+
+// ---------------------------------------------------------------------------------
+// The commands.
+
+class UploadCmd implements Cmd {
+  constructor(readonly party: number, readonly asks: RecordAsk[], readonly offset_days: number) {}
+  check = () => true;
+  run(m: BatchModel, r: RealSystem): void {
+    deliver(m, r, m.upload(this.party, this.asks, this.offset_days));
+  }
+  toString = () => `Upload(party ${this.party}, ${this.asks.length} record(s)${this.asks.some((a) => a.remote) ? ' some remote' : ''}, day ${this.offset_days >= 0 ? '+' : ''}${this.offset_days})`;
+}
+
+class InteropInCmd implements Cmd {
+  constructor(readonly asks: RecordAsk[], readonly offset_days: number) {}
+  check = () => true;
+  run(m: BatchModel, r: RealSystem): void {
+    deliver(m, r, m.interopIn(this.asks, this.offset_days));
+  }
+  toString = () => `InteropIn(${this.asks.length} record(s), day ${this.offset_days >= 0 ? '+' : ''}${this.offset_days})`;
+}
+
+/** A file already imported, sent again byte for byte: skipped. */
+class ResendIdenticalCmd implements Cmd {
+  constructor(readonly k: number) {}
+  check = (m: Readonly<BatchModel>) => m.imported.length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    const f = pick(m.imported, this.k);
+    if (m.inbox.some((g) => g.name === f.name)) return;
+    deliver(m, r, f);
+  }
+  toString = () => `ResendIdentical(${this.k})`;
+}
+
+/**
+ * A file already imported, sent again under its name with other bytes: refused F03.
+ * Once per file: the same refused bytes sent again are another question (see the
+ * test 'a refused file sent again ...' below).
+ */
+class ResendConflictingCmd implements Cmd {
+  constructor(readonly k: number) {}
+  private candidates = (m: Readonly<BatchModel>) =>
+    m.imported.filter((f) => (f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN' || f.kind === 'BLACKLIST') && !m.conflicted.has(f.name));
+  check = (m: Readonly<BatchModel>) => this.candidates(m).length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    const f = pick(this.candidates(m), this.k);
+    if (m.inbox.some((g) => g.name === f.name)) return;
+    m.conflicted.add(f.name);
+    deliver(m, r, m.conflictingCopy(f));
+  }
+  toString = () => `ResendConflicting(${this.k})`;
+}
+
+/** A record already sent, identical, inside a new file: E03 while the first one holds its keys. */
+class DuplicateRecordCmd implements Cmd {
+  constructor(readonly k: number, readonly change: boolean) {}
+  check = (m: Readonly<BatchModel>) => m.resendable().length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    deliver(m, r, m.copyOf(pick(m.resendable(), this.k), this.change));
+  }
+  toString = () => (this.change ? `ClonedCardConflict(${this.k})` : `DuplicateRecord(${this.k})`);
+}
+
+class BlacklistCmd implements Cmd {
+  constructor(readonly asks: { card: number; add: boolean; offset_s: number }[]) {}
+  check = () => true;
+  run(m: BatchModel, r: RealSystem): void {
+    deliver(m, r, m.blacklistFile(this.asks));
+  }
+  toString = () => `Blacklist(${this.asks.map((a) => `${a.add ? '+' : '-'}card${a.card % 6}@${Math.round(a.offset_s / 3600)}h`).join(' ')})`;
+}
+
+class NationalResultCmd implements Cmd {
+  constructor(readonly k: number, readonly reject_mask: number) {}
+  check = (m: Readonly<BatchModel>) => m.unansweredExports().length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    deliver(m, r, m.nationalResult(pick(m.unansweredExports(), this.k), this.reject_mask));
+  }
+  toString = () => `NationalResult(${this.k}, reject mask ${this.reject_mask.toString(2)})`;
+}
+
+class BankStatementCmd implements Cmd {
+  constructor(readonly mask: number) {}
+  check = (m: Readonly<BatchModel>) => m.unpaid().length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    const unpaid = m.unpaid();
+    const chosen = unpaid.filter((_, i) => ((this.mask >> (i % 8)) & 1) === 1);
+    deliver(m, r, m.bankStatement(chosen.length > 0 ? chosen : unpaid));
+  }
+  toString = () => `BankStatement(mask ${this.mask.toString(2)})`;
+}
+
+class RunDayCmd implements Cmd {
+  constructor(readonly gap_days: number) {}
+  check = () => true;
+  run(m: BatchModel, r: RealSystem): void {
+    const D = m.next_date;
+    const outboxDir = path.join(r.dir, 'out', D);
+    const outcome = r.run(D, outboxDir);
+    r.nextInbox(D);
+    const expect = m.runDay(D, this.gap_days);
+    checkDay(m, r, expect, outcome, outboxDir);
+    if (outcome.kind === 'done') {
+      r.summaries.set(D, outcome.summary);
+      r.outputs.set(D, digestsOf(outboxDir));
+    }
+  }
+  toString = () => `RunDay(then +${this.gap_days})`;
+}
+
+/** The last closed day again, with whatever now lies in the inbox: nothing changes, the same files. */
+class RerunLastDayCmd implements Cmd {
+  check = (m: Readonly<BatchModel>) => m.closed.length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    const D = m.closed[m.closed.length - 1]!;
+    const before = storeDigest(r.db);
+    const outboxDir = r.freshDir(`rerun-${D}`);
+    const outcome = r.run(D, outboxDir);
+    assert.equal(outcome.kind, 'done');
+    if (outcome.kind !== 'done') return;
+    assert.equal(outcome.rerun, true, `rerun of ${D}`);
+    assert.deepEqual(outcome.summary, r.summaries.get(D), `rerun of ${D}: the same summary`);
+    assert.deepEqual(digestsOf(outboxDir), r.outputs.get(D), `rerun of ${D}: the same files, byte for byte`);
+    assert.equal(storeDigest(r.db), before, `rerun of ${D}: the store is unchanged`);
+  }
+  toString = () => 'RerunLastDay';
+}
+
+/** A day before the last closed one: refused, nothing runs, nothing is written. */
+class PastDayCmd implements Cmd {
+  constructor(readonly back_days: number) {}
+  check = (m: Readonly<BatchModel>) => m.closed.length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    const D = addDays(m.closed[m.closed.length - 1]!, -this.back_days);
+    const before = storeDigest(r.db);
+    const outboxDir = path.join(r.dir, `past-${D}-${before.slice(0, 8)}`);
+    const outcome = r.run(D, outboxDir);
+    assert.equal(outcome.kind, 'out_of_order', `day ${D} after ${m.closed[m.closed.length - 1]} closed`);
+    assert.equal(fs.existsSync(outboxDir), false, `day ${D}: nothing written`);
+    assert.equal(storeDigest(r.db), before, `day ${D}: the store is unchanged`);
+  }
+  toString = () => `PastDay(-${this.back_days})`;
+}
+
+// ---------------------------------------------------------------------------------
+
+const askArb: fc.Arbitrary<RecordAsk> = fc.record({
+  card: fc.nat(60),
+  remote: fc.nat(3).map((x) => x === 0),
+  terminal: fc.nat(60),
+  amount: fc.nat(20000),
+  second: fc.nat(86399),
+  composite: fc.boolean(),
+});
+const asksArb = fc.array(askArb, { minLength: 1, maxLength: 4 });
+const blacklistAskArb = fc.record({ card: fc.nat(60), add: fc.nat(3).map((x) => x !== 0), offset_s: fc.integer({ min: -4 * 86400, max: 20 * 3600 }) });
+
+const runDayArb = fc.constantFrom(1, 1, 2).map((g) => new RunDayCmd(g));
+// About one command in four runs a day: a few files a night.
+const commandArbs: fc.Arbitrary<Cmd>[] = [
+  runDayArb,
+  runDayArb,
+  runDayArb,
+  fc.tuple(fc.nat(40), asksArb, fc.constantFrom(0, 0, 0, 0, 0, -1, -2, -3, 1, 2)).map(([p, a, o]) => new UploadCmd(p, a, o)),
+  fc.tuple(fc.nat(40), asksArb).map(([p, a]) => new UploadCmd(p, a, 0)),
+  fc.tuple(asksArb, fc.constantFrom(0, 0, -1)).map(([a, o]) => new InteropInCmd(a, o)),
+  fc.nat(100).map((k) => new ResendIdenticalCmd(k)),
+  fc.nat(100).map((k) => new ResendConflictingCmd(k)),
+  fc.tuple(fc.nat(100), fc.boolean()).map(([k, c]) => new DuplicateRecordCmd(k, c)),
+  fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
+  fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
+  fc.tuple(fc.nat(10), fc.nat(0xffff)).map(([k, mask]) => new NationalResultCmd(k, mask)),
+  fc.tuple(fc.nat(10), fc.nat(0xffff)).map(([k, mask]) => new NationalResultCmd(k, mask)),
+  fc.nat(0xff).map((mask) => new BankStatementCmd(mask)),
+  fc.constant(new RerunLastDayCmd()),
+  fc.integer({ min: 1, max: 3 }).map((k) => new PastDayCmd(k)),
+];
+
+/** What a run went through, so that a quiet test shows as one. */
+function tally(seen: Map<string, number>, m: BatchModel): void {
+  const add = (k: string, n = 1) => n > 0 && seen.set(k, (seen.get(k) ?? 0) + n);
+  for (const r of m.records) {
+    add(r.verdict === 'REJECTED' ? r.verdict_reason : r.verdict);
+    if (r.national) add(`national ${r.national}`);
+    if (r.cleared_on && r.file.business_date < r.imported_on) add('late cleared');
+  }
+  for (const d of m.days.values()) {
+    add('skipped', d.summary.files.skipped);
+    add('refused', d.summary.files.refused);
+    add('bank confirmed', d.movement.bank_collect_fen + d.movement.bank_pay_fen > 0 ? 1 : 0);
+  }
+  add('waiting at the end', m.inbox.filter((f) => f.business_date > m.next_date).length);
+}
+
+const city = generateCity('model-based batch', { local_cards: 20, remote_cards: 10, terminals_per_merchant: 1, merchant_acquirers: 2 });
+
+test('the nightly batch agrees with the model over random sequences of days', { timeout: 300_000 }, () => {
+  const t0 = Date.now();
+  let days = 0;
+  let lastModel: BatchModel | undefined;
+  const seen = new Map<string, number>();
+  fc.assert(
+    fc.property(fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }), (cmds) => {
+      let real: RealSystem | undefined;
+      try {
+        fc.modelRun((): Setup => {
+          real = new RealSystem(city);
+          lastModel = new BatchModel(city);
+          return { model: lastModel, real };
+        }, cmds);
+        days += real!.summaries.size;
+        tally(seen, lastModel!);
+      } finally {
+        real?.close();
+      }
+    }),
+    { numRuns: NUM_RUNS, includeErrorInReport: true },
+  );
+  const what = [...seen.entries()].sort().map(([k, n]) => `${k} ${n}`).join(', ');
+  process.stderr.write(`model.test: ${NUM_RUNS} runs, ${days} days, ${Date.now() - t0} ms; seen: ${what}\n`);
+});
