@@ -41,43 +41,42 @@ function terminalHash(acquirer_id: string, terminal_id: string, terminal_seq: nu
 }
 
 /**
- * One open-addressing table: bucket -> (the key's 32-bit hash, record number + 1; 0 is
- * empty). The hash is compared before the record is read, so a probe past another key
- * costs a read of this array, not a visit to a record somewhere in the heap.
+ * One open-addressing table: bucket b is the pair slots[2b] = the key's 32-bit hash,
+ * slots[2b+1] = record number + 1 (0: empty). The hash is compared before the record is
+ * read, so a probe past another key costs a read of this array, not a visit to a record
+ * somewhere in the heap; the pair shares a cache line.
  */
 class KeyTable {
-  mask: number;
-  hashes: Int32Array;
-  numbers: Int32Array;
+  readonly mask: number;
+  readonly slots: Int32Array;
 
   constructor(buckets: number) {
     this.mask = buckets - 1;
-    this.hashes = new Int32Array(buckets);
-    this.numbers = new Int32Array(buckets);
+    this.slots = new Int32Array(buckets * 2);
   }
 
   /** Puts n at the bucket of hash h; `same` says whether record m has the same key. */
   put(h: number, n: number, same: (m: number) => boolean): void {
-    const mask = this.mask;
-    let b = h & mask;
-    for (; this.numbers[b] !== 0; b = (b + 1) & mask) {
-      if (this.hashes[b] === h && same(this.numbers[b])) break;
+    const slots = this.slots;
+    let b = h & this.mask;
+    for (; slots[2 * b + 1] !== 0; b = (b + 1) & this.mask) {
+      if (slots[2 * b] === h && same(slots[2 * b + 1])) break;
     }
-    this.hashes[b] = h;
-    this.numbers[b] = n;
+    slots[2 * b] = h;
+    slots[2 * b + 1] = n;
   }
 
   /** The same table with twice the buckets. */
   grown(): KeyTable {
     const t = new KeyTable((this.mask + 1) * 2);
     for (let b = 0; b <= this.mask; b++) {
-      const n = this.numbers[b];
+      const n = this.slots[2 * b + 1];
       if (n === 0) continue;
-      const h = this.hashes[b];
+      const h = this.slots[2 * b];
       let c = h & t.mask;
-      while (t.numbers[c] !== 0) c = (c + 1) & t.mask;
-      t.hashes[c] = h;
-      t.numbers[c] = n;
+      while (t.slots[2 * c + 1] !== 0) c = (c + 1) & t.mask;
+      t.slots[2 * c] = h;
+      t.slots[2 * c + 1] = n;
     }
     return t;
   }
@@ -103,11 +102,12 @@ export class HeldKeyIndex implements HeldKeys {
 
   byCardKey(issuer_id: string, card_no: string, card_seq: number): Transaction | undefined {
     const t = this.byCard;
+    const slots = t.slots;
     const h = cardHash(issuer_id, card_no, card_seq);
     for (let b = h & t.mask; ; b = (b + 1) & t.mask) {
-      const n = t.numbers[b];
+      const n = slots[2 * b + 1];
       if (n === 0) return undefined;
-      if (t.hashes[b] !== h) continue;
+      if (slots[2 * b] !== h) continue;
       const r = this.records[n - 1];
       if (r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id) return r;
     }
@@ -115,11 +115,12 @@ export class HeldKeyIndex implements HeldKeys {
 
   byTerminalKey(acquirer_id: string, terminal_id: string, terminal_seq: number): Transaction | undefined {
     const t = this.byTerminal;
+    const slots = t.slots;
     const h = terminalHash(acquirer_id, terminal_id, terminal_seq);
     for (let b = h & t.mask; ; b = (b + 1) & t.mask) {
-      const n = t.numbers[b];
+      const n = slots[2 * b + 1];
       if (n === 0) return undefined;
-      if (t.hashes[b] !== h) continue;
+      if (slots[2 * b] !== h) continue;
       const r = this.records[n - 1];
       if (r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id) return r;
     }

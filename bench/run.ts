@@ -1,0 +1,141 @@
+// `npm run bench [-- --records N] [-- --dir DIR]`: the nightly batch on N records.
+//
+// Generates two consecutive nights of N records each as upload files (the fixtures
+// generator), measures the floor (the same rows into a bare SQLite table with one
+// prepared statement in one transaction), then runs the real `lct batch` (a child
+// process) for night 1 in a fresh store and for night 2 on the same store, so that
+// the second night validates against a full history. Prints records/s end to end,
+// the ratio to the floor, peak RSS and the store's size per million records.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { generateUploadNight } from '../fixtures/scenario';
+import { scanExchangeFile } from '../src/files/reader';
+import type { Transaction } from '../src/core/types';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const LCT = path.join(__dirname, '..', '..', 'bin', 'lct.js');
+
+function floorInsert(dbPath: string, inbox: string): { ms: number; rows: number } {
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
+  const db = new Database(dbPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const cols = ['issuer_id', 'card_no', 'card_type', 'txn_type', 'amount_fen', 'balance_before_fen', 'balance_after_fen', 'card_seq',
+    'terminal_id', 'terminal_seq', 'acquirer_id', 'merchant_id', 'occurred_at', 'tac', 'batch_no', 'line_id', 'station_id'] as const;
+  const types: Record<string, string> = { card_type: 'INTEGER', txn_type: 'INTEGER', amount_fen: 'INTEGER', balance_before_fen: 'INTEGER',
+    balance_after_fen: 'INTEGER', card_seq: 'INTEGER', terminal_seq: 'INTEGER' };
+  db.exec(`CREATE TABLE records (id INTEGER PRIMARY KEY, ${cols.map((c) => `${c} ${types[c] ?? 'TEXT'} NOT NULL`).join(', ')}) STRICT`);
+  const insert = db.prepare(`INSERT INTO records (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  let rows = 0;
+  const t0 = performance.now();
+  db.transaction(() => {
+    for (const name of fs.readdirSync(inbox).sort()) {
+      scanExchangeFile(path.join(inbox, name), (r) => {
+        const t = r as Transaction;
+        insert.run(t.issuer_id, t.card_no, t.card_type, t.txn_type, t.amount_fen, t.balance_before_fen, t.balance_after_fen, t.card_seq,
+          t.terminal_id, t.terminal_seq, t.acquirer_id, t.merchant_id, t.occurred_at, t.tac, t.batch_no, t.line_id, t.station_id);
+        rows++;
+      });
+    }
+  })();
+  const ms = performance.now() - t0;
+  db.close();
+  return { ms, rows };
+}
+
+interface Run {
+  ms: number;
+  peak_rss_mb: number;
+  exit: number | null;
+  summary: { records: Record<string, number>; cleared: { count: number } } | null;
+}
+
+/** Runs `lct batch` as a child, sampling its peak RSS (VmHWM) from /proc while it runs. */
+function runNight(dir: string, date: string, inbox: string, db: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const iso = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [LCT, 'batch', '--date', iso, '--inbox', inbox, '--outbox', path.join(dir, 'outbox', date),
+      '--db', db, '--config', path.join(dir, 'participants.json'), '--keys', path.join(dir, 'keys.json'), '--json'],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LCT_NOW: `${date}235959` } });
+    let out = '';
+    let hwm = 0;
+    child.stdout.on('data', (d) => (out += d));
+    const sample = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwm = Math.max(hwm, Number(m[1]));
+      } catch {
+        // the process has just ended
+      }
+    }, 25);
+    child.on('exit', (code) => {
+      clearInterval(sample);
+      let summary: Run['summary'] = null;
+      try {
+        summary = JSON.parse(out);
+      } catch {
+        // reported below through the exit code
+      }
+      resolve({ ms: performance.now() - t0, peak_rss_mb: hwm / 1024, exit: code, summary });
+    });
+  });
+}
+
+function sizeMb(db: string): number {
+  return [db, `${db}-wal`].reduce((s, f) => s + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0) / 2 ** 20;
+}
+
+async function main(): Promise<void> {
+  const n = Number(arg('records', '1000000'));
+  const dir = path.resolve(arg('dir', 'bench-run'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`lct bench: ${n.toLocaleString('en')} records a night, two nights, in ${dir}`);
+
+  let t0 = performance.now();
+  const gen = generateUploadNight(dir, n, 'bench', { nights: 2 });
+  console.log(`generated 2 nights in ${((performance.now() - t0) / 1000).toFixed(1)} s (${gen.nights[0]!.files.length} files a night)`);
+
+  t0 = performance.now();
+  const floor = floorInsert(path.join(dir, 'floor.db'), gen.nights[0]!.inbox_dir);
+  const floorRate = floor.rows / (floor.ms / 1000);
+  console.log(`floor: bare insert of ${floor.rows.toLocaleString('en')} rows (read from the files) in ${(floor.ms / 1000).toFixed(2)} s: ${Math.round(floorRate).toLocaleString('en')} rows/s`);
+  fs.rmSync(path.join(dir, 'floor.db'), { force: true });
+
+  const db = path.join(dir, 'lct.db');
+  const results: Record<string, unknown>[] = [];
+  for (const [i, night] of gen.nights.entries()) {
+    const r = await runNight(dir, night.date, night.inbox_dir, db);
+    if (r.exit !== 0 && r.exit !== 3) throw new Error(`lct batch for ${night.date} exited ${r.exit}`);
+    const rate = n / (r.ms / 1000);
+    const row = {
+      night: i + 1,
+      date: night.date,
+      seconds: Number((r.ms / 1000).toFixed(2)),
+      records_per_s: Math.round(rate),
+      ratio_to_floor: Number((rate / floorRate).toFixed(2)),
+      peak_rss_mb: Math.round(r.peak_rss_mb),
+      store_mb_per_million: Number(((sizeMb(db) / ((i + 1) * n)) * 1e6).toFixed(0)),
+      accepted: r.summary?.records.accepted,
+      cleared: r.summary?.cleared.count,
+    };
+    results.push(row);
+    console.log(
+      `night ${row.night} (${row.date}): ${row.seconds} s, ${row.records_per_s.toLocaleString('en')} records/s end to end, ` +
+        `${row.ratio_to_floor} of the floor, peak RSS ${row.peak_rss_mb} MB, store ${row.store_mb_per_million} MB per million records`,
+    );
+  }
+  console.log(JSON.stringify({ records: n, floor_rows_per_s: Math.round(floorRate), nights: results }));
+}
+
+main().catch((err) => {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exitCode = 1;
+});
