@@ -45,8 +45,8 @@ function clockOf(fixed: string | undefined): () => string {
 
 export function batchCommand(o: BatchOptions): number {
   const date = parseDateOption(o.date)!;
-  const inboxDir = path.resolve(o.inbox ?? process.env.LCT_INBOX ?? 'inbox');
-  const outboxDir = path.resolve(o.outbox ?? process.env.LCT_OUTBOX ?? 'outbox');
+  const inboxDir = path.resolve(o.inbox ?? (process.env.LCT_INBOX || 'inbox'));
+  const outboxDir = path.resolve(o.outbox ?? (process.env.LCT_OUTBOX || 'outbox'));
   // Everything the run needs is checked before anything runs.
   const participants = loadParticipants(configPath(o));
   const keys = loadKeys(keysPath(o), participants);

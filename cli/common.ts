@@ -25,13 +25,13 @@ export function withConfig(cmd: Command): Command {
 }
 
 export function storePath(o: StoreOptions): string {
-  return path.resolve(o.db ?? process.env.LCT_DB ?? 'lct.db');
+  return path.resolve(o.db ?? (process.env.LCT_DB || 'lct.db'));
 }
 export function configPath(o: ConfigOptions): string {
-  return path.resolve(o.config ?? process.env.LCT_CONFIG ?? 'participants.json');
+  return path.resolve(o.config ?? (process.env.LCT_CONFIG || 'participants.json'));
 }
 export function keysPath(o: ConfigOptions): string {
-  return path.resolve(o.keys ?? process.env.LCT_KEYS ?? 'keys.json');
+  return path.resolve(o.keys ?? (process.env.LCT_KEYS || 'keys.json'));
 }
 
 /** Opens an existing store for reading commands: a missing store is a usage error, not a new empty one. */

@@ -28,13 +28,20 @@ class FileRefused extends Error {
 
 export function importInbox(ctx: BatchContext, inboxDir: string): void {
   const files = listInbox(inboxDir, ctx.date);
+  const nameSeen = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? UNION ALL SELECT 1 FROM sightings WHERE name = ? LIMIT 1').pluck();
   const seenThisBatch = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   const seenBefore = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date < ?').pluck();
   const skippedThisBatch = ctx.db.prepare('SELECT 1 FROM sightings WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   const recordSkip = ctx.db.prepare("INSERT OR IGNORE INTO sightings (batch_date, name, sha256, outcome) VALUES (?, ?, ?, 'SKIPPED')");
   let done = 0;
   for (const file of files) {
-    const sha = sha256OfFile(file.path);
+    // A name never seen cannot be a resend: its digest comes from the import's own read.
+    const sha = nameSeen.get(file.name, file.name) || file.kind === 'BANK' ? sha256OfFile(file.path) : null;
+    if (sha === null) {
+      importExchangeFile(ctx, file, null);
+      ctx.progress(`import: ${++done}/${files.length} ${file.name}`);
+      continue;
+    }
     // A rerun after a crash finds this batch's own work already stored: pass over it.
     if (seenThisBatch.get(file.name, sha, ctx.date) || skippedThisBatch.get(file.name, sha, ctx.date)) continue;
     if (seenBefore.get(file.name, sha, ctx.date)) {
@@ -43,8 +50,7 @@ export function importInbox(ctx: BatchContext, inboxDir: string): void {
     }
     if (file.kind === 'BANK') importBankStatement(ctx, file, sha);
     else importExchangeFile(ctx, file, sha);
-    done++;
-    ctx.progress(`import: ${done}/${files.length} ${file.name}`);
+    ctx.progress(`import: ${++done}/${files.length} ${file.name}`);
   }
 }
 
@@ -111,7 +117,8 @@ function conflictOf(ctx: BatchContext, kind: string, h: { sender_id: string; rec
   return prior === undefined ? undefined : { code: 'F03', detail: `same identity imported before with other bytes (${prior})` };
 }
 
-function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string): void {
+/** `sha` is the file's digest when it was needed before (a name seen before); else the scan gives it. */
+function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | null): void {
   let header: Header | null = null;
   let scan: FileScan | null = null;
   const run = ctx.db.transaction(() => {
@@ -131,7 +138,7 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string): vo
           header = h;
           on.early = wrongParty(ctx, h) ?? conflictOf(ctx, h.file_type, h);
           if (on.early) return; // refused whatever the records hold: don't process them
-          fileId = insertFileRow(ctx, file, sha, h.file_type, h);
+          fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h);
           const kind = h.file_type;
           if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
             const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
@@ -160,8 +167,8 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string): vo
     // A name that parses but whose identity is held by another file is caught by F03 above;
     // the unique index on identity is the store's own guard against a double import.
     ctx.db
-      .prepare('UPDATE files SET record_count = ?, total_fen = ?, first_record_id = ? WHERE id = ?')
-      .run(s.records, s.total_amount_fen, on.importer?.firstRecordId ?? null, fileId);
+      .prepare('UPDATE files SET sha256 = ?, record_count = ?, total_fen = ?, first_record_id = ? WHERE id = ?')
+      .run(s.file_sha256_hex, s.records, s.total_amount_fen, on.importer?.firstRecordId ?? null, fileId);
   });
   try {
     run();
@@ -171,7 +178,8 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string): vo
     ctx.terminals.rollback();
     if (!(err instanceof FileRefused)) throw err;
     const kind = err.header?.file_type ?? classifyKind(file);
-    ctx.db.transaction(() => recordRefusal(ctx, file, sha, kind, err.header, err.refusal))();
+    const digest = sha ?? (scan as FileScan | null)?.file_sha256_hex ?? sha256OfFile(file.path);
+    ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal))();
   }
 }
 

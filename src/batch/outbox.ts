@@ -171,7 +171,7 @@ export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string): Wri
   const written: WrittenDay['files'] = [];
   const digests: [string, string][] = [];
   for (const f of plan) {
-    const result = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>);
+    const result = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false });
     const before = known.get(D, f.name) as string | undefined;
     if (before !== undefined && before !== result.sha256_hex) {
       throw new RebuildMismatch(`${f.name}: rebuilt file differs from the one first written (${before})`);

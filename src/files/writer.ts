@@ -26,6 +26,12 @@ export interface WriteOptions {
    * broken files on purpose (tests, fixtures). The centre's own files never need it.
    */
   any_name?: boolean;
+  /**
+   * fsync the file and its directory before returning (default true). The batch's
+   * outbox passes false: every file it writes is rebuilt byte for byte from the
+   * store by rerunning the day, and an fsync per file costs more than the writing.
+   */
+  fsync?: boolean;
 }
 
 /**
@@ -50,7 +56,7 @@ export function writeExchangeFile<K extends FileType>(
   try {
     const out = new FrameWriter((chunk) => writeAll(fd, chunk));
     const trailer = writeFrames(out, header, records as Iterable<AnyRecord>);
-    fs.fsyncSync(fd);
+    if (opts.fsync !== false) fs.fsyncSync(fd);
     written = { trailer, bytes: out.bytes_written, sha256_hex: out.file_digest.digest('hex') };
   } catch (err) {
     fs.closeSync(fd);
@@ -59,7 +65,7 @@ export function writeExchangeFile<K extends FileType>(
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, filePath);
-  fsyncDirectory(path.dirname(filePath));
+  if (opts.fsync !== false) fsyncDirectory(path.dirname(filePath));
   return written;
 }
 

@@ -179,6 +179,8 @@ export interface RecordAsk {
   amount: number;
   second: number;
   composite: boolean;
+  /** The same record a second time, right after the first, in the same file. */
+  twice: boolean;
 }
 
 /** Cards in play: few, so that blacklist entries, duplicates and conflicts meet real records. */
@@ -267,17 +269,29 @@ export class BatchModel {
     return { name: exchangeFileName(header), bytes, sha256: sha256Hex(bytes), kind, sender_id: sender, business_date: date, seq };
   }
 
-  /** The same file (name, identity, records) with other bytes: another created_at. */
-  conflictingCopy(f: Delivered): Delivered {
-    assert(f.kind !== 'BANK' && f.kind !== 'INTEROP_RESULT');
+  /**
+   * The same file name and identity with other bytes (another created_at); an upload
+   * or INTEROP_IN also carries one more fresh record, which a refused file must not
+   * make the centre hold.
+   */
+  conflictingCopy(f: Delivered, extra: RecordAsk): Delivered {
+    assert(f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN' || f.kind === 'BLACKLIST');
     const header: Header = {
       format_version: 1, file_type: f.kind, sender_id: f.sender_id, receiver_id: this.centre_id, business_date: f.business_date,
       file_seq: f.seq, created_at: `${f.business_date}235959`, ref_file: '', ref_reason: '',
     };
-    const records = (f.records ?? f.entries)!;
+    let records: object[] = f.entries ?? [];
+    if (f.records) {
+      const first = f.records[0];
+      const party = first === undefined ? -1 : this.city.parties.findIndex((p) => p.id === first.acquirer_id);
+      const rec =
+        f.kind === 'INTEROP_IN' ? this.interopRecord(extra, f.business_date) : party >= 0 ? this.capture(party, extra, f.business_date) : undefined;
+      if (rec) this.generated.push({ rec, source: f.kind as Source });
+      records = rec ? [...f.records, rec] : f.records;
+    }
     const bytes = encodeExchangeFile(header, records as never[]);
     assert.equal(exchangeFileName(header), f.name);
-    return { ...f, bytes, sha256: sha256Hex(bytes) };
+    return { ...f, bytes, sha256: sha256Hex(bytes), records: f.records ? (records as Transaction[]) : undefined };
   }
 
   private localCard(k: number): number {
@@ -317,29 +331,47 @@ export class BatchModel {
     return Math.min(1 + (ask.amount % 3000), room, this.participants.limits.max_purchase_fen);
   }
 
-  /** A TXN_UPLOAD from acquirer or agent party (index into city.parties), dated offset days from the next day. */
+  /** A fresh record that party p's terminal captures on date, or undefined when the card cannot do it. */
+  private capture(party: number, ask: RecordAsk, date: string): Transaction | undefined {
+    const p = this.city.parties[party % this.city.parties.length]!;
+    const terminals = p.terminals.filter((t) => terminalAlwaysActive(this.city.terminals, t));
+    const t = terminals[ask.terminal % terminals.length]!;
+    const at = this.occurredAt(date, ask.second);
+    if (p.role === 'agent') {
+      const card = this.localCard(ask.card);
+      const amount = Math.min(100 * (1 + (ask.amount % 100)), this.participants.limits.max_card_balance_fen - this.balance[card]!);
+      return amount < 1 ? undefined : this.recordAt(card, t, p.id, 2, amount, at);
+    }
+    const card = ask.remote ? this.remoteCard(ask.card) : this.localCard(ask.card);
+    const amount = this.purchaseAmount(card, ask);
+    return amount < 1 ? undefined : this.recordAt(card, t, p.id, ask.composite ? 9 : 6, amount, at);
+  }
+
+  /**
+   * A TXN_UPLOAD from acquirer or agent party (index into city.parties), dated
+   * offset_days from the next day; an ask with `twice` puts the same record in twice.
+   */
   upload(party: number, asks: RecordAsk[], offset_days: number): Delivered {
     const p = this.city.parties[party % this.city.parties.length]!;
     const date = addDays(this.next_date, offset_days);
-    const terminals = p.terminals.filter((t) => terminalAlwaysActive(this.city.terminals, t));
     const records: Transaction[] = [];
     for (const ask of asks) {
-      const t = terminals[ask.terminal % terminals.length]!;
-      const at = this.occurredAt(date, ask.second);
-      if (p.role === 'agent') {
-        const card = this.localCard(ask.card);
-        const amount = Math.min(100 * (1 + (ask.amount % 100)), this.participants.limits.max_card_balance_fen - this.balance[card]!);
-        if (amount < 1) continue;
-        records.push(this.recordAt(card, t, p.id, 2, amount, at));
-      } else {
-        const card = ask.remote ? this.remoteCard(ask.card) : this.localCard(ask.card);
-        const amount = this.purchaseAmount(card, ask);
-        if (amount < 1) continue;
-        records.push(this.recordAt(card, t, p.id, ask.composite ? 9 : 6, amount, at));
-      }
+      const rec = this.capture(party, ask, date);
+      if (rec === undefined) continue;
+      this.generated.push({ rec, source: 'TXN_UPLOAD' });
+      records.push(rec);
+      if (ask.twice) records.push({ ...rec });
     }
-    for (const rec of records) this.generated.push({ rec, source: 'TXN_UPLOAD' });
     return { ...this.exchangeFile('TXN_UPLOAD', p.id, date, records), records };
+  }
+
+  /** One of our cards spent at another city's terminal on date. */
+  private interopRecord(ask: RecordAsk, date: string): Transaction | undefined {
+    const ra = this.city.remote_acquirers[ask.terminal % this.city.remote_acquirers.length]!;
+    const t = ra.terminals[(ask.terminal >> 2) % ra.terminals.length]!;
+    const card = this.localCard(ask.card);
+    const amount = this.purchaseAmount(card, ask);
+    return amount < 1 ? undefined : this.recordAt(card, t, ra.id, 6, amount, this.occurredAt(date, ask.second));
   }
 
   /** An INTEROP_IN from the national centre: our cards spent in other cities. */
@@ -347,14 +379,12 @@ export class BatchModel {
     const date = addDays(this.next_date, offset_days);
     const records: Transaction[] = [];
     for (const ask of asks) {
-      const ra = this.city.remote_acquirers[ask.terminal % this.city.remote_acquirers.length]!;
-      const t = ra.terminals[(ask.terminal >> 2) % ra.terminals.length]!;
-      const card = this.localCard(ask.card);
-      const amount = this.purchaseAmount(card, ask);
-      if (amount < 1) continue;
-      records.push(this.recordAt(card, t, ra.id, 6, amount, this.occurredAt(date, ask.second)));
+      const rec = this.interopRecord(ask, date);
+      if (rec === undefined) continue;
+      this.generated.push({ rec, source: 'INTEROP_IN' });
+      records.push(rec);
+      if (ask.twice) records.push({ ...rec });
     }
-    for (const rec of records) this.generated.push({ rec, source: 'INTEROP_IN' });
     return { ...this.exchangeFile('INTEROP_IN', this.national_id, date, records), records };
   }
 

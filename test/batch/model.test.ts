@@ -83,10 +83,11 @@ class RealSystem {
     fs.writeFileSync(path.join(this.inbox, f.name), f.bytes);
   }
 
-  run(date: string, outboxDir: string, inboxDir = this.inbox): BatchOutcome {
+  /** Day `date`'s batch; its clock says 02:00 the next morning unless told otherwise. */
+  run(date: string, outboxDir: string, now = `${addDays(date, 1)}020000`): BatchOutcome {
     return runBatch({
-      db: this.db, participants: this.participants, keys: this.keys, date, inboxDir, outboxDir,
-      now: () => `${addDays(date, 1)}020000`, progress: () => {},
+      db: this.db, participants: this.participants, keys: this.keys, date, inboxDir: this.inbox, outboxDir,
+      now: () => now, progress: () => {},
     });
   }
 
@@ -313,7 +314,7 @@ class ResendIdenticalCmd implements Cmd {
  * test 'a refused file sent again ...' below).
  */
 class ResendConflictingCmd implements Cmd {
-  constructor(readonly k: number) {}
+  constructor(readonly k: number, readonly extra: RecordAsk) {}
   private candidates = (m: Readonly<BatchModel>) =>
     m.imported.filter((f) => (f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN' || f.kind === 'BLACKLIST') && !m.conflicted.has(f.name));
   check = (m: Readonly<BatchModel>) => this.candidates(m).length > 0;
@@ -321,7 +322,7 @@ class ResendConflictingCmd implements Cmd {
     const f = pick(this.candidates(m), this.k);
     if (m.inbox.some((g) => g.name === f.name)) return;
     m.conflicted.add(f.name);
-    deliver(m, r, m.conflictingCopy(f));
+    deliver(m, r, m.conflictingCopy(f, this.extra));
   }
   toString = () => `ResendConflicting(${this.k})`;
 }
@@ -390,7 +391,8 @@ class RerunLastDayCmd implements Cmd {
     const D = m.closed[m.closed.length - 1]!;
     const before = storeDigest(r.db);
     const outboxDir = r.freshDir(`rerun-${D}`);
-    const outcome = r.run(D, outboxDir);
+    // Later that morning: a rebuilt file keeps the moment it was first produced.
+    const outcome = r.run(D, outboxDir, `${addDays(D, 1)}093000`);
     assert.equal(outcome.kind, 'done');
     if (outcome.kind !== 'done') return;
     assert.equal(outcome.rerun, true, `rerun of ${D}`);
@@ -424,11 +426,19 @@ const askArb: fc.Arbitrary<RecordAsk> = fc.record({
   remote: fc.nat(3).map((x) => x === 0),
   terminal: fc.nat(60),
   amount: fc.nat(20000),
-  second: fc.nat(86399),
+  // Whole hours now and then: a purchase exactly blacklist_grace_hours after an entry.
+  second: fc.oneof(fc.nat(86399), fc.nat(23).map((h) => h * 3600)),
   composite: fc.boolean(),
+  twice: fc.nat(7).map((x) => x === 0),
 });
 const asksArb = fc.array(askArb, { minLength: 1, maxLength: 4 });
-const blacklistAskArb = fc.record({ card: fc.nat(60), add: fc.nat(3).map((x) => x !== 0), offset_s: fc.integer({ min: -4 * 86400, max: 20 * 3600 }) });
+// Entries on 6-hour marks from four days before the next day to 18:00 on it: ties
+// between entries, and entries exactly blacklist_grace_hours before a purchase.
+const blacklistAskArb = fc.record({
+  card: fc.nat(60),
+  add: fc.nat(3).map((x) => x !== 0),
+  offset_s: fc.integer({ min: -16, max: 3 }).map((k) => k * 6 * 3600),
+});
 
 const runDayArb = fc.constantFrom(1, 1, 2).map((g) => new RunDayCmd(g));
 // About one command in four runs a day: a few files a night.
@@ -440,7 +450,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.tuple(fc.nat(40), asksArb).map(([p, a]) => new UploadCmd(p, a, 0)),
   fc.tuple(asksArb, fc.constantFrom(0, 0, -1)).map(([a, o]) => new InteropInCmd(a, o)),
   fc.nat(100).map((k) => new ResendIdenticalCmd(k)),
-  fc.nat(100).map((k) => new ResendConflictingCmd(k)),
+  fc.tuple(fc.nat(100), askArb).map(([k, a]) => new ResendConflictingCmd(k, a)),
   fc.tuple(fc.nat(100), fc.boolean()).map(([k, c]) => new DuplicateRecordCmd(k, c)),
   fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
   fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
@@ -458,6 +468,7 @@ function tally(seen: Map<string, number>, m: BatchModel): void {
     add(r.verdict === 'REJECTED' ? r.verdict_reason : r.verdict);
     if (r.national) add(`national ${r.national}`);
     if (r.cleared_on && r.file.business_date < r.imported_on) add('late cleared');
+    if (r.blacklisted_load) add('blacklisted load');
   }
   for (const d of m.days.values()) {
     add('skipped', d.summary.files.skipped);
