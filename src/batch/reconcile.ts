@@ -82,9 +82,13 @@ export function reconcile(ctx: BatchContext, range: { lo: number; hi: number }):
     amount_mismatch: count(kind, 'AMOUNT_MISMATCH'),
   });
   const nationalMatched = db
-    .prepare("SELECT COUNT(*) FROM records WHERE national_date = ? AND national_status IN ('ACCEPTED', 'REJECTED')")
+    .prepare(
+      // Matched by an answer that arrived today; a record an operator released is not a match.
+      `SELECT COUNT(*) FROM records WHERE national_date = @d AND national_status IN ('ACCEPTED', 'REJECTED')
+          AND national_file_id IN (SELECT id FROM files WHERE batch_date = @d)`,
+    )
     .pluck()
-    .get(D) as number;
+    .get({ d: D }) as number;
   const bankMatched = db
     .prepare('SELECT COUNT(*) FROM bank_lines b JOIN files f ON f.id = b.file_id WHERE f.batch_date = ? AND b.matched = 1')
     .pluck()

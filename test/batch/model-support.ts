@@ -181,6 +181,8 @@ export interface RecordAsk {
   composite: boolean;
   /** The same record a second time, right after the first, in the same file. */
   twice: boolean;
+  /** Days before the file's business date that the record occurred (a terminal uploading late). */
+  days_before: number;
 }
 
 /** Cards in play: few, so that blacklist entries, duplicates and conflicts meet real records. */
@@ -225,9 +227,9 @@ export class BatchModel {
   private readonly held_by_terminal = new Map<string, ModelRecord>();
   /** issuer|card -> entries in import order. */
   private readonly blacklist = new Map<string, { entry: BlacklistEntry; at_s: number }[]>();
-  /** The INTEROP_OUT of each day, in file order; and the days already answered. */
+  /** The INTEROP_OUT of each day, in file order; and its records already answered (day#index). */
   readonly exported = new Map<string, ModelRecord[]>();
-  readonly answered = new Set<string>();
+  private readonly answered = new Set<string>();
   readonly instructions: Instruction[] = [];
   /** Account -> balance (debits - credits). */
   readonly balances = new Map<string, number>();
@@ -336,7 +338,7 @@ export class BatchModel {
     const p = this.city.parties[party % this.city.parties.length]!;
     const terminals = p.terminals.filter((t) => terminalAlwaysActive(this.city.terminals, t));
     const t = terminals[ask.terminal % terminals.length]!;
-    const at = this.occurredAt(date, ask.second);
+    const at = this.occurredAt(addDays(date, -ask.days_before), ask.second);
     if (p.role === 'agent') {
       const card = this.localCard(ask.card);
       const amount = Math.min(100 * (1 + (ask.amount % 100)), this.participants.limits.max_card_balance_fen - this.balance[card]!);
@@ -371,7 +373,7 @@ export class BatchModel {
     const t = ra.terminals[(ask.terminal >> 2) % ra.terminals.length]!;
     const card = this.localCard(ask.card);
     const amount = this.purchaseAmount(card, ask);
-    return amount < 1 ? undefined : this.recordAt(card, t, ra.id, 6, amount, this.occurredAt(date, ask.second));
+    return amount < 1 ? undefined : this.recordAt(card, t, ra.id, 6, amount, this.occurredAt(addDays(date, -ask.days_before), ask.second));
   }
 
   /** An INTEROP_IN from the national centre: our cards spent in other cities. */
@@ -432,19 +434,25 @@ export class BatchModel {
     return { ...this.exchangeFile('BLACKLIST', this.issuer_id, this.next_date, entries), entries };
   }
 
-  /** Closed days whose INTEROP_OUT holds records and has no answer yet. */
+  /** Closed days whose INTEROP_OUT holds records not answered yet. */
   unansweredExports(): string[] {
-    return [...this.exported.entries()].filter(([d, list]) => list.length > 0 && !this.answered.has(d)).map(([d]) => d);
+    return [...this.exported.entries()].filter(([d, list]) => list.some((_, i) => !this.answered.has(`${d}#${i}`))).map(([d]) => d);
   }
 
-  /** The national centre's INTEROP_RESULT for day out_date's INTEROP_OUT: rejected where the mask says. */
-  nationalResult(out_date: string, reject_mask: number): Delivered {
+  /**
+   * The national centre's INTEROP_RESULT for day out_date's INTEROP_OUT: it answers
+   * the unanswered records the answer mask picks (all of them when it picks none),
+   * rejecting where the reject mask says.
+   */
+  nationalResult(out_date: string, answer_mask: number, reject_mask: number): Delivered {
     const list = this.exported.get(out_date)!;
-    const verdicts = list.map((m, i) => {
+    const open = list.map((_, i) => i).filter((i) => !this.answered.has(`${out_date}#${i}`));
+    const picked = open.filter((i) => ((answer_mask >> (i % 16)) & 1) === 1);
+    const verdicts = (picked.length > 0 ? picked : open).map((i) => {
+      this.answered.add(`${out_date}#${i}`);
       const rejected = ((reject_mask >> (i % 16)) & 1) === 1;
-      return verdictOf({ ...m, index: i }, rejected ? 'REJECTED' : 'ACCEPTED', rejected ? 'N05' : '');
+      return verdictOf({ ...list[i]!, index: i }, rejected ? 'REJECTED' : 'ACCEPTED', rejected ? 'N05' : '');
     });
-    this.answered.add(out_date);
     const ref = exchangeFileName({ file_type: 'INTEROP_OUT', sender_id: this.centre_id, receiver_id: this.national_id, business_date: out_date, file_seq: 1 });
     return { ...this.exchangeFile('INTEROP_RESULT', this.national_id, this.next_date, verdicts, ref), answers: { out_date, verdicts } };
   }

@@ -338,21 +338,22 @@ class DuplicateRecordCmd implements Cmd {
 }
 
 class BlacklistCmd implements Cmd {
-  constructor(readonly asks: { card: number; add: boolean; offset_s: number }[]) {}
+  constructor(readonly asks: { card: number; add: boolean; offset_s: number; tie: boolean }[]) {}
   check = () => true;
   run(m: BatchModel, r: RealSystem): void {
-    deliver(m, r, m.blacklistFile(this.asks));
+    deliver(m, r, m.blacklistFile(this.asks.flatMap((a) => (a.tie ? [a, { ...a, add: !a.add }] : [a]))));
   }
-  toString = () => `Blacklist(${this.asks.map((a) => `${a.add ? '+' : '-'}card${a.card % 6}@${Math.round(a.offset_s / 3600)}h`).join(' ')})`;
+  toString = () =>
+    `Blacklist(${this.asks.map((a) => `${a.add ? '+' : '-'}card${a.card % 6}@${a.offset_s / 3600}h${a.tie ? (a.add ? '-' : '+') : ''}`).join(' ')})`;
 }
 
 class NationalResultCmd implements Cmd {
-  constructor(readonly k: number, readonly reject_mask: number) {}
+  constructor(readonly k: number, readonly answer_mask: number, readonly reject_mask: number) {}
   check = (m: Readonly<BatchModel>) => m.unansweredExports().length > 0;
   run(m: BatchModel, r: RealSystem): void {
-    deliver(m, r, m.nationalResult(pick(m.unansweredExports(), this.k), this.reject_mask));
+    deliver(m, r, m.nationalResult(pick(m.unansweredExports(), this.k), this.answer_mask, this.reject_mask));
   }
-  toString = () => `NationalResult(${this.k}, reject mask ${this.reject_mask.toString(2)})`;
+  toString = () => `NationalResult(${this.k}, answer mask ${this.answer_mask.toString(2)}, reject mask ${this.reject_mask.toString(2)})`;
 }
 
 class BankStatementCmd implements Cmd {
@@ -426,20 +427,28 @@ const askArb: fc.Arbitrary<RecordAsk> = fc.record({
   remote: fc.nat(3).map((x) => x === 0),
   terminal: fc.nat(60),
   amount: fc.nat(20000),
-  // Whole hours now and then: a purchase exactly blacklist_grace_hours after an entry.
-  second: fc.oneof(fc.nat(86399), fc.nat(23).map((h) => h * 3600)),
+  // Now and then 06:00, 12:00 or 18:00 sharp: blacklist_grace_hours after an entry.
+  second: fc.oneof(fc.nat(86399), fc.constantFrom(1, 7, 13).map((h) => h * 3600)),
   composite: fc.boolean(),
   twice: fc.nat(7).map((x) => x === 0),
+  days_before: fc.constantFrom(0, 0, 0, 0, 0, 1, 2),
 });
 const asksArb = fc.array(askArb, { minLength: 1, maxLength: 4 });
-// Entries on 6-hour marks from four days before the next day to 18:00 on it: ties
-// between entries, and entries exactly blacklist_grace_hours before a purchase.
+// Entries long before, or on the marks exactly 24 hours before 06:00, 12:00 and
+// 18:00 on the next day, or on it: ties between entries, purchases exactly at the
+// end of the grace period, and entries not yet in effect.
+const H = 3600;
 const blacklistAskArb = fc.record({
   card: fc.nat(60),
   add: fc.nat(3).map((x) => x !== 0),
-  offset_s: fc.integer({ min: -16, max: 3 }).map((k) => k * 6 * 3600),
+  offset_s: fc.constantFrom(-96 * H, -48 * H, -18 * H, -12 * H, -6 * H, 0, 6 * H),
+  // The same card and moment again with the other action: the later entry wins.
+  tie: fc.nat(3).map((x) => x === 0),
 });
-
+// Answer every record (mask 0) or some of them; reject some.
+const nationalArb = fc
+  .tuple(fc.nat(10), fc.oneof(fc.constant(0), fc.nat(0xffff)), fc.nat(0xffff))
+  .map(([k, answer, reject]) => new NationalResultCmd(k, answer, reject));
 const runDayArb = fc.constantFrom(1, 1, 2).map((g) => new RunDayCmd(g));
 // About one command in four runs a day: a few files a night.
 const commandArbs: fc.Arbitrary<Cmd>[] = [
@@ -454,8 +463,8 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.tuple(fc.nat(100), fc.boolean()).map(([k, c]) => new DuplicateRecordCmd(k, c)),
   fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
   fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
-  fc.tuple(fc.nat(10), fc.nat(0xffff)).map(([k, mask]) => new NationalResultCmd(k, mask)),
-  fc.tuple(fc.nat(10), fc.nat(0xffff)).map(([k, mask]) => new NationalResultCmd(k, mask)),
+  nationalArb,
+  nationalArb,
   fc.nat(0xff).map((mask) => new BankStatementCmd(mask)),
   fc.constant(new RerunLastDayCmd()),
   fc.integer({ min: 1, max: 3 }).map((k) => new PastDayCmd(k)),
@@ -504,4 +513,44 @@ test('the nightly batch agrees with the model over random sequences of days', { 
   );
   const what = [...seen.entries()].sort().map(([k, n]) => `${k} ${n}`).join(', ');
   process.stderr.write(`model.test: ${NUM_RUNS} runs, ${days} days, ${Date.now() - t0} ms; seen: ${what}\n`);
+});
+
+// clearing-rules.md / exchange-files.md: "A file whose name and bytes were imported
+// before is passed over" and "A refused file establishes nothing". A file refused
+// because its sender was not yet registered (F04), sent again byte for byte once the
+// participants file names it, has never been imported: it must be judged again, and
+// here imported, its records accepted and cleared.
+test('a refused file sent again byte for byte is judged again, not passed over as a resend', () => {
+  const real = new RealSystem(city);
+  try {
+    const model = new BatchModel(city);
+    const party = city.parties.findIndex((p) => p.role === 'acquirer');
+    const acquirer = city.parties[party]!.id;
+    const asks: RecordAsk[] = [0, 1].map((card) => ({ card, remote: false, terminal: 0, amount: 500, second: 3600, composite: false, twice: false, days_before: 0 }));
+    const upload = model.upload(party, asks, 0);
+    real.deliver(upload);
+    const D1 = model.next_date;
+    const D2 = addDays(D1, 1);
+    // Night 1: the acquirer is not in the participants file yet.
+    const without = { ...real.participants, acquirers: real.participants.acquirers.filter((a) => a.id !== acquirer) };
+    const night1 = runBatch({
+      db: real.db, participants: without, keys: real.keys, date: D1, inboxDir: real.inbox, outboxDir: path.join(real.dir, 'out', D1),
+      now: () => `${D2}020000`, progress: () => {},
+    });
+    assert.equal(night1.kind, 'done');
+    if (night1.kind !== 'done') return;
+    assert.deepEqual(night1.summary.files, { imported: 0, skipped: 0, refused: 1 }, 'night 1: refused F04');
+    // Night 2: the participants file names it; the same file is in the inbox again.
+    const inbox2 = real.freshDir('inbox');
+    fs.writeFileSync(path.join(inbox2, upload.name), upload.bytes);
+    real.inbox = inbox2;
+    const night2 = real.run(D2, path.join(real.dir, 'out', D2));
+    assert.equal(night2.kind, 'done');
+    if (night2.kind !== 'done') return;
+    assert.deepEqual(night2.summary.files, { imported: 1, skipped: 0, refused: 0 }, 'night 2: never imported before, so not a resend');
+    assert.equal(night2.summary.records.accepted, upload.records!.length);
+    assert.equal(night2.summary.cleared.count, upload.records!.length);
+  } finally {
+    real.close();
+  }
 });
