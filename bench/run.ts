@@ -51,6 +51,8 @@ function floorInsert(dbPath: string, inbox: string): { ms: number; rows: number 
 
 interface Run {
   ms: number;
+  /** Seconds into the run at which each step began, from the batch's progress lines. */
+  steps: Record<string, number>;
   peak_rss_mb: number;
   exit: number | null;
   summary: { records: Record<string, number>; cleared: { count: number } } | null;
@@ -63,8 +65,10 @@ function runNight(dir: string, date: string, inbox: string, db: string): Promise
     const t0 = performance.now();
     const child = spawn(process.execPath, [LCT, 'batch', '--date', iso, '--inbox', inbox, '--outbox', path.join(dir, 'outbox', date),
       '--db', db, '--config', path.join(dir, 'participants.json'), '--keys', path.join(dir, 'keys.json'), '--json'],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LCT_NOW: `${date}235959` } });
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LCT_NOW: `${date}235959` } });
     let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
     let hwm = 0;
     child.stdout.on('data', (d) => (out += d));
     const sample = setInterval(() => {
@@ -83,7 +87,10 @@ function runNight(dir: string, date: string, inbox: string, db: string): Promise
       } catch {
         // reported below through the exit code
       }
-      resolve({ ms: performance.now() - t0, peak_rss_mb: hwm / 1024, exit: code, summary });
+      const steps: Record<string, number> = {};
+      for (const m of err.matchAll(/^\[\s*([\d.]+) s\] (\w+)/gm)) steps[m[2]!] ??= Number(m[1]);
+      if (code !== 0 && code !== 3) process.stderr.write(err);
+      resolve({ ms: performance.now() - t0, steps, peak_rss_mb: hwm / 1024, exit: code, summary });
     });
   });
 }
@@ -94,14 +101,15 @@ function sizeMb(db: string): number {
 
 async function main(): Promise<void> {
   const n = Number(arg('records', '1000000'));
+  const nightCount = Number(arg('nights', '2'));
   const dir = path.resolve(arg('dir', 'bench-run'));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  console.log(`lct bench: ${n.toLocaleString('en')} records a night, two nights, in ${dir}`);
+  console.log(`lct bench: ${n.toLocaleString('en')} records a night, ${nightCount} nights, in ${dir}`);
 
   let t0 = performance.now();
-  const gen = generateUploadNight(dir, n, 'bench', { nights: 2 });
-  console.log(`generated 2 nights in ${((performance.now() - t0) / 1000).toFixed(1)} s (${gen.nights[0]!.files.length} files a night)`);
+  const gen = generateUploadNight(dir, n, 'bench', { nights: nightCount });
+  console.log(`generated ${nightCount} nights in ${((performance.now() - t0) / 1000).toFixed(1)} s (${gen.nights[0]!.files.length} files a night)`);
 
   t0 = performance.now();
   const floor = floorInsert(path.join(dir, 'floor.db'), gen.nights[0]!.inbox_dir);
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
     const r = await runNight(dir, night.date, night.inbox_dir, db);
     if (r.exit !== 0 && r.exit !== 3) throw new Error(`lct batch for ${night.date} exited ${r.exit}`);
     const rate = n / (r.ms / 1000);
+    const span = (from: string, to: string) => (r.steps[to] ?? 0) - (r.steps[from] ?? 0);
     const row = {
       night: i + 1,
       date: night.date,
@@ -123,13 +132,21 @@ async function main(): Promise<void> {
       ratio_to_floor: Number((rate / floorRate).toFixed(2)),
       peak_rss_mb: Math.round(r.peak_rss_mb),
       store_mb_per_million: Number(((sizeMb(db) / ((i + 1) * n)) * 1e6).toFixed(0)),
+      import_s: Number(span('import', 'clear').toFixed(1)),
+      clear_s: Number(span('clear', 'reconcile').toFixed(1)),
+      reconcile_s: Number(span('reconcile', 'write').toFixed(1)),
+      write_s: Number(span('write', 'done').toFixed(1)),
+      reconcile_records_per_s: Math.round(n / Math.max(0.001, span('reconcile', 'write'))),
+      reconcile_share: Number((span('reconcile', 'write') / (r.ms / 1000)).toFixed(2)),
       accepted: r.summary?.records.accepted,
       cleared: r.summary?.cleared.count,
     };
     results.push(row);
     console.log(
       `night ${row.night} (${row.date}): ${row.seconds} s, ${row.records_per_s.toLocaleString('en')} records/s end to end, ` +
-        `${row.ratio_to_floor} of the floor, peak RSS ${row.peak_rss_mb} MB, store ${row.store_mb_per_million} MB per million records`,
+        `${row.ratio_to_floor} of the floor, peak RSS ${row.peak_rss_mb} MB, store ${row.store_mb_per_million} MB per million records\n` +
+        `  steps: import ${row.import_s} s, clear+post ${row.clear_s} s, reconcile ${row.reconcile_s} s (${Math.round(row.reconcile_share * 100)}% of the night, ` +
+        `${row.reconcile_records_per_s.toLocaleString('en')} records/s), write ${row.write_s} s`,
     );
   }
   console.log(JSON.stringify({ records: n, floor_rows_per_s: Math.round(floorRate), nights: results }));

@@ -53,7 +53,9 @@ export function batchCommand(o: BatchOptions): number {
   if (!fs.existsSync(inboxDir) || !fs.statSync(inboxDir).isDirectory()) throw new UsageError(`${inboxDir}: no such inbox directory`);
   const db = openStore(storePath(o));
   try {
-    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress: progressReporter() });
+    const progress = progressReporter();
+    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress });
+    progress('done');
     endProgress();
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
     if (o.json) process.stdout.write(JSON.stringify(outcome.summary) + '\n');

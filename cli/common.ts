@@ -52,13 +52,14 @@ export function parseDateOption(value: string | undefined, option = '--date'): s
 export function progressReporter(): (message: string) => void {
   const tty = process.stderr.isTTY === true;
   let lastStep = '';
+  const started = performance.now();
   return (message) => {
     if (tty) {
       process.stderr.write(`\r\x1b[K${message.slice(0, (process.stderr.columns ?? 100) - 1)}`);
       return;
     }
     const step = message.split(':')[0]!;
-    if (step !== lastStep) process.stderr.write(`${message}\n`);
+    if (step !== lastStep) process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
     lastStep = step;
   };
 }

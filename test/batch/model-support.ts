@@ -66,7 +66,7 @@ export interface ModelRecord {
   status: Status;
   reason: string;
   exported_on?: string;
-  national?: 'ACCEPTED' | 'REJECTED';
+  national?: 'ACCEPTED' | 'REJECTED' | 'AMOUNT_MISMATCH';
   cleared_on?: string;
   suspended_on?: string;
   /** An accepted load on a card the blacklist holds: listed in the day's exceptions. */
@@ -77,6 +77,8 @@ export interface Instruction extends SettlementInstruction {
   confirmed: boolean;
   /** A bank line for it is in a statement that has not been imported yet. */
   in_statement: boolean;
+  /** A bank line has named it, matching or not. */
+  has_line: boolean;
 }
 
 export interface ExpectedFile {
@@ -101,8 +103,11 @@ export interface ReconExpect {
   uploads_remote_only: number;
   national_local_only: number;
   national_matched: number;
+  national_amount_mismatch: number;
   bank_local_only: number;
   bank_matched: number;
+  bank_remote_only: number;
+  bank_amount_mismatch: number;
   seq_gaps: number;
   ledger_movement_fen: number;
   cards_movement_fen: number;
@@ -237,6 +242,8 @@ export class BatchModel {
   private readonly terminal_seqs = new Map<string, Set<number>>();
   /** Every reconciliation item ever open. */
   private readonly items_ever = new Set<string>();
+  /** Items that only an operator closes: the bank's unknown, twice-paid and wrong lines, the national centre's wrong amounts. */
+  private readonly standing_items: string[] = [];
 
   constructor(readonly city: City) {
     this.participants = city.participants;
@@ -442,16 +449,19 @@ export class BatchModel {
   /**
    * The national centre's INTEROP_RESULT for day out_date's INTEROP_OUT: it answers
    * the unanswered records the answer mask picks (all of them when it picks none),
-   * rejecting where the reject mask says.
+   * rejecting where the reject mask says, accepting on a wrong amount where the
+   * mismatch mask says.
    */
-  nationalResult(out_date: string, answer_mask: number, reject_mask: number): Delivered {
+  nationalResult(out_date: string, answer_mask: number, reject_mask: number, mismatch_mask: number): Delivered {
     const list = this.exported.get(out_date)!;
     const open = list.map((_, i) => i).filter((i) => !this.answered.has(`${out_date}#${i}`));
     const picked = open.filter((i) => ((answer_mask >> (i % 16)) & 1) === 1);
     const verdicts = (picked.length > 0 ? picked : open).map((i) => {
       this.answered.add(`${out_date}#${i}`);
       const rejected = ((reject_mask >> (i % 16)) & 1) === 1;
-      return verdictOf({ ...list[i]!, index: i }, rejected ? 'REJECTED' : 'ACCEPTED', rejected ? 'N05' : '');
+      const v = verdictOf({ ...list[i]!, index: i }, rejected ? 'REJECTED' : 'ACCEPTED', rejected ? 'N05' : '');
+      if (!rejected && ((mismatch_mask >> (i % 16)) & 1) === 1) v.amount_fen += 1;
+      return v;
     });
     const ref = exchangeFileName({ file_type: 'INTEROP_OUT', sender_id: this.centre_id, receiver_id: this.national_id, business_date: out_date, file_seq: 1 });
     return { ...this.exchangeFile('INTEROP_RESULT', this.national_id, this.next_date, verdicts, ref), answers: { out_date, verdicts } };
@@ -462,12 +472,22 @@ export class BatchModel {
     return this.instructions.filter((i) => !i.confirmed && !i.in_statement);
   }
 
-  /** A bank statement confirming the chosen instructions exactly. */
-  bankStatement(chosen: Instruction[]): Delivered {
+  /**
+   * A bank statement confirming the chosen instructions exactly, with maybe one more
+   * line that must not be posted: an instruction never issued, one paid already, or
+   * another unpaid one on a wrong amount.
+   */
+  bankStatement(chosen: Instruction[], noise: 'none' | 'unknown' | 'again' | 'wrong'): Delivered {
     const seq = this.nextInboundSeq('BANK', this.bank_id, this.next_date);
-    const lines: BankLineSpec[] = chosen.map((i, k) => ({
-      value_date: this.next_date, instruction_id: i.instruction_id, payer_id: i.payer_id, payee_id: i.payee_id,
-      amount_fen: i.amount_fen, bank_ref: `B${this.next_date}${String(seq).padStart(2, '0')}${String(k).padStart(3, '0')}`,
+    const paid = (i: SettlementInstruction) => ({ instruction_id: i.instruction_id, payer_id: i.payer_id, payee_id: i.payee_id, amount_fen: i.amount_fen });
+    const parts = chosen.map(paid);
+    if (noise === 'unknown') parts.push({ instruction_id: `${this.next_date}-99999999`, payer_id: this.centre_id, payee_id: '99999999', amount_fen: 100 });
+    const again = this.instructions.find((i) => i.confirmed);
+    if (noise === 'again' && again) parts.push(paid(again));
+    const other = this.unpaid().find((i) => !chosen.includes(i));
+    if (noise === 'wrong' && other) parts.push({ ...paid(other), amount_fen: other.amount_fen + 1 });
+    const lines: BankLineSpec[] = parts.map((p, k) => ({
+      value_date: this.next_date, ...p, bank_ref: `B${this.next_date}${String(seq).padStart(2, '0')}${String(k).padStart(3, '0')}`,
     }));
     for (const i of chosen) i.in_statement = true;
     const text = ['value_date,instruction_id,payer_id,payee_id,amount_fen,bank_ref', ...lines.map((l) => [l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref].join(','))].join('\n') + '\n';
@@ -540,7 +560,7 @@ export class BatchModel {
     const batch: ModelRecord[] = [];
     const accepted_by_national: ModelRecord[] = [];
     const rejected_by_national: ModelRecord[] = [];
-    const bank_lines: BankLineSpec[] = [];
+    const bank_lines: { line: BankLineSpec; ref: string }[] = [];
     let conflicts = 0;
 
     for (const f of due) {
@@ -573,7 +593,11 @@ export class BatchModel {
             const m = this.exported.get(f.answers!.out_date)![v.index]!;
             assert.equal(m.status, 'PENDING_INTEROP');
             assert.equal(m.national, undefined);
-            if (v.status === 'ACCEPTED') {
+            if (v.status === 'ACCEPTED' && v.amount_fen !== m.rec.amount_fen) {
+              // Not cleared until an operator resolves the item.
+              m.national = 'AMOUNT_MISMATCH';
+              this.standing_items.push(`national:AMOUNT_MISMATCH:${f.answers!.out_date}#${v.index}`);
+            } else if (v.status === 'ACCEPTED') {
               m.national = 'ACCEPTED';
               accepted_by_national.push(m);
             } else {
@@ -609,7 +633,7 @@ export class BatchModel {
           break;
         }
         case 'BANK':
-          bank_lines.push(...f.lines!);
+          f.lines!.forEach((line, k) => bank_lines.push({ line, ref: `${f.name}#${k}` }));
           break;
       }
     }
@@ -701,7 +725,7 @@ export class BatchModel {
       const pays = net > 0;
       const ins = { instruction_id: `${D}-${p}`, payer_id: pays ? this.centre_id : p, payee_id: pays ? p : this.centre_id, amount_fen: Math.abs(net), business_date: D };
       instructions.push(ins);
-      this.instructions.push({ ...ins, confirmed: false, in_statement: false });
+      this.instructions.push({ ...ins, confirmed: false, in_statement: false, has_line: false });
       if (pays) pay_out_fen += net;
       else collect_fen -= net;
     }
@@ -709,12 +733,25 @@ export class BatchModel {
     this.move('float:cards', movement.local_purchase_fen + movement.interop_in_fen + movement.suspended_fen - movement.load_fen);
     this.move('suspense:blacklist', -movement.suspended_fen);
     this.move('settlement:in-transit', collect_fen - pay_out_fen);
-    // Bank lines: exactly matching lines confirm their instruction.
+    // Bank lines: a line that matches an unconfirmed instruction exactly confirms it;
+    // any other is an item and is never posted.
     let bank_matched = 0;
-    for (const l of bank_lines) {
-      bank_matched++;
+    for (const { line: l, ref } of bank_lines) {
       const ins = this.instructions.find((i) => i.instruction_id === l.instruction_id);
-      assert(ins && !ins.confirmed && ins.payer_id === l.payer_id && ins.payee_id === l.payee_id && ins.amount_fen === l.amount_fen);
+      if (ins === undefined) {
+        this.standing_items.push(`bank:REMOTE_ONLY:${ref}`);
+        continue;
+      }
+      ins.has_line = true;
+      if (ins.payer_id !== l.payer_id || ins.payee_id !== l.payee_id || ins.amount_fen !== l.amount_fen) {
+        this.standing_items.push(`bank:AMOUNT_MISMATCH:${ref}`);
+        continue;
+      }
+      if (ins.confirmed) {
+        this.standing_items.push(`bank:REMOTE_ONLY:${ref}`);
+        continue;
+      }
+      bank_matched++;
       ins.confirmed = true;
       ins.in_statement = false;
       const collected = ins.payee_id === this.centre_id;
@@ -806,8 +843,10 @@ export class BatchModel {
       });
     }
     const bank_cutoff = addDays(D, -2);
-    const unpaid = this.instructions.filter((i) => i.business_date <= bank_cutoff && !i.confirmed);
+    const unpaid = this.instructions.filter((i) => i.business_date <= bank_cutoff && !i.confirmed && !i.has_line);
     for (const i of unpaid) open.push(`bank:${i.instruction_id}`);
+    open.push(...this.standing_items);
+    const standing = (prefix: string) => this.standing_items.filter((i) => i.startsWith(prefix)).length;
     let seq_gaps = 0;
     let explained_fen = 0;
     let cards_movement_fen = 0;
@@ -836,7 +875,9 @@ export class BatchModel {
     const new_items = open.filter((i) => !this.items_ever.has(i));
     for (const i of open) this.items_ever.add(i);
     return {
-      uploads_remote_only, national_local_only, national_matched, bank_local_only: unpaid.length, bank_matched, seq_gaps,
+      uploads_remote_only, national_local_only, national_matched, national_amount_mismatch: standing('national:AMOUNT_MISMATCH'),
+      bank_local_only: unpaid.length, bank_matched, bank_remote_only: standing('bank:REMOTE_ONLY'),
+      bank_amount_mismatch: standing('bank:AMOUNT_MISMATCH'), seq_gaps,
       ledger_movement_fen: 0 - (this.balances.get('float:cards') ?? 0) || 0, cards_movement_fen, explained_fen,
       open_items: open.length, new_items,
     };

@@ -178,8 +178,8 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     recon.kinds,
     {
       uploads: { matched: 0, local_only: 0, remote_only: r.uploads_remote_only, amount_mismatch: 0 },
-      national: { matched: r.national_matched, local_only: r.national_local_only, remote_only: 0, amount_mismatch: 0 },
-      bank: { matched: r.bank_matched, local_only: r.bank_local_only, remote_only: 0, amount_mismatch: 0 },
+      national: { matched: r.national_matched, local_only: r.national_local_only, remote_only: 0, amount_mismatch: r.national_amount_mismatch },
+      bank: { matched: r.bank_matched, local_only: r.bank_local_only, remote_only: r.bank_remote_only, amount_mismatch: r.bank_amount_mismatch },
       float: {
         ledger_movement_fen: r.ledger_movement_fen, cards_movement_fen: r.cards_movement_fen,
         difference_fen: r.cards_movement_fen - r.ledger_movement_fen, explained_fen: r.explained_fen,
@@ -348,23 +348,23 @@ class BlacklistCmd implements Cmd {
 }
 
 class NationalResultCmd implements Cmd {
-  constructor(readonly k: number, readonly answer_mask: number, readonly reject_mask: number) {}
+  constructor(readonly k: number, readonly answer_mask: number, readonly reject_mask: number, readonly mismatch_mask: number) {}
   check = (m: Readonly<BatchModel>) => m.unansweredExports().length > 0;
   run(m: BatchModel, r: RealSystem): void {
-    deliver(m, r, m.nationalResult(pick(m.unansweredExports(), this.k), this.answer_mask, this.reject_mask));
+    deliver(m, r, m.nationalResult(pick(m.unansweredExports(), this.k), this.answer_mask, this.reject_mask, this.mismatch_mask));
   }
-  toString = () => `NationalResult(${this.k}, answer mask ${this.answer_mask.toString(2)}, reject mask ${this.reject_mask.toString(2)})`;
+  toString = () => `NationalResult(${this.k}, answer mask ${this.answer_mask.toString(2)}, reject mask ${this.reject_mask.toString(2)}, mismatch mask ${this.mismatch_mask.toString(2)})`;
 }
 
 class BankStatementCmd implements Cmd {
-  constructor(readonly mask: number) {}
+  constructor(readonly mask: number, readonly noise: 'none' | 'unknown' | 'again' | 'wrong') {}
   check = (m: Readonly<BatchModel>) => m.unpaid().length > 0;
   run(m: BatchModel, r: RealSystem): void {
     const unpaid = m.unpaid();
     const chosen = unpaid.filter((_, i) => ((this.mask >> (i % 8)) & 1) === 1);
-    deliver(m, r, m.bankStatement(chosen.length > 0 ? chosen : unpaid));
+    deliver(m, r, m.bankStatement(chosen.length > 0 ? chosen : unpaid, this.noise));
   }
-  toString = () => `BankStatement(mask ${this.mask.toString(2)})`;
+  toString = () => `BankStatement(mask ${this.mask.toString(2)}, ${this.noise})`;
 }
 
 class RunDayCmd implements Cmd {
@@ -447,8 +447,8 @@ const blacklistAskArb = fc.record({
 });
 // Answer every record (mask 0) or some of them; reject some.
 const nationalArb = fc
-  .tuple(fc.nat(10), fc.oneof(fc.constant(0), fc.nat(0xffff)), fc.nat(0xffff))
-  .map(([k, answer, reject]) => new NationalResultCmd(k, answer, reject));
+  .tuple(fc.nat(10), fc.oneof(fc.constant(0), fc.nat(0xffff)), fc.nat(0xffff), fc.oneof(fc.constant(0), fc.constant(0), fc.nat(0xffff)))
+  .map(([k, answer, reject, mismatch]) => new NationalResultCmd(k, answer, reject, mismatch));
 const runDayArb = fc.constantFrom(1, 1, 2).map((g) => new RunDayCmd(g));
 // About one command in four runs a day: a few files a night.
 const commandArbs: fc.Arbitrary<Cmd>[] = [
@@ -465,7 +465,9 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
   nationalArb,
   nationalArb,
-  fc.nat(0xff).map((mask) => new BankStatementCmd(mask)),
+  fc
+    .tuple(fc.nat(0xff), fc.constantFrom('none', 'none', 'none', 'unknown', 'again', 'wrong') as fc.Arbitrary<'none' | 'unknown' | 'again' | 'wrong'>)
+    .map(([mask, noise]) => new BankStatementCmd(mask, noise)),
   fc.constant(new RerunLastDayCmd()),
   fc.integer({ min: 1, max: 3 }).map((k) => new PastDayCmd(k)),
 ];
@@ -476,6 +478,7 @@ function tally(seen: Map<string, number>, m: BatchModel): void {
   for (const r of m.records) {
     add(r.verdict === 'REJECTED' ? r.verdict_reason : r.verdict);
     if (r.national) add(`national ${r.national}`);
+    if (r.exported_on && r.national === undefined) add('never answered');
     if (r.cleared_on && r.file.business_date < r.imported_on) add('late cleared');
     if (r.blacklisted_load) add('blacklisted load');
   }

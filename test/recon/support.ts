@@ -137,7 +137,7 @@ export function assertReportAgreesWithStore(db: Db, D: string, report: Reconcili
   assert.equal(f.seq_gaps, n('float', 'SEQ_GAP'), `${D} float.seq_gaps`);
   assert.equal(f.balance_breaks, n('float', 'BALANCE_BREAK'), `${D} float.balance_breaks`);
   assert.equal(f.explained_fen, open.filter((i) => i.kind === 'float').reduce((s, i) => s + i.amount_fen, 0), `${D} float.explained_fen`);
-  assert.equal(f.ledger_movement_fen, -balanceOf(db, 'float:cards', D), `${D} float.ledger_movement_fen: credits - debits of float:cards`);
+  assert.equal(f.ledger_movement_fen, 0 - balanceOf(db, 'float:cards', D), `${D} float.ledger_movement_fen: credits - debits of float:cards`);
   assert.equal(f.difference_fen, f.cards_movement_fen - f.ledger_movement_fen, `${D} float.difference_fen`);
   assert.deepEqual(report.open_items.map((i) => i.id).sort(), open.map((i) => i.id).sort(), `${D} open_items`);
   if (summary) assert.equal(summary.open_mismatches, report.open_items.length, `${D} summary.open_mismatches`);
