@@ -19,7 +19,7 @@ import { HeldKeyIndex } from '../src/core/held-keys';
 import type { BlacklistEntry, Transaction } from '../src/core/types';
 import { validateRecord, type FileContext, type ValidationContext } from '../src/core/validate';
 
-const EXAMPLE = path.join(__dirname, '../../../shared/spec/vectors/example');
+const EXAMPLE = path.join(__dirname, '../../fixtures/spec/vectors/example');
 const RECORDS = Number(process.argv[2] ?? 1_000_000);
 const PER_CARD = Number(process.argv[3] ?? 5);
 

@@ -30,7 +30,8 @@ export function importInbox(ctx: BatchContext, inboxDir: string): void {
   const files = listInbox(inboxDir, ctx.date);
   const nameSeen = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? UNION ALL SELECT 1 FROM sightings WHERE name = ? LIMIT 1').pluck();
   const seenThisBatch = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
-  const seenBefore = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date < ?').pluck();
+  // Only an imported file is a resend: a refused one established nothing and is judged again.
+  const seenBefore = ctx.db.prepare("SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date < ? AND outcome = 'IMPORTED'").pluck();
   const skippedThisBatch = ctx.db.prepare('SELECT 1 FROM sightings WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   const recordSkip = ctx.db.prepare("INSERT OR IGNORE INTO sightings (batch_date, name, sha256, outcome) VALUES (?, ?, ?, 'SKIPPED')");
   let done = 0;

@@ -183,12 +183,12 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
       float: {
         ledger_movement_fen: r.ledger_movement_fen, cards_movement_fen: r.cards_movement_fen,
         difference_fen: r.cards_movement_fen - r.ledger_movement_fen, explained_fen: r.explained_fen,
-        seq_gaps: r.seq_gaps, balance_breaks: 0,
+        seq_gaps: r.seq_gaps, balance_breaks: r.balance_breaks,
       },
     },
     `day ${D}: reconciliation.json`,
   );
-  assert.equal(recon.kinds.float.difference_fen, recon.kinds.float.explained_fen, `day ${D}: the card float's difference is all explained by gaps`);
+  assert.equal(recon.kinds.float.difference_fen, recon.kinds.float.explained_fen, `day ${D}: the card float's difference is all explained by gaps and breaks`);
   assert.equal(recon.open_items.length, s.open_mismatches);
   const x = JSON.parse(fs.readFileSync(path.join(reports, 'exceptions.json'), 'utf8'));
   assert.deepEqual(x.suspended.map((r: { card_no: string }) => r.card_no), expect.exceptions.suspended, `day ${D}: exceptions: suspended`);
@@ -214,6 +214,10 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
   assert.equal(balances.get('float:cards') ?? 0, float, `day ${D}: float:cards = spent - loaded`);
   const nonZero = [...balances.entries()].filter(([, b]) => b !== 0).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   assert.deepEqual(nonZero, model.nonZeroBalances(), `day ${D}: every balance`);
+  for (const d of model.closed) {
+    const asOf = accountBalances(real.db, d).filter((b) => b.balance_fen !== 0).map((b) => [b.account, b.balance_fen]);
+    assert.deepEqual(asOf, model.days.get(d)!.balances, `day ${D}: every balance as of the end of ${d}`);
+  }
 
   // Every record cleared at most once, on one day.
   const totalCleared = [...model.days.values()].reduce((n, d) => n + d.summary.cleared.count, 0);

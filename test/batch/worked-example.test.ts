@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { scanExchangeFile } from '../../src/files/reader';
 import { openStore } from '../../src/store/db';
 
-const EXAMPLE = path.join(__dirname, '../../../../shared/spec/vectors/example');
+import { EXAMPLE_DIR as EXAMPLE } from '../spec-vectors';
 const LCT = path.join(__dirname, '../../../bin/lct.js');
 
 interface ExpectedOutboxFile {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const LCT = path.join(__dirname, '../../../bin/lct.js');
-const EXAMPLE = path.join(__dirname, '../../../../shared/spec/vectors/example');
+import { EXAMPLE_DIR as EXAMPLE } from '../spec-vectors';
 
 function lct(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [LCT, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LCT_DB: '', LCT_CONFIG: '', LCT_KEYS: '' } });

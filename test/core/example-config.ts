@@ -6,7 +6,9 @@ import { parseKeys, parseParticipants } from '../../src/core/config';
 import type { Keys, Participants } from '../../src/core/config-types';
 import { buildRegistry, type Registry } from '../../src/core/registry';
 
-export const EXAMPLE_DIR = path.join(__dirname, '../../../../shared/spec/vectors/example');
+import { EXAMPLE_DIR } from '../spec-vectors';
+
+export { EXAMPLE_DIR };
 
 export function readExampleJson(name: string): unknown {
   return JSON.parse(fs.readFileSync(path.join(EXAMPLE_DIR, name), 'utf8'));

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { DesKey } from '../../src/core/des';
 import {
@@ -18,7 +17,7 @@ import {
 } from '../../src/core/tac';
 import type { Transaction } from '../../src/core/types';
 
-const VECTORS = path.join(__dirname, '../../../../shared/spec/vectors/tac.json');
+import { TAC_VECTORS as VECTORS } from '../spec-vectors';
 
 interface TacCase {
   name: string;

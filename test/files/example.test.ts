@@ -15,7 +15,7 @@ import { refusalOf, scanExchangeFile, structuralFaults } from '../../src/files/r
 import { writeExchangeFile } from '../../src/files/writer';
 import { sampleHeader, tempDir, transactions } from './arbitraries';
 
-const EXAMPLE = path.join(__dirname, '../../../../shared/spec/vectors/example');
+import { EXAMPLE_DIR as EXAMPLE } from '../spec-vectors';
 const LCT = path.join(__dirname, '../../../bin/lct.js');
 const NIGHTS = ['20251230', '20251231'];
 
