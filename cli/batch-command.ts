@@ -55,9 +55,9 @@ export function batchCommand(o: BatchOptions): number {
   try {
     const progress = progressReporter();
     const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress });
-    progress('done');
     endProgress();
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
+    progress('done');
     if (o.json) process.stdout.write(JSON.stringify(outcome.summary) + '\n');
     else {
       process.stdout.write(renderSummary(outcome.summary));

@@ -79,6 +79,8 @@ export interface Instruction extends SettlementInstruction {
   in_statement: boolean;
   /** A bank line has named it, matching or not. */
   has_line: boolean;
+  /** Its LOCAL_ONLY item is open. */
+  local_only: boolean;
 }
 
 export interface ExpectedFile {
@@ -225,8 +227,8 @@ export class BatchModel {
   readonly imported: Delivered[] = [];
   private readonly imported_by_name = new Map<string, string>();
   private readonly identities = new Set<string>();
-  /** Names of the files sent again with other bytes. */
-  readonly conflicted = new Set<string>();
+  /** The files sent again under an imported file's name with other bytes, by name (the last one). */
+  readonly conflicted = new Map<string, Delivered>();
   /** Every fresh record generated (not the copies), with the file type that carried it. */
   readonly generated: { rec: Transaction; source: Source }[] = [];
 
@@ -728,7 +730,7 @@ export class BatchModel {
       const pays = net > 0;
       const ins = { instruction_id: `${D}-${p}`, payer_id: pays ? this.centre_id : p, payee_id: pays ? p : this.centre_id, amount_fen: Math.abs(net), business_date: D };
       instructions.push(ins);
-      this.instructions.push({ ...ins, confirmed: false, in_statement: false, has_line: false });
+      this.instructions.push({ ...ins, confirmed: false, in_statement: false, has_line: false, local_only: false });
       if (pays) pay_out_fen += net;
       else collect_fen -= net;
     }
@@ -846,7 +848,13 @@ export class BatchModel {
       });
     }
     const bank_cutoff = addDays(D, -2);
-    const unpaid = this.instructions.filter((i) => i.business_date <= bank_cutoff && !i.confirmed && !i.has_line);
+    // LOCAL_ONLY at the end of D+2 when the bank sent no line at all; it stays open
+    // until an exact line comes (a wrong line later does not settle it).
+    for (const i of this.instructions) {
+      if (i.business_date <= bank_cutoff && !i.confirmed && !i.has_line) i.local_only = true;
+      if (i.confirmed) i.local_only = false;
+    }
+    const unpaid = this.instructions.filter((i) => i.local_only);
     for (const i of unpaid) open.push(`bank:${i.instruction_id}`);
     open.push(...this.standing_items);
     const standing = (prefix: string) => this.standing_items.filter((i) => i.startsWith(prefix)).length;

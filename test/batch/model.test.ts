@@ -314,21 +314,22 @@ class ResendIdenticalCmd implements Cmd {
 
 /**
  * A file already imported, sent again under its name with other bytes: refused F03.
- * Once per file: the same refused bytes sent again are another question (see the
- * test 'a refused file sent again ...' below).
+ * With `again`, a file refused so before is delivered again byte for byte: a refused
+ * file established nothing, so it is judged (refused) and answered again.
  */
 class ResendConflictingCmd implements Cmd {
-  constructor(readonly k: number, readonly extra: RecordAsk) {}
+  constructor(readonly k: number, readonly extra: RecordAsk, readonly again: boolean) {}
   private candidates = (m: Readonly<BatchModel>) =>
-    m.imported.filter((f) => (f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN' || f.kind === 'BLACKLIST') && !m.conflicted.has(f.name));
+    m.imported.filter((f) => f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN' || f.kind === 'BLACKLIST');
   check = (m: Readonly<BatchModel>) => this.candidates(m).length > 0;
   run(m: BatchModel, r: RealSystem): void {
-    const f = pick(this.candidates(m), this.k);
+    const refused = [...m.conflicted.values()];
+    const f = this.again && refused.length > 0 ? pick(refused, this.k) : m.conflictingCopy(pick(this.candidates(m), this.k), this.extra);
     if (m.inbox.some((g) => g.name === f.name)) return;
-    m.conflicted.add(f.name);
-    deliver(m, r, m.conflictingCopy(f, this.extra));
+    m.conflicted.set(f.name, f);
+    deliver(m, r, f);
   }
-  toString = () => `ResendConflicting(${this.k})`;
+  toString = () => `ResendConflicting(${this.k}${this.again ? ', the refused bytes again' : ''})`;
 }
 
 /** A record already sent, identical, inside a new file: E03 while the first one holds its keys. */
@@ -463,7 +464,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.tuple(fc.nat(40), asksArb).map(([p, a]) => new UploadCmd(p, a, 0)),
   fc.tuple(asksArb, fc.constantFrom(0, 0, -1)).map(([a, o]) => new InteropInCmd(a, o)),
   fc.nat(100).map((k) => new ResendIdenticalCmd(k)),
-  fc.tuple(fc.nat(100), askArb).map(([k, a]) => new ResendConflictingCmd(k, a)),
+  fc.tuple(fc.nat(100), askArb, fc.boolean()).map(([k, a, again]) => new ResendConflictingCmd(k, a, again)),
   fc.tuple(fc.nat(100), fc.boolean()).map(([k, c]) => new DuplicateRecordCmd(k, c)),
   fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
   fc.array(blacklistAskArb, { minLength: 1, maxLength: 3 }).map((a) => new BlacklistCmd(a)),
