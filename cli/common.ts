@@ -55,7 +55,8 @@ export function progressReporter(): (message: string) => void {
   const started = performance.now();
   return (message) => {
     if (tty) {
-      process.stderr.write(`\r\x1b[K${message.slice(0, (process.stderr.columns ?? 100) - 1)}`);
+      const line = message === 'done' ? '' : message.slice(0, (process.stderr.columns ?? 100) - 1);
+      process.stderr.write(`\r\x1b[K${line}`);
       return;
     }
     const step = message.split(':')[0]!;

@@ -42,7 +42,7 @@ import { BatchModel, sha256Hex, type DayExpect, type Delivered, type RecordAsk }
 // Memory-backed when the machine has it: the batch fsyncs every file it writes, and
 // the test writes a few hundred small ones.
 const TMP = process.env.LCT_TEST_TMP ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
-const NUM_RUNS = Number(process.env.LCT_MODEL_RUNS ?? 20);
+const NUM_RUNS = Number(process.env.LCT_MODEL_RUNS ?? 40);
 const MAX_COMMANDS = Number(process.env.LCT_MODEL_COMMANDS ?? 25);
 
 // ---------------------------------------------------------------------------------
@@ -493,6 +493,15 @@ function tally(seen: Map<string, number>, m: BatchModel): void {
     add('bank confirmed', d.movement.bank_collect_fen + d.movement.bank_pay_fen > 0 ? 1 : 0);
   }
   add('waiting at the end', m.inbox.filter((f) => f.business_date > m.next_date).length);
+  const last = m.closed.length > 0 ? m.days.get(m.closed[m.closed.length - 1]!)!.recon : undefined;
+  if (last) {
+    add('bank remote_only', last.bank_remote_only);
+    add('bank amount_mismatch', last.bank_amount_mismatch);
+    add('balance breaks', last.balance_breaks);
+    add('card seq gaps', last.seq_gaps);
+    add('terminal gaps', last.uploads_remote_only);
+  }
+  add('local_only, then a wrong line', m.instructions.filter((i) => i.local_only && i.has_line).length);
 }
 
 const city = generateCity('model-based batch', { local_cards: 20, remote_cards: 10, terminals_per_merchant: 1, merchant_acquirers: 2 });
