@@ -25,7 +25,10 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
   const db = ctx.db;
   const out = parseExchangeFileName(header.ref_file);
   const sent =
-    out && out.file_type === 'INTEROP_OUT' && out.sender_id === ctx.registry.centreId
+    // Our INTEROP_OUT of day X is the one file INTEROP_OUT_<centre>_<national>_<X>_0001.pb:
+    // a verdict naming any other file answers nothing we sent.
+    out && out.file_type === 'INTEROP_OUT' && out.sender_id === ctx.registry.centreId &&
+    out.receiver_id === ctx.registry.nationalId && out.file_seq === 1
       ? (db
           .prepare(
             `SELECT id, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, acquirer_id, status, national_status

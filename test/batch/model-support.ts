@@ -1,14 +1,15 @@
 // A model of the nightly batch for the model-based test (model.test.ts): what the
-// spec says a centre does with the files that reach it, written as plainly as
-// possible and independently of src/batch. It builds the inbound files (uploads,
-// INTEROP_IN, BLACKLIST, INTEROP_RESULT, bank statements) from a small synthetic
-// city, and for each business day says what the batch must import, refuse and
-// skip, the verdict of every record, what is cleared, the statement lines, the
-// instructions, every file of the outbox, and the ledger's balances.
+// spec (and docs/decisions.md where it is silent) says a centre does with the files
+// that reach it, written as plainly as possible and independently of src/batch. It
+// builds the inbound files (uploads, INTEROP_IN, BLACKLIST, INTEROP_RESULT, bank
+// statements) from a small synthetic city, and for each business day says what the
+// batch must import, refuse and skip, the verdict of every record, what is cleared,
+// the statement lines and fees, the instructions, every file of the outbox, the
+// reconciliation items open at the end of the day, and the ledger's balances.
 //
-// Only valid records are generated: their verdicts can only be ACCEPTED,
-// PENDING_INTEROP, SUSPENDED (S01), E03 or E09, which is where the interesting
-// state lives (held keys, the blacklist, national answers, days).
+// Only records that pass rules 1-7 are generated: their verdicts can only be
+// ACCEPTED, PENDING_INTEROP, SUSPENDED (S01), E03 or E09, which is where the
+// interesting state lives (held keys, the blacklist, national answers, days).
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import type { City, ParticipantsJson } from '../../fixtures/city';
@@ -178,7 +179,7 @@ function verdictOf(m: ModelRecord, status: Status, reason: string): Verdict {
   };
 }
 
-export const EXPORTED_SORT = (a: ModelRecord, b: ModelRecord): number =>
+const EXPORTED_SORT = (a: ModelRecord, b: ModelRecord): number =>
   compareText(a.rec.issuer_id, b.rec.issuer_id) || compareText(a.rec.card_no, b.rec.card_no) || a.rec.card_seq - b.rec.card_seq;
 
 /** How a generated record is asked for: indexes are taken modulo what exists. */

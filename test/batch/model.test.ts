@@ -1,26 +1,37 @@
 // A model-based test of the nightly batch (fast-check `fc.commands`): random
-// sequences of uploads, INTEROP_IN files, identical and conflicting resends, late
-// and early files, duplicate records, cloned-card conflicts, blacklist changes,
-// national answers, bank statements, days, reruns of a closed day and days asked
-// for out of order, run in-process against one store and checked after every day
-// against a plain model of the spec (model-support.ts):
+// sequences of uploads, INTEROP_IN files, identical and conflicting resends (and a
+// refused file delivered again), late and early files, duplicate records inside a
+// file and across files, cloned-card conflicts, blacklist changes (ties, the grace
+// period's edge), national answers (partial, rejections, wrong amounts), bank
+// statements (with unknown, twice-paid and wrong lines), days (some skipped), reruns
+// of the last closed day and days asked for out of order, run in-process against
+// one store and checked after every day against a plain model of the spec
+// (model-support.ts):
 //
-// - the summary (files, verdicts, cleared, settlement) is the model's, and a day
-//   with a refused file, a key conflict or a suspended record exits 3;
+// - the summary is the model's (files, verdicts, national rejections, cleared,
+//   settlement, open mismatches), and so is the exit code: 3 exactly when a file
+//   was refused, a key conflicted, a record was suspended or a reconciliation item
+//   opened; reconciliation.json's counts and float amounts and exceptions.json's
+//   records are the model's, and the card float's difference is all explained;
 // - every exchange file of the outbox is there, named as the model names it, with
-//   the model's records (verdicts, INTEROP_OUT, BLACKLIST, statement lines,
-//   instructions), and no other;
+//   the model's header and records (TXN_ACKs regular, refused and late, INTEROP_OUT,
+//   INTEROP_IN_RESULT, BLACKLIST, statement lines, instructions), and no other;
 // - the ledger verifies (each entry balances, chain intact, trial balance zero),
 //   every payable and receivable is zero after the day's instructions,
-//   settlement:in-transit holds what the instructions moved less what the bank
-//   confirmed, float:cards what the cards spent and were loaded with, and every
-//   balance is the model's;
+//   settlement:in-transit holds the instructions the bank has not confirmed,
+//   float:cards what the cards spent (suspended included) less what was loaded,
+//   and every balance, now and as of the end of each closed day, is the model's;
 // - totals in the files are totals in the ledger: SETTLEMENT's trailer total is the
-//   day's instructions, the CLEARING_STATEMENTs' totals sum to pay_out - collect,
-//   and each participant's statement total is its instruction;
-// - every record is cleared at most once, on one day;
-// - a rerun of the last closed day changes nothing in the store and writes the
-//   same files byte for byte, and a day before a closed one is refused.
+//   day's pay_out + collect, the CLEARING_STATEMENTs' totals sum to pay_out -
+//   collect, and each participant's statement total is its signed instruction;
+// - every record is cleared at most once, on one day, and never a rejected or
+//   suspended one;
+// - a rerun of the last closed day, later and with new files in the inbox, changes
+//   nothing in the store and writes the same files byte for byte; a day before a
+//   closed one is refused and writes nothing.
+//
+// LCT_MODEL_RUNS and LCT_MODEL_COMMANDS change the effort; a failure prints the
+// seed and the shrunk sequence of commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -37,12 +48,12 @@ import type { DaySummary } from '../../src/batch/summary';
 import { scanExchangeFile } from '../../src/files/reader';
 import { openStore, type Db } from '../../src/store/db';
 import { accountBalances, verifyJournal } from '../../src/store/journal';
-import { BatchModel, sha256Hex, type DayExpect, type Delivered, type RecordAsk } from './model-support';
+import { BatchModel, LOCAL_CARDS_IN_PLAY, sha256Hex, type DayExpect, type Delivered, type RecordAsk } from './model-support';
 
-// Memory-backed when the machine has it: the batch fsyncs every file it writes, and
-// the test writes a few hundred small ones.
+// Memory-backed when the machine has it: a run creates a store and writes a few
+// hundred small files, which is about twice as fast there as on disk.
 const TMP = process.env.LCT_TEST_TMP ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
-const NUM_RUNS = Number(process.env.LCT_MODEL_RUNS ?? 40);
+const NUM_RUNS = Number(process.env.LCT_MODEL_RUNS ?? 60);
 const MAX_COMMANDS = Number(process.env.LCT_MODEL_COMMANDS ?? 25);
 
 // ---------------------------------------------------------------------------------
@@ -349,7 +360,7 @@ class BlacklistCmd implements Cmd {
     deliver(m, r, m.blacklistFile(this.asks.flatMap((a) => (a.tie ? [a, { ...a, add: !a.add }] : [a]))));
   }
   toString = () =>
-    `Blacklist(${this.asks.map((a) => `${a.add ? '+' : '-'}card${a.card % 6}@${a.offset_s / 3600}h${a.tie ? (a.add ? '-' : '+') : ''}`).join(' ')})`;
+    `Blacklist(${this.asks.map((a) => `${a.add ? '+' : '-'}card${a.card % LOCAL_CARDS_IN_PLAY}@${a.offset_s / 3600}h${a.tie ? (a.add ? '-' : '+') : ''}`).join(' ')})`;
 }
 
 class NationalResultCmd implements Cmd {

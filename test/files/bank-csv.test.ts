@@ -1,4 +1,5 @@
 // The bank statement: taken whole or refused whole, with the line that breaks it.
+import { EXAMPLE_DIR } from '../spec-vectors';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -6,7 +7,7 @@ import fc from 'fast-check';
 import { BANK_CSV_HEADER, formatBankStatement, parseBankStatement, readBankStatement } from '../../src/files/bank-csv';
 import { fileWith } from './arbitraries';
 
-const EXAMPLE = path.join(__dirname, '..', '..', '..', '..', 'shared', 'spec', 'vectors', 'example', 'inbox', '20251231', 'BANK_10000001_20251231_0001.csv');
+const EXAMPLE = path.join(EXAMPLE_DIR, 'inbox', '20251231', 'BANK_10000001_20251231_0001.csv');
 const LINE = '20251231,20251230-41010102,41010000,41010102,28132,B5123102';
 
 function parse(text: string): ReturnType<typeof parseBankStatement> {

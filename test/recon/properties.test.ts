@@ -24,7 +24,7 @@ import { accountBalances, verifyJournal, type AccountBalance } from '../../src/s
 import { openItemsAt } from '../../src/store/recon-items';
 import { parseExchangeFileName } from '../../src/files/names';
 import {
-  ReconModel, assertReportAgreesWithStore, balanceOf, interopOutName, itemKey, loadConfig, readRecords, readReport, runNight,
+  ReconModel, assertReportAgreesWithStore, balanceOf, interopOutName, itemKey, loadConfig, newItemReasons, readRecords, readReport, runNight,
   settlementName, storeOpenKeys, writeBankStatement, writeInteropResult, type Config, type StatementLine,
 } from './support';
 
@@ -73,10 +73,13 @@ interface Delivery {
 
 interface RunResult {
   balances: AccountBalance[];
-  /** Open items at the end of the last night, compared across runs (see keyOfFinal). */
+  /** Open items at the end of the last night, as compared across runs (bank items by kind, category and instruction). */
   open: string[];
   /** Per night: the store's and the model's national/bank items, in-transit, report agreement. */
-  per_night: { D: string; store: string[]; model: string[]; in_transit: number; model_in_transit: number; report_problem: string | null }[];
+  per_night: {
+    D: string; store: string[]; model: string[]; in_transit: number; model_in_transit: number; report_problem: string | null;
+    exit_code: number; new_items: Map<string, number>; model_new_items: Map<string, number>;
+  }[];
   verify_ok: boolean;
 }
 
@@ -165,6 +168,7 @@ function runAnswers(base: Base, plan: Delivery | null, acceptNight: number | nul
         per_night.push({
           D, store: storeOpenKeys(db, D), model: model.openAt(D),
           in_transit: balanceOf(db, 'settlement:in-transit', D), model_in_transit: model.inTransitFen(), report_problem,
+          exit_code: summary.exit_code, new_items: newItemReasons(summary, ['national', 'bank', 'uploads', 'float']), model_new_items: model.openedOn(D),
         });
       });
       const lastNight = base.answerNights[M - 1]!;
@@ -282,6 +286,9 @@ describe('a. the order, split and timing of the answers do not change the outcom
           assert.deepEqual(n.store, n.model, `end of ${n.D}: national and bank items`);
           assert.equal(n.in_transit, n.model_in_transit, `end of ${n.D}: settlement:in-transit`);
           assert.equal(n.report_problem, null, `end of ${n.D}: ${n.report_problem}`);
+          // Only answers arrive on these nights: a new item is the one reason to exit 3.
+          assert.deepEqual(n.new_items, n.model_new_items, `end of ${n.D}: new items`);
+          assert.equal(n.exit_code, n.model_new_items.size > 0 ? 3 : 0, `end of ${n.D}: exit code`);
         }
         // Open at the end, whatever the timing. Left out: bank items about the
         // instructions of the answer nights themselves (they exist only because the

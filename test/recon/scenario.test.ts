@@ -25,7 +25,7 @@ import { verifyJournal, accountBalances } from '../../src/store/journal';
 import { getItem, openItemsAt } from '../../src/store/recon-items';
 import { listItems, resolveItem } from '../../src/inquiry/inquiries';
 import {
-  ReconModel, assertReportAgreesWithStore, balanceOf, interopOutName, loadConfig, nextSeqIn, readRecords, readReport, runNight,
+  ReconModel, assertReportAgreesWithStore, balanceOf, interopOutName, loadConfig, newItemReasons, nextSeqIn, readRecords, readReport, runNight,
   storeOpenKeys, writeBankStatement, writeInteropResult, type Config,
 } from './support';
 
@@ -45,6 +45,9 @@ interface Night {
   verify_ok: boolean;
   /** Whether reconciliation.json agreed with the store right after the night (amounts of open float items change later). */
   report_problem: string | null;
+  /** New national and bank items, by "kind CATEGORY": as the summary gives them, and as the model opened them. */
+  new_items: Map<string, number>;
+  model_new_items: Map<string, number>;
   /** Accounts that must be empty after the day's instructions are issued. */
   nonzero_payables: string[];
 }
@@ -138,6 +141,8 @@ before(() => {
       summary,
       report,
       report_problem,
+      new_items: newItemReasons(summary),
+      model_new_items: model.openedOn(D),
       store_open: storeOpenKeys(db, D),
       model_open: model.openAt(D),
       in_transit_fen: balanceOf(db, 'settlement:in-transit', D),
@@ -203,6 +208,13 @@ test('each night, the national and bank items open are exactly what the counterp
   assert.ok(at(2).has(`bank|AMOUNT_MISMATCH|${payments[2]!.wrong_amount_instruction}`));
   assert.ok(!at(1).has(`bank|LOCAL_ONLY|${payments[2]!.wrong_amount_instruction}`) && !at(3).has(`bank|LOCAL_ONLY|${payments[2]!.wrong_amount_instruction}`),
     'a wrong line is a mismatch, not a missing payment');
+});
+
+test('a night that opens national or bank items says so and exits 3', () => {
+  for (const n of nights) {
+    assert.deepEqual(n.new_items, n.model_new_items, `${n.D}: the summary's new items`);
+    if (n.model_new_items.size > 0) assert.equal(n.summary.exit_code, 3, n.D);
+  }
 });
 
 test('a missing bank payment is LOCAL_ONLY exactly at the end of D+2, and a late line closes it', () => {
@@ -291,12 +303,10 @@ test('reconciliation.json agrees with the store and with what was matched each n
   }
 });
 
-// The spec counts under `matched` what matched on day D. A record that an operator
-// released from a national AMOUNT_MISMATCH (resolve --clear-record) did not match
-// anything that day, but the code counts it: it sets national_status = 'ACCEPTED'
-// and national_date = the effective day, which is what the count selects. Reported;
-// kept as a todo until it is decided.
-test('national.matched counts the verdicts that matched on the day', { todo: 'a record released by an operator is counted as matched on the day it takes effect' }, () => {
+// The spec counts under `matched` what matched on day D: a record that an operator
+// released from a national AMOUNT_MISMATCH (resolve --clear-record) matched nothing
+// on the day the release takes effect, so it is not counted then.
+test('national.matched counts the verdicts that matched on the day, not an operator\'s release', () => {
   for (const n of nights) {
     assert.equal(n.report.kinds.national.matched, model.tallies.get(n.D)!.national_matched, `${n.D} national.matched`);
   }

@@ -289,6 +289,18 @@ export class ReconModel {
     this.close(`bank|LOCAL_ONLY|${line.instruction_id}`, D);
   }
 
+  /** Items opened on night D, counted by "kind CATEGORY" (as the summary's exit_reasons name them). */
+  openedOn(D: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const i of this.items) {
+      if (i.opened !== D) continue;
+      const [kind, category] = i.key.split('|');
+      const k = `${kind} ${category}`;
+      out.set(k, (out.get(k) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /** Keys of the items open at the end of D (a multiset, sorted). */
   openAt(D: string): string[] {
     return this.items.filter((i) => i.opened <= D && (i.closed === null || i.closed > D)).map((i) => i.key).sort();
@@ -311,6 +323,16 @@ export class ReconModel {
     }
     return sum;
   }
+}
+
+/** The summary's reasons for exit 3 that name new items of these kinds, as "kind CATEGORY" -> count. */
+export function newItemReasons(summary: DaySummary, kinds: readonly string[] = ['national', 'bank']): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const why of summary.exit_reasons) {
+    const m = /^(\d+) new (\S+) (\S+) item\(s\)$/.exec(why);
+    if (m && kinds.includes(m[2]!)) out.set(`${m[2]} ${m[3]}`, Number(m[1]));
+  }
+  return out;
 }
 
 /** Items of kinds national and bank open in the store at the end of D, as model keys. */
