@@ -53,6 +53,7 @@ export function progressReporter(): (message: string) => void {
   const tty = process.stderr.isTTY === true;
   let lastStep = '';
   const started = performance.now();
+  const everyLine = process.env.LCT_PROGRESS === 'all'; // every sub-step, for looking into a slow night
   return (message) => {
     if (tty) {
       const line = message === 'done' ? '' : message.slice(0, (process.stderr.columns ?? 100) - 1);
@@ -60,7 +61,7 @@ export function progressReporter(): (message: string) => void {
       return;
     }
     const step = message.split(':')[0]!;
-    if (step !== lastStep) process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+    if (step !== lastStep || everyLine) process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
     lastStep = step;
   };
 }

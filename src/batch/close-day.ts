@@ -35,6 +35,7 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     appendEntries(db, matchBankLines(ctx));
     ctx.progress('reconcile');
     const recon = reconcile(ctx, range);
+    ctx.progress('close: summary and commit');
     const summary = buildSummary(ctx, recon);
     const head = db.prepare('SELECT hash FROM entries ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
     const closed = db.prepare(

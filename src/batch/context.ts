@@ -17,9 +17,30 @@ export interface BatchContext {
   /** issuer_id|card_no -> the card's entries in import order. */
   blacklist: Map<string, BlacklistEntry[]>;
   terminals: TerminalRefs;
+  /**
+   * Tonight's records of local cards that hold their keys, as this process imported
+   * them: `issuer_id/card_no` -> [id, card_seq, balance_before_fen, balance_after_fen, ...].
+   * The card-float walk reads them from here instead of reading the night back.
+   */
+  nightCards: NightCards;
   /** The day being run, YYYYMMDD. */
   date: string;
   progress: Progress;
+}
+
+export class NightCards {
+  readonly byCard = new Map<string, number[]>();
+  /** The first record id this process imported; earlier ids of the batch came from an interrupted run. */
+  firstId: number | null = null;
+
+  add(pending: Map<string, number[]>, firstId: number | null): void {
+    if (this.firstId === null && firstId !== null) this.firstId = firstId;
+    for (const [k, flat] of pending) {
+      const list = this.byCard.get(k);
+      if (list) list.push(...flat);
+      else this.byCard.set(k, flat);
+    }
+  }
 }
 
 export function loadBlacklist(db: Db): Map<string, BlacklistEntry[]> {
@@ -50,6 +71,7 @@ export function makeContext(
     tac: new TacKeyCache(keys),
     blacklist: loadBlacklist(db),
     terminals: new TerminalRefs(db),
+    nightCards: new NightCards(),
     date,
     progress,
   };

@@ -122,6 +122,7 @@ function conflictOf(ctx: BatchContext, kind: string, h: { sender_id: string; rec
 function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | null): void {
   let header: Header | null = null;
   let scan: FileScan | null = null;
+  let lastImporter: RecordImporter | null = null;
   const run = ctx.db.transaction(() => {
     let fileId = 0;
     // Set once the header is read; a file refused on its header processes no record.
@@ -144,6 +145,7 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
           if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
             const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
             on.importer = imp;
+            lastImporter = imp;
             on.record = (r) => imp.add(r as Transaction);
             on.finish = () => imp.flush();
           } else if (kind === 'BLACKLIST') {
@@ -174,6 +176,8 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
   try {
     run();
     ctx.terminals.commit();
+    const imported = lastImporter as RecordImporter | null; // set inside the transaction's callback
+    if (imported) ctx.nightCards.add(imported.cards, imported.firstRecordId);
     if (header && (header as Header).file_type === 'BLACKLIST') reloadBlacklist(ctx);
   } catch (err) {
     ctx.terminals.rollback();

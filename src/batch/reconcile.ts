@@ -68,10 +68,14 @@ export interface Reconciliation {
 export function reconcile(ctx: BatchContext, range: { lo: number; hi: number }): Reconciliation {
   const db = ctx.db;
   const D = ctx.date;
+  ctx.progress('reconcile: terminal completeness');
   terminalCompleteness(ctx, range);
+  ctx.progress('reconcile: national centre and bank');
   unansweredByNational(ctx);
   unpaidByBank(ctx);
+  ctx.progress('reconcile: card float');
   walkCards(ctx, range);
+  ctx.progress('reconcile: report');
 
   const open = openItemsAt(db, D);
   const count = (kind: string, category: string) => open.filter((i) => i.kind === kind && i.category === category).length;
@@ -306,21 +310,57 @@ interface CardRecord {
 function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   const db = ctx.db;
   const D = ctx.date;
-  // One pass over the touched cards' histories: a temporary table of their key
-  // ranges joined to the card-key index, read in key order and cut per card.
+  // This batch's records of local cards come from the import (ctx.nightCards), or
+  // from the store for the part an interrupted run imported; only their earlier
+  // history is fetched through the card-key index, and the index entry's rowid
+  // filters it (id < lo) before any table row is read, so a card new tonight costs
+  // one index probe.
+  const tonight = new Map<string, CardRecord[]>();
+  const bases = new Set<number>();
+  const keep = (r: CardRecord) => {
+    const k = `${r.issuer_id}/${r.card_no}`;
+    const list = tonight.get(k);
+    if (list) list.push(r);
+    else tonight.set(k, [r]);
+  };
+  for (const [k, flat] of ctx.nightCards.byCard) {
+    const [issuer_id, card_no] = k.split('/') as [string, string];
+    for (let i = 0; i < flat.length; i += 4) {
+      keep({ id: flat[i]!, issuer_id, card_no, card_seq: flat[i + 1]!, balance_before_fen: flat[i + 2]!, balance_after_fen: flat[i + 3]! });
+    }
+    bases.add(cardBase(issuer_id, card_no));
+  }
+  // Records of this batch that an interrupted run imported are read back from the store.
+  const readBackTo = (ctx.nightCards.firstId ?? range.hi + 1) - 1;
+  if (readBackTo >= range.lo) {
+    for (const r of db
+      .prepare(
+        `SELECT id, issuer_id, card_no, card_seq, balance_before_fen, balance_after_fen FROM records
+          WHERE id BETWEEN ? AND ? AND local = 1 AND status <> 'REJECTED'`,
+      )
+      .iterate(range.lo, readBackTo) as IterableIterator<CardRecord>) {
+      keep(r);
+      bases.add(cardBase(r.issuer_id, r.card_no));
+    }
+  }
   db.exec('CREATE TEMP TABLE IF NOT EXISTS touched_cards (base INTEGER PRIMARY KEY)');
   db.exec('DELETE FROM temp.touched_cards');
-  db.prepare(
-    `INSERT OR IGNORE INTO temp.touched_cards (base)
-     SELECT card_key - (card_key % ${CARD_SEQ_SPAN}) FROM records WHERE id BETWEEN ? AND ? AND local = 1 AND status <> 'REJECTED'`,
-  ).run(range.lo, range.hi);
-  const history = db.prepare(
-    `SELECT r.id, r.issuer_id, r.card_no, r.card_seq, r.balance_before_fen, r.balance_after_fen
-       FROM temp.touched_cards t JOIN records r INDEXED BY records_card_key
-         ON r.card_key BETWEEN t.base AND t.base + ${CARD_SEQ_SPAN - 1}
-      WHERE t.base BETWEEN ? AND ? AND r.status <> 'REJECTED' AND r.local = 1 ORDER BY t.base, r.card_key`,
-  );
-  const bases = db.prepare('SELECT base FROM temp.touched_cards ORDER BY base').pluck().all() as number[];
+  const touch = db.prepare('INSERT INTO temp.touched_cards (base) VALUES (?)');
+  for (const b of bases) touch.run(b);
+  const earlier = new Map<string, CardRecord[]>();
+  for (const r of db
+    .prepare(
+      `SELECT r.id, r.issuer_id, r.card_no, r.card_seq, r.balance_before_fen, r.balance_after_fen
+         FROM temp.touched_cards t JOIN records r INDEXED BY records_card_key
+           ON r.card_key BETWEEN t.base AND t.base + ${CARD_SEQ_SPAN - 1}
+        WHERE r.id < ? AND r.status <> 'REJECTED' AND r.local = 1`,
+    )
+    .iterate(range.lo) as IterableIterator<CardRecord>) {
+    const k = `${r.issuer_id}/${r.card_no}`;
+    const list = earlier.get(k);
+    if (list) list.push(r);
+    else earlier.set(k, [r]);
+  }
   const openFloat = new Map<string, string[]>();
   for (const row of db.prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL").iterate() as IterableIterator<{ id: string; ref: string }>) {
     const list = openFloat.get(row.ref);
@@ -332,20 +372,9 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen) VALUES (?, ?, ?, ?)
      ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen`,
   );
-  // The cards are walked a slice at a time, so that memory holds one slice of
-  // histories, whatever the night. Rows arrive in key order, one card's range after
-  // another; cards whose hashes collide share a range and are cut apart by card.
-  const CARDS_PER_SLICE = 4096;
-  for (let from = 0; from < bases.length; from += CARDS_PER_SLICE) {
-    const slice = bases.slice(from, from + CARDS_PER_SLICE);
-    const byCard = new Map<string, CardRecord[]>();
-    for (const r of history.all(slice[0], slice[slice.length - 1]) as CardRecord[]) {
-      const k = `${r.issuer_id}/${r.card_no}`;
-      const list = byCard.get(k);
-      if (list) list.push(r);
-      else byCard.set(k, [r]);
-    }
-    for (const recs of byCard.values()) walkCard(recs);
+  for (const [k, recs] of tonight) {
+    const all = earlier.has(k) ? recs.concat(earlier.get(k)!) : recs;
+    walkCard(all.sort((a, b) => a.card_seq - b.card_seq));
   }
 
   function walkCard(recs: CardRecord[]): void {

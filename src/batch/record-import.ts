@@ -87,6 +87,8 @@ export class RecordImporter {
   readonly tally: RecordTally = { accepted: 0, rejected: 0, suspended: 0, pending_interop: 0 };
   count = 0;
   firstRecordId: number | null = null;
+  /** This file's records of local cards that hold keys, for ctx.nightCards once the file commits. */
+  readonly cards = new Map<string, number[]>();
   private chunk: Transaction[] = [];
   private readonly insert;
   private readonly insertConflict;
@@ -195,6 +197,12 @@ export class RecordImporter {
       );
       const id = Number(info.lastInsertRowid);
       if (this.firstRecordId === null) this.firstRecordId = id;
+      if (local && verdict.status !== 'REJECTED') {
+        const k = `${r.issuer_id}/${r.card_no}`;
+        const flat = this.cards.get(k);
+        if (flat) flat.push(id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+        else this.cards.set(k, [id, r.card_seq, r.balance_before_fen, r.balance_after_fen]);
+      }
       if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
         this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
       }

@@ -58,6 +58,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
     } finally {
       db.pragma('wal_autocheckpoint = 1000');
     }
+    req.progress('checkpoint: the night into the store file');
     db.pragma('wal_checkpoint(TRUNCATE)');
   } else {
     req.progress(`day ${D} is closed: rewriting its files from the store`);
