@@ -315,52 +315,47 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   // history is fetched through the card-key index, and the index entry's rowid
   // filters it (id < lo) before any table row is read, so a card new tonight costs
   // one index probe.
-  const tonight = new Map<string, CardRecord[]>();
+  // Per card, flat runs of [id, card_seq, balance_before_fen, balance_after_fen]: a
+  // million records a night stay numbers in arrays, not a million objects.
+  // The import's map is taken over: nothing reads it after the walk.
+  const tonight = ctx.nightCards.byCard;
   const bases = new Set<number>();
-  const keep = (r: CardRecord) => {
-    const k = `${r.issuer_id}/${r.card_no}`;
-    const list = tonight.get(k);
-    if (list) list.push(r);
-    else tonight.set(k, [r]);
+  const append = (into: Map<string, number[]>, k: string, id: number, seq: number, before: number, after: number) => {
+    const flat = into.get(k);
+    if (flat) flat.push(id, seq, before, after);
+    else into.set(k, [id, seq, before, after]);
   };
-  for (const [k, flat] of ctx.nightCards.byCard) {
-    const [issuer_id, card_no] = k.split('/') as [string, string];
-    for (let i = 0; i < flat.length; i += 4) {
-      keep({ id: flat[i]!, issuer_id, card_no, card_seq: flat[i + 1]!, balance_before_fen: flat[i + 2]!, balance_after_fen: flat[i + 3]! });
-    }
-    bases.add(cardBase(issuer_id, card_no));
-  }
   // Records of this batch that an interrupted run imported are read back from the store.
   const readBackTo = (ctx.nightCards.firstId ?? range.hi + 1) - 1;
   if (readBackTo >= range.lo) {
-    for (const r of db
+    const rows = db
       .prepare(
         `SELECT id, issuer_id, card_no, card_seq, balance_before_fen, balance_after_fen FROM records
           WHERE id BETWEEN ? AND ? AND local = 1 AND status <> 'REJECTED'`,
       )
-      .iterate(range.lo, readBackTo) as IterableIterator<CardRecord>) {
-      keep(r);
-      bases.add(cardBase(r.issuer_id, r.card_no));
-    }
+      .raw(true)
+      .iterate(range.lo, readBackTo) as IterableIterator<[number, string, string, number, number, number]>;
+    for (const [id, issuer, card, seq, before, after] of rows) append(tonight, `${issuer}/${card}`, id, seq, before, after);
+  }
+  for (const k of tonight.keys()) {
+    const [issuer_id, card_no] = k.split('/') as [string, string];
+    bases.add(cardBase(issuer_id, card_no));
   }
   db.exec('CREATE TEMP TABLE IF NOT EXISTS touched_cards (base INTEGER PRIMARY KEY)');
   db.exec('DELETE FROM temp.touched_cards');
   const touch = db.prepare('INSERT INTO temp.touched_cards (base) VALUES (?)');
   for (const b of bases) touch.run(b);
-  const earlier = new Map<string, CardRecord[]>();
-  for (const r of db
+  const earlier = new Map<string, number[]>();
+  const history = db
     .prepare(
       `SELECT r.id, r.issuer_id, r.card_no, r.card_seq, r.balance_before_fen, r.balance_after_fen
          FROM temp.touched_cards t JOIN records r INDEXED BY records_card_key
            ON r.card_key BETWEEN t.base AND t.base + ${CARD_SEQ_SPAN - 1}
         WHERE r.id < ? AND r.status <> 'REJECTED' AND r.local = 1`,
     )
-    .iterate(range.lo) as IterableIterator<CardRecord>) {
-    const k = `${r.issuer_id}/${r.card_no}`;
-    const list = earlier.get(k);
-    if (list) list.push(r);
-    else earlier.set(k, [r]);
-  }
+    .raw(true)
+    .iterate(range.lo) as IterableIterator<[number, string, string, number, number, number]>;
+  for (const [id, issuer, card, seq, before, after] of history) append(earlier, `${issuer}/${card}`, id, seq, before, after);
   const openFloat = new Map<string, string[]>();
   for (const row of db.prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL").iterate() as IterableIterator<{ id: string; ref: string }>) {
     const list = openFloat.get(row.ref);
@@ -372,40 +367,47 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen) VALUES (?, ?, ?, ?)
      ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen`,
   );
-  for (const [k, recs] of tonight) {
-    const all = earlier.has(k) ? recs.concat(earlier.get(k)!) : recs;
-    walkCard(all.sort((a, b) => a.card_seq - b.card_seq));
+  for (const [k, flat] of tonight) {
+    const more = earlier.get(k);
+    walkCard(k, more ? flat.concat(more) : flat);
   }
 
-  function walkCard(recs: CardRecord[]): void {
-    const card = recs[0]!;
-    const base = cardBase(card.issuer_id, card.card_no);
-    const subject = `${card.issuer_id}/${card.card_no}`;
+  function walkCard(subject: string, flat: number[]): void {
+    const [issuer_id, card_no] = subject.split('/') as [string, string];
+    const n = flat.length / 4;
+    const order = Array.from({ length: n }, (_, i) => i * 4).sort((x, y) => flat[x + 1]! - flat[y + 1]!);
+    const rec = (o: number): CardRecord => ({
+      id: flat[o]!, issuer_id, card_no, card_seq: flat[o + 1]!, balance_before_fen: flat[o + 2]!, balance_after_fen: flat[o + 3]!,
+    });
     const found = new Set<string>();
     const note = (item: NewReconItem) => {
       found.add(item.id);
       // A gap that a late record split carries a new jump: keep the open item's amount current.
       if (!openItem(db, D, item)) setAmount.run(item.amount_fen ?? 0, item.id);
     };
-    for (let k = 1; k < recs.length; k++) {
-      const a = recs[k - 1]!;
-      const b = recs[k]!;
-      const jump = b.balance_before_fen - a.balance_after_fen;
-      const ours = { card_no: card.card_no, before: { card_seq: a.card_seq, balance_after_fen: a.balance_after_fen, record_id: a.id } };
+    for (let k = 1; k < n; k++) {
+      const pa = order[k - 1]!;
+      const pb = order[k]!;
+      const jump = flat[pb + 2]! - flat[pa + 3]!;
+      const gap = flat[pb + 1]! > flat[pa + 1]! + 1;
+      if (!gap && jump === 0) continue;
+      const a = rec(pa);
+      const b = rec(pb);
+      const ours = { card_no, before: { card_seq: a.card_seq, balance_after_fen: a.balance_after_fen, record_id: a.id } };
       const theirs = { after: { card_seq: b.card_seq, balance_before_fen: b.balance_before_fen, record_id: b.id } };
-      if (b.card_seq > a.card_seq + 1) {
+      if (gap) {
         // Each missing counter is an item (a run longer than LONG_RUN is one); the jump
         // across the run is carried by its first item, so that the amounts add up.
         const lo = a.card_seq + 1;
         const hi = b.card_seq - 1;
-        const runs: [number, number][] = hi - lo + 1 > LONG_RUN ? [[lo, hi]] : Array.from({ length: hi - lo + 1 }, (_, n) => [lo + n, lo + n]);
-        runs.forEach(([x, y], n) =>
+        const runs: [number, number][] = hi - lo + 1 > LONG_RUN ? [[lo, hi]] : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, lo + i]);
+        runs.forEach(([x, y], i) =>
           note({
             id: `float:SEQ_GAP:${subject}:${x}-${y}`, kind: 'float', category: 'SEQ_GAP', ref: subject, participant_id: null,
-            ours, theirs, amount_fen: n === 0 ? jump : 0, range_lo: x, range_hi: y,
+            ours, theirs, amount_fen: i === 0 ? jump : 0, range_lo: x, range_hi: y,
           }),
         );
-      } else if (jump !== 0) {
+      } else {
         note({
           id: `float:BALANCE_BREAK:${subject}:${a.card_seq}-${b.card_seq}`, kind: 'float', category: 'BALANCE_BREAK', ref: subject,
           participant_id: null, ours, theirs, amount_fen: jump, range_lo: a.card_seq, range_hi: b.card_seq,
@@ -415,7 +417,9 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     for (const id of openFloat.get(subject) ?? []) {
       if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
     }
-    setFloat.run(base, card.issuer_id, card.card_no, recs[recs.length - 1]!.balance_after_fen - recs[0]!.balance_before_fen);
+    const first = order[0]!;
+    const last = order[n - 1]!;
+    setFloat.run(cardBase(issuer_id, card_no), issuer_id, card_no, flat[last + 3]! - flat[first + 2]!);
   }
 }
 

@@ -22,7 +22,6 @@ export function openStore(path: string, opts: { readonly?: boolean; mustExist?: 
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -262144'); // 256 MiB: the key indexes stay in memory on a night's volume
   db.pragma('temp_store = MEMORY');
-  db.pragma('mmap_size = 1073741824'); // reads of a night's pages go through the page cache, not read()
   db.pragma('busy_timeout = 5000');
   if (!opts.readonly) migrate(db, path);
   else {
