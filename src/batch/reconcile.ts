@@ -310,20 +310,15 @@ interface CardRecord {
 function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   const db = ctx.db;
   const D = ctx.date;
-  // This batch's records of local cards come from the import (ctx.nightCards), or
-  // from the store for the part an interrupted run imported; only their earlier
-  // history is fetched through the card-key index, and the index entry's rowid
-  // filters it (id < lo) before any table row is read, so a card new tonight costs
-  // one index probe.
-  // Per card, flat runs of [id, card_seq, balance_before_fen, balance_after_fen]: a
-  // million records a night stay numbers in arrays, not a million objects.
-  // The import's map is taken over: nothing reads it after the walk.
+  // Tonight's records of local cards come from the import (ctx.nightCards), as flat
+  // runs of [id, card_seq, balance_before_fen, balance_after_fen] per card: a million
+  // records stay numbers in arrays, not a million objects. The import's map is taken
+  // over (nothing reads it after the walk).
   const tonight = ctx.nightCards.byCard;
-  const bases = new Set<number>();
-  const append = (into: Map<string, number[]>, k: string, id: number, seq: number, before: number, after: number) => {
-    const flat = into.get(k);
+  const append = (k: string, id: number, seq: number, before: number, after: number) => {
+    const flat = tonight.get(k);
     if (flat) flat.push(id, seq, before, after);
-    else into.set(k, [id, seq, before, after]);
+    else tonight.set(k, [id, seq, before, after]);
   };
   // Records of this batch that an interrupted run imported are read back from the store.
   const readBackTo = (ctx.nightCards.firstId ?? range.hi + 1) - 1;
@@ -335,27 +330,17 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
       )
       .raw(true)
       .iterate(range.lo, readBackTo) as IterableIterator<[number, string, string, number, number, number]>;
-    for (const [id, issuer, card, seq, before, after] of rows) append(tonight, `${issuer}/${card}`, id, seq, before, after);
+    for (const [id, issuer, card, seq, before, after] of rows) append(`${issuer}/${card}`, id, seq, before, after);
   }
-  for (const k of tonight.keys()) {
-    const [issuer_id, card_no] = k.split('/') as [string, string];
-    bases.add(cardBase(issuer_id, card_no));
-  }
-  db.exec('CREATE TEMP TABLE IF NOT EXISTS touched_cards (base INTEGER PRIMARY KEY)');
-  db.exec('DELETE FROM temp.touched_cards');
-  const touch = db.prepare('INSERT INTO temp.touched_cards (base) VALUES (?)');
-  for (const b of bases) touch.run(b);
-  const earlier = new Map<string, number[]>();
-  const history = db
+  const stateOf = db
+    .prepare('SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?')
+    .raw(true);
+  const historyOf = db
     .prepare(
-      `SELECT r.id, r.issuer_id, r.card_no, r.card_seq, r.balance_before_fen, r.balance_after_fen
-         FROM temp.touched_cards t JOIN records r INDEXED BY records_card_key
-           ON r.card_key BETWEEN t.base AND t.base + ${CARD_SEQ_SPAN - 1}
-        WHERE r.id < ? AND r.status <> 'REJECTED' AND r.local = 1`,
+      `SELECT id, card_seq, balance_before_fen, balance_after_fen, issuer_id, card_no FROM records INDEXED BY records_card_key
+        WHERE card_key BETWEEN ? AND ? AND id < ? AND status <> 'REJECTED' AND local = 1`,
     )
-    .raw(true)
-    .iterate(range.lo) as IterableIterator<[number, string, string, number, number, number]>;
-  for (const [id, issuer, card, seq, before, after] of history) append(earlier, `${issuer}/${card}`, id, seq, before, after);
+    .raw(true);
   const openFloat = new Map<string, string[]>();
   for (const row of db.prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL").iterate() as IterableIterator<{ id: string; ref: string }>) {
     const list = openFloat.get(row.ref);
@@ -364,15 +349,46 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   }
   const setAmount = db.prepare('UPDATE recon_items SET amount_fen = ? WHERE id = ? AND closed_date IS NULL');
   const setFloat = db.prepare(
-    `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen) VALUES (?, ?, ?, ?)
-     ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen`,
+    `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen, first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen,
+       first_id = excluded.first_id, first_seq = excluded.first_seq, first_before_fen = excluded.first_before_fen,
+       last_id = excluded.last_id, last_seq = excluded.last_seq, last_after_fen = excluded.last_after_fen`,
   );
-  for (const [k, flat] of tonight) {
-    const more = earlier.get(k);
-    walkCard(k, more ? flat.concat(more) : flat);
+  // Per card, what its history already says (card_float) decides how much to walk:
+  // tonight's records all after its last counter (the usual night) extend the walk
+  // from that last record; a late record inside the history walks the card's whole
+  // history again, so that gaps it fills close and split gaps carry their new jumps.
+  for (const [subject, flat] of tonight) {
+    const [issuer_id, card_no] = subject.split('/') as [string, string];
+    const base = cardBase(issuer_id, card_no);
+    const state = stateOf.get(base, issuer_id, card_no) as [number, number, number, number, number, number] | undefined;
+    let minSeq = Infinity;
+    for (let i = 1; i < flat.length; i += 4) minSeq = Math.min(minSeq, flat[i]!);
+    if (state === undefined) {
+      walkCard(subject, flat, false);
+    } else if (minSeq > state[4]) {
+      const [first_id, first_seq, first_before] = state;
+      // The history's last record leads tonight's (its balance_before is not needed).
+      walkCard(subject, [state[3], state[4], 0, state[5], ...flat], false, { id: first_id, seq: first_seq, before: first_before });
+    } else {
+      const all = flat.slice();
+      for (const [id, seq, before, after, i, c] of historyOf.iterate(base, base + CARD_SEQ_SPAN - 1, range.lo) as IterableIterator<
+        [number, number, number, number, string, string]
+      >) {
+        if (i === issuer_id && c === card_no) all.push(id, seq, before, after);
+      }
+      walkCard(subject, all, true);
+    }
   }
 
-  function walkCard(subject: string, flat: number[]): void {
+  /**
+   * Walks one card's records (flat [id, seq, before, after] runs, any order) in
+   * counter order, opening what it finds. `whole`: the runs are the card's whole
+   * history, so open items not found again are settled and close. `first`: the
+   * card's first record when it lies before the runs (for the card's movement).
+   */
+  function walkCard(subject: string, flat: number[], whole: boolean, first?: { id: number; seq: number; before: number }): void {
     const [issuer_id, card_no] = subject.split('/') as [string, string];
     const n = flat.length / 4;
     const order = Array.from({ length: n }, (_, i) => i * 4).sort((x, y) => flat[x + 1]! - flat[y + 1]!);
@@ -414,12 +430,18 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
         });
       }
     }
-    for (const id of openFloat.get(subject) ?? []) {
-      if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
+    if (whole) {
+      for (const id of openFloat.get(subject) ?? []) {
+        if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
+      }
     }
-    const first = order[0]!;
+    const o = order[0]!;
+    const head = first ?? { id: flat[o]!, seq: flat[o + 1]!, before: flat[o + 2]! };
     const last = order[n - 1]!;
-    setFloat.run(cardBase(issuer_id, card_no), issuer_id, card_no, flat[last + 3]! - flat[first + 2]!);
+    setFloat.run(
+      cardBase(issuer_id, card_no), issuer_id, card_no, flat[last + 3]! - head.before,
+      head.id, head.seq, head.before, flat[last]!, flat[last + 1]!, flat[last + 3]!,
+    );
   }
 }
 

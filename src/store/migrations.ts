@@ -216,7 +216,13 @@ export const MIGRATIONS: readonly string[] = [
     card_base      INTEGER NOT NULL,            -- card hash * 65536
     issuer_id      TEXT NOT NULL,
     card_no        TEXT NOT NULL,
-    movement_fen   INTEGER NOT NULL,
+    movement_fen   INTEGER NOT NULL,            -- last balance_after - first balance_before
+    first_id       INTEGER NOT NULL,            -- the card's held record with the lowest card_seq
+    first_seq      INTEGER NOT NULL,
+    first_before_fen INTEGER NOT NULL,
+    last_id        INTEGER NOT NULL,            -- and with the highest: where tonight's walk starts
+    last_seq       INTEGER NOT NULL,
+    last_after_fen INTEGER NOT NULL,
     PRIMARY KEY (card_base, issuer_id, card_no)
   ) STRICT, WITHOUT ROWID;
 
