@@ -96,7 +96,7 @@ export function registerOperatorCommands(program: Command): void {
       }
     });
 
-  withStore(program.command('card').command('history'))
+  withStore(program.command('card').description("one card's records: lct card history").command('history'))
     .description("one card's records in counter order, with its gaps and balance breaks")
     .argument('<card>', 'CARD_NO (issuer = its first 8 digits) or ISSUER_ID:CARD_NO')
     .option('--json', 'print JSON')
@@ -135,7 +135,7 @@ export function registerOperatorCommands(program: Command): void {
       }
     });
 
-  withStore(program.command('record').command('explain'))
+  withStore(program.command('record').description('one record\'s story: lct record explain').command('explain'))
     .description('one record: its verdict and the rule behind it, its file, the day it was cleared, the entries it was posted in')
     .argument('<record>', 'a record id, or FILE_NAME#INDEX (0-based position in its file)')
     .option('--json', 'print JSON')
