@@ -117,10 +117,19 @@ test('a rerun of a closed day changes nothing in the store and rewrites byte-ide
   const store = path.join(dir, 'lct.db');
   const first = runToEnd(dir, store, nights[0]!, path.join(dir, 'a'));
   const second = runToEnd(dir, store, nights[1]!, path.join(dir, 'b'));
-  const dump = () => spawnSync('node', ['-e', `
-    const D=require(${JSON.stringify(require.resolve('better-sqlite3'))}); const db=new D(${JSON.stringify(store)},{readonly:true});
-    const out={}; for (const {name} of db.prepare("select name from sqlite_master where type='table' order by name").all())
-      out[name]=db.prepare('select * from "'+name+'"').all(); console.log(JSON.stringify(out));`], { encoding: 'utf8' }).stdout;
+  // Every table's rows, digested per table (the whole dump passes spawnSync's 1 MB buffer).
+  const dump = () => {
+    const r = spawnSync(process.execPath, ['-e', `
+      const D=require(${JSON.stringify(require.resolve('better-sqlite3'))}); const db=new D(${JSON.stringify(store)},{readonly:true});
+      const h=require('node:crypto'); const out={};
+      for (const {name} of db.prepare("select name from sqlite_master where type='table' order by name").all()) {
+        const rows=db.prepare('select * from "'+name+'"').all();
+        out[name]=rows.length+' '+h.createHash('sha256').update(JSON.stringify(rows)).digest('hex');
+      }
+      console.log(JSON.stringify(out));`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
   const before = dump();
   // Rerun night 1 (closed, and a later day is closed too: refused) and night 2 (closed, last).
   const again1 = runToEnd(dir, store, nights[0]!, path.join(dir, 'a2'));
