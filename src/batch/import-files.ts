@@ -8,7 +8,7 @@ import { parseBankStatementName } from '../files/names';
 import { listInbox, sha256OfFile, type InboxFile } from './inbox';
 import { RecordImporter } from './record-import';
 import { importNationalVerdict } from './national-import';
-import type { BatchContext } from './context';
+import { loadBlacklist, type BatchContext } from './context';
 
 export interface ImportTally {
   imported: number;
@@ -192,17 +192,9 @@ function classifyKind(file: InboxFile): string {
   return file.kind === null ? 'UNKNOWN' : file.kind === 'BANK' ? 'BANK_STATEMENT' : file.kind;
 }
 
+/** A BLACKLIST file took effect: later files of the night are validated against it. */
 function reloadBlacklist(ctx: BatchContext): void {
-  const rows = ctx.db
-    .prepare('SELECT issuer_id, card_no, action, effective_at, reason FROM blacklist_entries ORDER BY id')
-    .all() as BlacklistEntry[];
-  ctx.blacklist.clear();
-  for (const e of rows) {
-    const k = `${e.issuer_id}|${e.card_no}`;
-    const list = ctx.blacklist.get(k);
-    if (list) list.push(e);
-    else ctx.blacklist.set(k, [e]);
-  }
+  ctx.blacklist = loadBlacklist(ctx.db);
 }
 
 function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): void {

@@ -5,7 +5,7 @@
 // transaction: a refused file leaves nothing behind.
 import type { Db } from '../store/db';
 import { cardKey, terminalKey } from '../store/record-keys';
-import type { Transaction, BlacklistEntry } from '../core/types';
+import type { Transaction } from '../core/types';
 import { TXN_LOAD } from '../core/types';
 import { validateRecord, isBlacklisted, type FileContext, type ValidationContext } from '../core/validate';
 import type { BatchContext } from './context';
@@ -211,4 +211,3 @@ export class RecordImporter {
   }
 }
 
-export type { BlacklistEntry };
