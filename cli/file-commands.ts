@@ -17,6 +17,11 @@ import { RECORD_CODEC } from '../src/files/codec';
 import { fileTypeOfName } from '../src/files/names';
 import { refusalOf, scanExchangeFile, trailerChecks, type FileScan } from '../src/files/reader';
 import { CheckFailed, UsageError } from './errors';
+import { loadParticipants } from './config';
+import { openExistingStore } from './common';
+import { buildRegistry } from '../src/core/registry';
+import { wrongParty } from '../src/core/file-party';
+import { priorImport } from '../src/store/file-log';
 
 export function registerFileCommands(program: Command): void {
   const file = program.command('file').description('exchange files and bank statements');
@@ -25,13 +30,15 @@ export function registerFileCommands(program: Command): void {
     .description('decode an exchange file (or a bank statement) and check its framing, trailer and name')
     .argument('<FILE>', 'an exchange file (.pb) or a bank statement (BANK_....csv)')
     .option('--json', 'JSON lines: the header, each record, the trailer, then the result')
-    .action((filePath: string, o: { json?: boolean }) => {
-      inspectFile(filePath, { json: o.json === true });
+    .option('--config <path>', 'also check the parties (F04) against this participants file')
+    .option('--db <path>', 'also check the identity (F03) against this store')
+    .action((filePath: string, o: { json?: boolean; config?: string; db?: string }) => {
+      inspectFile(filePath, { json: o.json === true, config: o.config, db: o.db });
     });
 }
 
 /** Inspects one file, printing to stdout. Throws UsageError or CheckFailed (a faulty file). */
-export function inspectFile(filePath: string, opts: { json: boolean }): void {
+export function inspectFile(filePath: string, opts: { json: boolean; config?: string; db?: string }): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(filePath);
@@ -50,7 +57,7 @@ export function inspectFile(filePath: string, opts: { json: boolean }): void {
   const name = path.basename(filePath);
   const fault = fileTypeOfName(name) === 'BANK' || name.toLowerCase().endsWith('.csv')
     ? inspectBankStatement(filePath, opts.json, out)
-    : inspectExchangeFile(filePath, opts.json, out);
+    : inspectExchangeFile(filePath, opts.json, out, partyChecks(opts));
   out.flush();
   if (fault !== null) {
     const at = fault.frame === undefined ? '' : ` at frame ${fault.frame}`;
@@ -61,7 +68,32 @@ export function inspectFile(filePath: string, opts: { json: boolean }): void {
 // ---------------------------------------------------------------------------
 // Exchange files
 
-function inspectExchangeFile(filePath: string, json: boolean, out: Output): FileRefusal | null {
+/** The checks that need the configuration (F04) or the store (F03), when given. */
+interface PartyChecks {
+  wrongParty?: (h: Header) => FileRefusal | undefined;
+  conflict?: (h: Header, file_sha256: string) => FileRefusal | undefined;
+}
+
+function partyChecks(opts: { config?: string; db?: string }): PartyChecks {
+  const checks: PartyChecks = {};
+  if (opts.config !== undefined) {
+    const registry = buildRegistry(loadParticipants(path.resolve(opts.config)));
+    checks.wrongParty = (h) => wrongParty(registry, h);
+  }
+  if (opts.db !== undefined) {
+    const db = openExistingStore({ db: opts.db });
+    checks.conflict = (h, sha) => {
+      const prior = priorImport(db, h.file_type, h);
+      // The same bytes imported before are a resend, passed over: not a refusal.
+      return prior === undefined || prior.sha256 === sha
+        ? undefined
+        : { code: 'F03', detail: `same identity imported before with other bytes (${prior.name})` };
+    };
+  }
+  return checks;
+}
+
+function inspectExchangeFile(filePath: string, json: boolean, out: Output, parties: PartyChecks = {}): FileRefusal | null {
   const name = path.basename(filePath);
   let header_shown = false;
   let record_type = '';
@@ -95,8 +127,15 @@ function inspectExchangeFile(filePath: string, json: boolean, out: Output): File
   if (!header_shown && !json) out.line(`file     ${name}`);
   if (scan.trailer !== null) showTrailer(scan.frames, scan.trailer, json, out);
 
-  const refusal = refusalOf(scan);
+  const h = scan.header;
+  const refusal = refusalOf(scan, {
+    wrongParty: h && parties.wrongParty ? parties.wrongParty(h) : undefined,
+    conflict: h && parties.conflict ? parties.conflict(h, scan.file_sha256_hex) : undefined,
+  });
   const checks = checksOf(scan);
+  const notChecked: Record<string, string> = {};
+  if (!parties.wrongParty) notChecked.F04 = NOT_CHECKED.F04;
+  if (!parties.conflict) notChecked.F03 = NOT_CHECKED.F03;
   if (json) {
     out.line(
       JSON.stringify({
@@ -111,7 +150,7 @@ function inspectExchangeFile(filePath: string, json: boolean, out: Output): File
         checks,
         ok: refusal === null,
         refusal,
-        not_checked: NOT_CHECKED,
+        not_checked: notChecked,
       }),
     );
   } else {
@@ -124,13 +163,14 @@ function inspectExchangeFile(filePath: string, json: boolean, out: Output): File
       const at = refusal.frame === undefined ? '' : ` at frame ${refusal.frame}`;
       out.line(`result   an import would refuse it ${refusal.code}${at}: ${refusal.detail}`);
     }
-    out.line(`         ${NOT_CHECKED_TEXT}`);
+    if (Object.keys(notChecked).length > 0) {
+      out.line(`         not checked here: ${Object.entries(notChecked).map(([code, why]) => `${code} (${why})`).join(', ')}`);
+    }
   }
   return refusal;
 }
 
-const NOT_CHECKED = { F04: 'wrong party: needs the configuration', F03: 'conflict: needs the store' };
-const NOT_CHECKED_TEXT = 'not checked here: F04 (wrong party) needs the configuration, F03 (conflict) the store';
+const NOT_CHECKED = { F04: 'wrong party: needs --config', F03: 'conflict: needs --db' };
 
 interface Check {
   /** null: could not be checked (the file broke before). */
@@ -274,7 +314,7 @@ function inspectBankStatement(filePath: string, json: boolean, out: Output): Fil
       ? `result   sound: ${lines.length} lines, ${lines.reduce((s, l) => s + l.amount_fen, 0)} fen`
       : `result   an import would refuse it ${fault.code}: ${fault.detail}`,
   );
-  out.line(`         ${NOT_CHECKED_TEXT}`);
+  out.line(`         not checked here: ${Object.entries(NOT_CHECKED).map(([code, why]) => `${code} (${why.replace(/needs --\w+/, 'needs the batch')})`).join(', ')}`);
   return fault;
 }
 

@@ -9,6 +9,8 @@ import { listInbox, sha256OfFile, type InboxFile } from './inbox';
 import { RecordImporter } from './record-import';
 import { importNationalVerdict } from './national-import';
 import { loadBlacklist, type BatchContext } from './context';
+import { wrongParty } from '../core/file-party';
+import { priorImport, type FileIdentity } from '../store/file-log';
 
 export interface ImportTally {
   imported: number;
@@ -81,41 +83,13 @@ function recordRefusal(ctx: BatchContext, file: InboxFile, sha: string, kind: st
     );
 }
 
-/** F04: the receiver must be this centre, and the sender one that may send this type. */
-export function wrongParty(ctx: BatchContext, header: Header): FileRefusal | undefined {
-  const r = ctx.registry;
-  if (header.receiver_id !== r.centreId) return { code: 'F04', detail: `receiver ${header.receiver_id} is not this centre` };
-  const sender = header.sender_id;
-  let allowed: boolean;
-  switch (header.file_type) {
-    case 'TXN_UPLOAD': {
-      const role = r.participant(sender)?.role;
-      allowed = role === 'acquirer' || role === 'agent';
-      break;
-    }
-    case 'INTEROP_RESULT':
-    case 'INTEROP_IN':
-      allowed = sender === r.nationalId;
-      break;
-    case 'BLACKLIST':
-      allowed = r.isLocalIssuer(sender);
-      break;
-    default:
-      allowed = false;
-  }
-  return allowed ? undefined : { code: 'F04', detail: `sender ${sender} may not send ${header.file_type}` };
-}
-
-/** F03: the same identity imported before with other bytes. */
-function conflictOf(ctx: BatchContext, kind: string, h: { sender_id: string; receiver_id: string; business_date: string; file_seq: number }): FileRefusal | undefined {
-  const prior = ctx.db
-    .prepare(
-      `SELECT name FROM files WHERE outcome = 'IMPORTED' AND kind = ? AND sender_id = ? AND receiver_id = ?
-         AND business_date = ? AND file_seq = ?`,
-    )
-    .pluck()
-    .get(kind, h.sender_id, h.receiver_id, h.business_date, h.file_seq) as string | undefined;
-  return prior === undefined ? undefined : { code: 'F03', detail: `same identity imported before with other bytes (${prior})` };
+/**
+ * F03: the same identity imported before. Identical name and bytes were passed over
+ * as a resend before this is asked, so what is left has other bytes.
+ */
+function conflictOf(ctx: BatchContext, kind: string, h: FileIdentity): FileRefusal | undefined {
+  const prior = priorImport(ctx.db, kind, h);
+  return prior === undefined ? undefined : { code: 'F03', detail: `same identity imported before with other bytes (${prior.name})` };
 }
 
 /** `sha` is the file's digest when it was needed before (a name seen before); else the scan gives it. */
@@ -138,7 +112,7 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
       {
         onHeader: (h: Header) => {
           header = h;
-          on.early = wrongParty(ctx, h) ?? conflictOf(ctx, h.file_type, h);
+          on.early = wrongParty(ctx.registry, h) ?? conflictOf(ctx, h.file_type, h);
           if (on.early) return; // refused whatever the records hold: don't process them
           fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h);
           const kind = h.file_type;

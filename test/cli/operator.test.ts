@@ -96,3 +96,21 @@ test('record explain tells the verdict, the rule, the file and the entries it wa
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no such record/);
 });
+
+test('file inspect with --config and --db answers F04 and F03 as an import would, and a resend is sound', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [LCT, 'file', 'inspect', ...args, '--json'], { encoding: 'utf8' });
+  const result = (r: { stdout: string }) => JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { refusal: { code: string } | null; not_checked: object };
+  const wrongReceiver = path.join(EXAMPLE_DIR, 'inbox', '20251230', 'TXN_UPLOAD_41010202_41020000_20251230_0001.pb');
+  const f04 = run([wrongReceiver, '--config', path.join(EXAMPLE_DIR, 'participants.json')]);
+  assert.equal(f04.status, 1);
+  assert.equal(result(f04).refusal?.code, 'F04');
+  const conflicting = path.join(EXAMPLE_DIR, 'inbox', '20251231', 'TXN_UPLOAD_41010112_41010000_20251230_0002.pb');
+  const f03 = run([conflicting, '--db', db]);
+  assert.equal(f03.status, 1);
+  assert.equal(result(f03).refusal?.code, 'F03');
+  const resend = path.join(EXAMPLE_DIR, 'inbox', '20251231', 'TXN_UPLOAD_41010111_41010000_20251230_0002.pb');
+  const ok = run([resend, '--db', db, '--config', path.join(EXAMPLE_DIR, 'participants.json')]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(result(ok).refusal, null);
+  assert.deepEqual(result(ok).not_checked, {});
+});

@@ -149,7 +149,7 @@ test('lct file inspect: the readable form names each check and the refusal', asy
   assert.match(truncated.stdout, /^ {2}framing {2}FAULT: frame 3: framing broken: frame at byte 184 \(length 128\) is truncated$/m);
   assert.match(truncated.stdout, /^ {2}count {4}not checked/m);
   assert.match(truncated.stdout, /^result {3}an import would refuse it F01 at frame 3/m);
-  assert.match(truncated.stdout, /F04 \(wrong party\) needs the configuration, F03 \(conflict\) the store/);
+  assert.match(truncated.stdout, /not checked here: F04 \(wrong party: needs --config\), F03 \(conflict: needs --db\)/);
 
   const miscounted = await lct(['file', 'inspect', path.join(inbox, 'INTEROP_IN_00000001_41010000_20251230_0003.pb')]);
   assert.equal(miscounted.code, 1);
