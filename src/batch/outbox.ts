@@ -48,8 +48,8 @@ export interface Ids {
   participants: readonly string[];
 }
 
-export function planOutbox(db: Db, D: string, ids: Ids): PlannedFile[] {
-  const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
+function planOutbox(db: Db, day: DayRow, ids: Ids): PlannedFile[] {
+  const D = day.date;
   const seqs = new Map<string, number>();
   const header = (file_type: FileType, receiver_id: string, ref_file = '', ref_reason = ''): Header => {
     const k = `${file_type}|${receiver_id}`;
@@ -163,7 +163,8 @@ export class RebuildMismatch extends Error {}
 
 /** Writes every file of a closed day into the outbox, and its reports. */
 export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string): WrittenDay {
-  const plan = planOutbox(db, D, ids);
+  const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
+  const plan = planOutbox(db, day, ids);
   fs.mkdirSync(outboxDir, { recursive: true });
   removeStaleTemporaries(outboxDir);
   const known = db.prepare('SELECT sha256 FROM outputs WHERE business_date = ? AND name = ?').pluck();
@@ -179,7 +180,6 @@ export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string): Wri
     digests.push([f.name, result.sha256_hex]);
     written.push({ name: f.name, records: result.trailer.record_count, bytes: result.bytes });
   }
-  const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
   const reportDir = path.join(outboxDir, 'reports', D);
   fs.mkdirSync(reportDir, { recursive: true });
   const summary = JSON.parse(day.summary_json) as DaySummary;

@@ -144,11 +144,11 @@ function reportItem(i: ReconItemRow): ReportItem {
 }
 
 /** Items for the numbers missing in [lo, hi]: one per number, or one for a run longer than LONG_RUN. */
-function openGapItems(db: Db, D: string, kind: 'uploads', participant: string, subject: string, lo: number, hi: number): void {
+function openGapItems(db: Db, D: string, participant: string, subject: string, lo: number, hi: number): void {
   const one = (a: number, b: number) =>
     openItem(db, D, {
       id: `uploads:REMOTE_ONLY:${subject}:${a}-${b}`,
-      kind,
+      kind: 'uploads',
       category: 'REMOTE_ONLY',
       ref: subject,
       participant_id: participant,
@@ -202,10 +202,10 @@ function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number
       for (const s of distinct) {
         if (s < a) continue;
         if (s > b) break;
-        if (s > prev + 1) openGapItems(db, D, 'uploads', participant, subject, prev + 1, s - 1);
+        if (s > prev + 1) openGapItems(db, D, participant, subject, prev + 1, s - 1);
         prev = s;
       }
-      if (prev < b) openGapItems(db, D, 'uploads', participant, subject, prev + 1, b);
+      if (prev < b) openGapItems(db, D, participant, subject, prev + 1, b);
     };
     if (!span) {
       consider(lo, hi);
@@ -225,7 +225,7 @@ function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number
           const missing = n <= gap.range_hi && !filled.has(n);
           if (missing && start === null) start = n;
           if (!missing && start !== null) {
-            openGapItems(db, D, 'uploads', participant, subject, start, n - 1);
+            openGapItems(db, D, participant, subject, start, n - 1);
             start = null;
           }
         }

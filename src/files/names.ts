@@ -7,6 +7,7 @@
 // sender, receiver and bank ids are 8-digit institution codes, the date a real
 // calendar date, NNNN exactly four digits 0001..9999.
 import { FILE_TYPES, FileType, Header } from '../core/types';
+import { isCompactDate } from '../core/calendar';
 
 export interface ExchangeFileName {
   file_type: FileType;
@@ -33,19 +34,11 @@ const SEQ = /^[0-9]{4}$/;
 /** File types longest first, so that INTEROP_IN_RESULT_... is not taken for INTEROP_IN. */
 const TYPES_LONGEST_FIRST: readonly FileType[] = [...FILE_TYPES].sort((a, b) => b.length - a.length);
 
-/** True for a real calendar date written YYYYMMDD (years 1900..2999). */
+/** True for a real calendar date written YYYYMMDD, in the years a file name may carry (1900..2999). */
 export function isCalendarDate(yyyymmdd: string): boolean {
   if (!/^[0-9]{8}$/.test(yyyymmdd)) return false;
   const year = Number(yyyymmdd.slice(0, 4));
-  const month = Number(yyyymmdd.slice(4, 6));
-  const day = Number(yyyymmdd.slice(6, 8));
-  if (year < 1900 || year > 2999 || month < 1 || month > 12 || day < 1) return false;
-  return day <= daysInMonth(year, month);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year >= 1900 && year <= 2999 && isCompactDate(yyyymmdd);
 }
 
 /** Parses an exchange file's name, or says which part breaks the pattern. */
