@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openStore } from '../src/store/db';
+import type { ParallelMode } from '../src/batch/import-files';
 import { runBatch } from '../src/batch/run';
 import { renderSummary } from '../src/batch/report-text';
 import { loadKeys, loadParticipants } from './config';
@@ -51,10 +52,11 @@ export function batchCommand(o: BatchOptions): number {
   const participants = loadParticipants(configPath(o));
   const keys = loadKeys(keysPath(o), participants);
   if (!fs.existsSync(inboxDir) || !fs.statSync(inboxDir).isDirectory()) throw new UsageError(`${inboxDir}: no such inbox directory`);
+  const parallel = parallelMode(process.env.LCT_VALIDATION_THREAD);
   const db = openStore(storePath(o));
   try {
     const progress = progressReporter();
-    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress });
+    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress, parallel });
     endProgress();
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
     progress('done');
@@ -67,4 +69,11 @@ export function batchCommand(o: BatchOptions): number {
   } finally {
     db.close();
   }
+}
+
+/** LCT_VALIDATION_THREAD: on, off, or auto (unset; the night's size decides). */
+function parallelMode(value: string | undefined): ParallelMode {
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (value === 'on' || value === 'off') return value;
+  throw new UsageError(`LCT_VALIDATION_THREAD=${value}: must be on, off or auto`);
 }

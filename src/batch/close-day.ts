@@ -7,19 +7,12 @@ import { clearDay, bankConfirmationEntry, type JournalEntry } from '../core/clea
 import type { SettlementInstruction } from '../core/types';
 import { appendEntries } from '../store/journal';
 import { openItem, closeItem } from '../store/recon-items';
-import type { BatchContext } from './context';
+import { batchRecordRange as recordRangeOf, type BatchContext } from './context';
 import { reconcile } from './reconcile';
 import { buildSummary } from './summary';
 
-/** The ids of the records this batch imported: contiguous, because imports are sequential. */
 export function batchRecordRange(ctx: BatchContext): { lo: number; hi: number } {
-  const row = ctx.db
-    .prepare(
-      `SELECT MIN(first_record_id) AS lo, MAX(first_record_id + record_count - 1) AS hi
-         FROM files WHERE batch_date = ? AND outcome = 'IMPORTED' AND first_record_id IS NOT NULL`,
-    )
-    .get(ctx.date) as { lo: number | null; hi: number | null };
-  return row.lo === null || row.hi === null ? { lo: 1, hi: 0 } : { lo: row.lo, hi: row.hi };
+  return recordRangeOf(ctx.db, ctx.date);
 }
 
 export function closeDay(ctx: BatchContext, producedAt: string): void {
@@ -27,6 +20,8 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
   const D = ctx.date;
   db.transaction(() => {
     const range = batchRecordRange(ctx);
+    ctx.progress('close: the night\'s keys into the key tables');
+    indexNightKeys(ctx, range);
     exportPending(ctx, range);
     ctx.progress('clear: clearing and posting');
     const entries = clearAndPost(ctx, range);
@@ -44,6 +39,15 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     ).run(producedAt, JSON.stringify(summary), JSON.stringify(recon.report), JSON.stringify(recon.exceptions), head ?? null, D);
     assert.equal(closed.changes, 1, `closeDay: day ${D} was not open`);
   })();
+}
+
+/**
+ * Tonight's records join history's key tables, every record (rejected ones too, so
+ * that a card's history finds them), in key order: one pass over each table's pages.
+ */
+function indexNightKeys(ctx: BatchContext, range: { lo: number; hi: number }): void {
+  ctx.db.prepare('INSERT INTO card_keys (card_key, record_id) SELECT card_key, id FROM records WHERE id BETWEEN ? AND ? ORDER BY 1, 2').run(range.lo, range.hi);
+  ctx.db.prepare('INSERT INTO terminal_keys (terminal_key, record_id) SELECT terminal_key, id FROM records WHERE id BETWEEN ? AND ? ORDER BY 1, 2').run(range.lo, range.hi);
 }
 
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */

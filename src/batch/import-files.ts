@@ -5,7 +5,9 @@ import type { Header, FileRefusal, Transaction, Verdict, BlacklistEntry } from '
 import { scanExchangeFile, refusalOf, type FileScan } from '../files/reader';
 import { readBankStatement } from '../files/bank-csv';
 import { parseBankStatementName } from '../files/names';
+import fs from 'node:fs';
 import { listInbox, sha256OfFile, type InboxFile } from './inbox';
+import { ValidationPipe } from './validation-pipe';
 import { RecordImporter } from './record-import';
 import { importNationalVerdict } from './national-import';
 import { loadBlacklist, type BatchContext } from './context';
@@ -28,8 +30,31 @@ class FileRefused extends Error {
   }
 }
 
-export function importInbox(ctx: BatchContext, inboxDir: string): void {
+/**
+ * Below this many bytes of records a night is validated on the main thread alone:
+ * starting the worker (about 0.1 s) would cost more than it saves.
+ */
+const PARALLEL_FROM_BYTES = 4 * 2 ** 20;
+
+export type ParallelMode = 'auto' | 'on' | 'off';
+
+export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): void {
   const files = listInbox(inboxDir, ctx.date);
+  const recordBytes = files
+    .filter((f) => f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN')
+    .reduce((sum, f) => sum + fs.statSync(f.path).size, 0);
+  const inMemory = ctx.db.memory || ctx.db.name === '';
+  const useWorker = !inMemory && (parallel === 'on' || (parallel === 'auto' && recordBytes >= PARALLEL_FROM_BYTES));
+  ctx.validation = useWorker ? new ValidationPipe(ctx.participants, ctx.keys, ctx.db.name) : null;
+  try {
+    importFiles(ctx, files);
+  } finally {
+    ctx.validation?.close();
+    ctx.validation = null;
+  }
+}
+
+function importFiles(ctx: BatchContext, files: InboxFile[]): void {
   const nameSeen = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? UNION ALL SELECT 1 FROM sightings WHERE name = ? LIMIT 1').pluck();
   const seenThisBatch = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   // Only an imported file is a resend: a refused one established nothing and is judged again.
@@ -118,6 +143,7 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
           const kind = h.file_type;
           if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
             const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
+            ctx.validation?.begin({ path: file.path });
             on.importer = imp;
             lastImporter = imp;
             on.record = (r) => imp.add(r as Transaction);
@@ -148,13 +174,20 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
       .run(s.file_sha256_hex, s.records, s.total_amount_fen, on.importer?.firstRecordId ?? null, fileId);
   });
   try {
-    run();
+    try {
+      run();
+    } finally {
+      ctx.validation?.finish();
+    }
     ctx.terminals.commit();
-    const imported = lastImporter as RecordImporter | null; // set inside the transaction's callback
-    if (imported) ctx.nightCards.add(imported.cards, imported.firstRecordId);
     if (header && (header as Header).file_type === 'BLACKLIST') reloadBlacklist(ctx);
   } catch (err) {
     ctx.terminals.rollback();
+    const firstId = (lastImporter as RecordImporter | null)?.firstRecordId;
+    if (firstId != null) {
+      ctx.nightKeys.forgetFrom(firstId);
+      ctx.nightCards.forgetFrom(firstId);
+    }
     if (!(err instanceof FileRefused)) throw err;
     const kind = err.header?.file_type ?? classifyKind(file);
     const digest = sha ?? (scan as FileScan | null)?.file_sha256_hex ?? sha256OfFile(file.path);

@@ -337,8 +337,10 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     .raw(true);
   const historyOf = db
     .prepare(
-      `SELECT id, card_seq, balance_before_fen, balance_after_fen, issuer_id, card_no FROM records INDEXED BY records_card_key
-        WHERE card_key BETWEEN ? AND ? AND id < ? AND status <> 'REJECTED' AND local = 1`,
+      `SELECT r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen, r.issuer_id, r.card_no
+         FROM card_keys k JOIN records r ON r.id = k.record_id
+        WHERE k.card_key BETWEEN ? AND ? AND k.record_id < ? AND r.status <> 'REJECTED' AND r.local = 1
+        ORDER BY k.card_key, k.record_id`,
     )
     .raw(true);
   const openFloat = new Map<string, string[]>();

@@ -1,13 +1,15 @@
 // Validating and storing the records of one TXN_UPLOAD or INTEROP_IN file, in
-// chunks: the held keys a chunk may collide with are fetched in two queries (one
-// per key), the chunk is validated in order against them and against the chunk's
-// own earlier records, then inserted. Everything runs inside the file's
-// transaction: a refused file leaves nothing behind.
+// chunks: the held keys of history a chunk may collide with are fetched from the
+// key tables in two queries (one per key); tonight's earlier records are found in
+// ctx.nightKeys. Each record is validated in order against both, then inserted.
+// Everything runs inside the file's transaction: a refused file leaves nothing
+// behind, and the caller makes nightKeys forget it.
 import type { Db } from '../store/db';
 import { cardKey, terminalKey } from '../store/record-keys';
 import type { Transaction } from '../core/types';
 import { TXN_LOAD } from '../core/types';
-import { validateRecord, isBlacklisted, type FileContext, type ValidationContext } from '../core/validate';
+import { validateRecord, statefulVerdict, isBlacklisted, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
+import { FIELD_MASK, HISTORY_CARD, HISTORY_TERMINAL, REASON_SHIFT, STATELESS_REASONS, UNKNOWN, VERDICT_FIELDS } from './validation-pipe';
 import type { BatchContext } from './context';
 
 const CHUNK_RECORDS = 4096;
@@ -87,13 +89,12 @@ export class RecordImporter {
   readonly tally: RecordTally = { accepted: 0, rejected: 0, suspended: 0, pending_interop: 0 };
   count = 0;
   firstRecordId: number | null = null;
-  /** This file's records of local cards that hold keys, for ctx.nightCards once the file commits. */
-  readonly cards = new Map<string, number[]>();
   private chunk: Transaction[] = [];
   private readonly insert;
   private readonly insertConflict;
   private readonly heldByCard;
   private readonly heldByTerminal;
+  private readonly heldById;
   private readonly fileCtx: FileContext;
   private readonly date: string;
 
@@ -112,11 +113,14 @@ export class RecordImporter {
     );
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
     this.heldByCard = db.prepare(
-      `SELECT ${TRANSACTION_SELECT} FROM records WHERE card_key IN (SELECT value FROM json_each(?)) AND ${HELD}`,
+      `SELECT ${TRANSACTION_SELECT} FROM records
+        WHERE id IN (SELECT record_id FROM card_keys WHERE card_key IN (SELECT value FROM json_each(?))) AND ${HELD}`,
     );
     this.heldByTerminal = db.prepare(
-      `SELECT ${TRANSACTION_SELECT} FROM records WHERE terminal_key IN (SELECT value FROM json_each(?)) AND ${HELD}`,
+      `SELECT ${TRANSACTION_SELECT} FROM records
+        WHERE id IN (SELECT record_id FROM terminal_keys WHERE terminal_key IN (SELECT value FROM json_each(?))) AND ${HELD}`,
     );
+    this.heldById = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id = ? AND ${HELD}`);
   }
 
   add(record: Transaction): void {
@@ -129,44 +133,91 @@ export class RecordImporter {
     if (chunk.length === 0) return;
     this.chunk = [];
     const refs = this.ctx.terminals;
+    const pipe = this.ctx.validation ?? null;
     const cardKeys = chunk.map((r) => cardKey(r.issuer_id, r.card_no, r.card_seq));
     const terminalRefs = chunk.map((r) => refs.lookup(r.acquirer_id, r.terminal_id));
-    const knownTerminalKeys: number[] = [];
-    chunk.forEach((r, i) => {
-      const ref = terminalRefs[i];
-      if (ref !== undefined) knownTerminalKeys.push(terminalKey(ref, r.terminal_seq));
-    });
 
-    // Held records of history and of earlier chunks (same transaction) ...
-    const byCard = new Map<string, Transaction>();
-    for (const row of this.heldByCard.all(JSON.stringify(cardKeys)) as Transaction[]) byCard.set(cardKeyString(row), row);
-    const byTerminal = new Map<string, Transaction>();
-    if (knownTerminalKeys.length > 0) {
-      for (const row of this.heldByTerminal.all(JSON.stringify(knownTerminalKeys)) as Transaction[]) {
-        byTerminal.set(terminalKeyString(row), row);
+    // Held records of history (in the key tables): with the worker, fetched for the
+    // records whose keys it found there; alone, prefetched for the whole chunk.
+    let byCard: Map<string, Transaction> | null = null;
+    let byTerminal: Map<string, Transaction> | null = null;
+    if (pipe === null) {
+      byCard = new Map();
+      byTerminal = new Map();
+      for (const row of this.heldByCard.all(JSON.stringify(cardKeys)) as Transaction[]) byCard.set(cardKeyString(row), row);
+      const knownTerminalKeys: number[] = [];
+      chunk.forEach((r, i) => {
+        const ref = terminalRefs[i];
+        if (ref !== undefined) knownTerminalKeys.push(terminalKey(ref, r.terminal_seq));
+      });
+      if (knownTerminalKeys.length > 0) {
+        for (const row of this.heldByTerminal.all(JSON.stringify(knownTerminalKeys)) as Transaction[]) {
+          byTerminal.set(terminalKeyString(row), row);
+        }
       }
     }
-    // ... and the chunk's own earlier records are added to the same maps as they pass.
+    let hint = 0; // the current record's HISTORY_* bits from the worker
+    const historyCard = (issuer_id: string, card_no: string, card_seq: number): Transaction | undefined => {
+      if (byCard) return byCard.get(`${issuer_id}|${card_no}|${card_seq}`);
+      if ((hint & HISTORY_CARD) === 0) return undefined;
+      return (this.heldByCard.all(`[${cardKey(issuer_id, card_no, card_seq)}]`) as Transaction[]).find(
+        (r) => r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id,
+      );
+    };
+    const historyTerminal = (acquirer_id: string, terminal_id: string, terminal_seq: number, ref: number): Transaction | undefined => {
+      if (byTerminal) return byTerminal.get(`${acquirer_id}|${terminal_id}|${terminal_seq}`);
+      if ((hint & HISTORY_TERMINAL) === 0) return undefined;
+      return (this.heldByTerminal.all(`[${terminalKey(ref, terminal_seq)}]`) as Transaction[]).find(
+        (r) => r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id,
+      );
+    };
+    // ... and of tonight, this file's earlier records included (inserted in its transaction).
+    const night = this.ctx.nightKeys;
+    const heldTonight = (id: number) => this.heldById.get(id) as Transaction | undefined;
     const vctx: ValidationContext = {
       registry: this.ctx.registry,
       limits: this.ctx.participants.limits,
       tac: this.ctx.tac,
       held: {
-        byCardKey: (issuer_id, card_no, card_seq) => byCard.get(`${issuer_id}|${card_no}|${card_seq}`),
-        byTerminalKey: (acquirer_id, terminal_id, terminal_seq) =>
-          byTerminal.get(`${acquirer_id}|${terminal_id}|${terminal_seq}`),
+        byCardKey: (issuer_id, card_no, card_seq) =>
+          historyCard(issuer_id, card_no, card_seq) ??
+          night.byCard.find(cardKey(issuer_id, card_no, card_seq), (id) => {
+            const r = heldTonight(id);
+            return r && r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id ? r : undefined;
+          }),
+        byTerminalKey: (acquirer_id, terminal_id, terminal_seq) => {
+          const ref = refs.lookup(acquirer_id, terminal_id);
+          if (ref === undefined) return undefined; // a terminal never numbered holds no key
+          return (
+            historyTerminal(acquirer_id, terminal_id, terminal_seq, ref) ??
+            night.byTerminal.find(terminalKey(ref, terminal_seq), (id) => {
+              const r = heldTonight(id);
+              return r && r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id ? r : undefined;
+            })
+          );
+        },
       },
       blacklistOf: (issuer_id, card_no) => this.ctx.blacklist.get(`${issuer_id}|${card_no}`),
+    };
+    const verdictOf = (r: Transaction): RecordVerdict => {
+      const code = pipe === null ? UNKNOWN : pipe.resultOf(this.count);
+      if (code === UNKNOWN) {
+        hint = HISTORY_CARD | HISTORY_TERMINAL; // the worker did not look: ask the store
+        return validateRecord(r, this.fileCtx, vctx);
+      }
+      hint = code;
+      const reason = code >> REASON_SHIFT & 0xf;
+      if (reason === 0) return statefulVerdict(r, vctx);
+      const field = code & FIELD_MASK;
+      return { status: 'REJECTED', reason: STATELESS_REASONS[reason - 1]!, field: field === 0 ? undefined : VERDICT_FIELDS[field - 1] };
     };
 
     for (let i = 0; i < chunk.length; i++) {
       const r = chunk[i]!;
-      const verdict = validateRecord(r, this.fileCtx, vctx);
+      const verdict = verdictOf(r);
       const local = this.ctx.registry.isLocalIssuer(r.issuer_id) ? 1 : 0;
       let blacklistedLoad = 0;
       if (verdict.status !== 'REJECTED') {
-        byCard.set(cardKeyString(r), r);
-        byTerminal.set(terminalKeyString(r), r);
         if (r.txn_type === TXN_LOAD && local) {
           const entries = this.ctx.blacklist.get(`${r.issuer_id}|${r.card_no}`);
           if (entries && isBlacklisted(entries, r.occurred_at, this.ctx.participants.limits.blacklist_grace_hours)) {
@@ -182,8 +233,9 @@ export class RecordImporter {
       }
       const detail = verdict.status === 'REJECTED' ? verdict.field ?? '' : '';
       const ref = terminalRefs[i] ?? refs.refOf(r.acquirer_id, r.terminal_id);
+      const tkey = terminalKey(ref, r.terminal_seq);
       const info = this.insert.run(
-        this.fileId, this.count, this.fileCtx.file_type, cardKeys[i]!, terminalKey(ref, r.terminal_seq),
+        this.fileId, this.count, this.fileCtx.file_type, cardKeys[i]!, tkey,
         r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
         r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
         r.line_id, r.station_id,
@@ -197,17 +249,16 @@ export class RecordImporter {
       );
       const id = Number(info.lastInsertRowid);
       if (this.firstRecordId === null) this.firstRecordId = id;
+      if (verdict.status !== 'REJECTED') night.add(id, cardKeys[i]!, tkey);
       if (local && verdict.status !== 'REJECTED') {
-        const k = `${r.issuer_id}/${r.card_no}`;
-        const flat = this.cards.get(k);
-        if (flat) flat.push(id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
-        else this.cards.set(k, [id, r.card_seq, r.balance_before_fen, r.balance_after_fen]);
+        this.ctx.nightCards.append(`${r.issuer_id}/${r.card_no}`, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
       }
       if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
         this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
       }
       this.count++;
     }
+    pipe?.release(this.count);
   }
 }
 

@@ -5,10 +5,11 @@
 import type { Db } from '../store/db';
 import type { Keys, Participants } from '../core/config-types';
 import { makeContext, type Progress } from './context';
-import { importInbox } from './import-files';
+import { importInbox, type ParallelMode } from './import-files';
 import { closeDay } from './close-day';
 import { writeOutbox, type WrittenDay, type Ids } from './outbox';
 import type { DaySummary } from './summary';
+import { Checkpoint } from '../store/checkpoint';
 
 export interface BatchRequest {
   db: Db;
@@ -21,6 +22,8 @@ export interface BatchRequest {
   /** The moment the day's files are produced, YYYYMMDDhhmmss (the clock comes in from outside). */
   now: () => string;
   progress: Progress;
+  /** Whether the stateless rules run on a worker thread; 'auto' (the default) decides by the night's size. */
+  parallel?: ParallelMode;
 }
 
 export type BatchOutcome =
@@ -53,18 +56,20 @@ export function runBatch(req: BatchRequest): BatchOutcome {
     db.pragma('wal_autocheckpoint = 0');
     try {
       req.progress(`import: ${req.inboxDir}`);
-      importInbox(ctx, req.inboxDir);
+      importInbox(ctx, req.inboxDir, req.parallel);
       closeDay(ctx, req.now());
     } finally {
       db.pragma('wal_autocheckpoint = 1000');
     }
-    req.progress('checkpoint: the night into the store file');
-    db.pragma('wal_checkpoint(TRUNCATE)');
   } else {
     req.progress(`day ${D} is closed: rewriting its files from the store`);
   }
+  // The night's WAL goes into the store file while the outbox is written.
+  const checkpoint = Checkpoint.begin(db);
   req.progress(`write: ${req.outboxDir}`);
   const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir);
+  req.progress('checkpoint: the night into the store file');
+  checkpoint.end();
   const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;
   return { kind: 'done', summary, written, rerun };
 }

@@ -170,6 +170,19 @@ export function isLoadOnBlacklistedCard(rec: Transaction, ctx: Pick<ValidationCo
 
 /** The verdict on one record. Pure: reads ctx, changes nothing. */
 export function validateRecord(rec: Transaction, file: FileContext, ctx: ValidationContext): RecordVerdict {
+  return statelessVerdict(rec, file, ctx) ?? statefulVerdict(rec, ctx);
+}
+
+/** What the rules before E03 need: the configuration only, nothing of history. */
+export type StatelessContext = Pick<ValidationContext, 'registry' | 'limits' | 'tac'>;
+
+/**
+ * The rules that need only the record, its file's header and the configuration:
+ * E01 E02 E08 E04 E07 E06 E05, in order. They all come before the first rule that
+ * needs history (E03), so they can run anywhere, ahead of the rest: the batch runs
+ * them on a second thread. undefined: the record passed them all.
+ */
+export function statelessVerdict(rec: Transaction, file: FileContext, ctx: StatelessContext): RejectedVerdict | undefined {
   const registry = ctx.registry;
   const limits = ctx.limits;
 
@@ -230,6 +243,17 @@ export function validateRecord(rec: Transaction, file: FileContext, ctx: Validat
 
   // E05 TAC: ours to check for local cards only; remote cards' are the national centre's.
   if (local && !ctx.tac.verify(rec)) return rejected('E05', 'tac');
+  return undefined;
+}
+
+/**
+ * The rules that need history, E03 E09 S01, for a record that passed
+ * statelessVerdict: the held keys and the blacklist as of this record.
+ */
+export function statefulVerdict(rec: Transaction, ctx: Pick<ValidationContext, 'registry' | 'limits' | 'held' | 'blacklistOf'>): RecordVerdict {
+  const local = ctx.registry.isLocalIssuer(rec.issuer_id);
+  const load = rec.txn_type === TXN_LOAD;
+  const limits = ctx.limits;
 
   // E03 DUPLICATE before E09 KEY_CONFLICT: an identical held record under either key
   // makes this a resend, whatever the other key holds.

@@ -134,6 +134,21 @@ export interface CardHistory {
   open_items: ItemView[];
 }
 
+/**
+ * Records of a day not yet closed (an interrupted batch) are not in the key tables
+ * yet: the close puts them there. From this id on, records are searched directly.
+ */
+function firstUnindexedId(db: Db): number {
+  const open = db
+    .prepare(
+      `SELECT MIN(f.first_record_id) FROM files f JOIN days d ON d.date = f.batch_date
+        WHERE d.status = 'OPEN' AND f.outcome = 'IMPORTED' AND f.first_record_id IS NOT NULL`,
+    )
+    .pluck()
+    .get() as number | null;
+  return open ?? ((db.prepare('SELECT MAX(id) FROM records').pluck().get() as number | null) ?? 0) + 1;
+}
+
 export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHistory {
   const base = cardBase(issuer_id, card_no);
   const records = (
@@ -142,9 +157,11 @@ export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHis
         `SELECT r.id, r.card_seq, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen, r.occurred_at, r.terminal_id,
                 r.acquirer_id, r.status, r.reason, r.cleared_date, f.name AS file, r.issuer_id, r.card_no
            FROM records r JOIN files f ON f.id = r.file_id
-          WHERE r.card_key BETWEEN ? AND ? ORDER BY r.card_key, r.id`,
+          WHERE r.id IN (SELECT record_id FROM card_keys WHERE card_key BETWEEN @lo AND @hi
+                         UNION ALL SELECT id FROM records WHERE id >= @unindexed AND card_key BETWEEN @lo AND @hi)
+          ORDER BY r.card_key, r.id`,
       )
-      .all(base, base + CARD_SEQ_SPAN - 1) as (CardRecordView & { issuer_id: string; card_no: string })[]
+      .all({ lo: base, hi: base + CARD_SEQ_SPAN - 1, unindexed: firstUnindexedId(db) }) as (CardRecordView & { issuer_id: string; card_no: string })[]
   )
     .filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
     .map(({ issuer_id: _i, card_no: _c, ...r }) => r);

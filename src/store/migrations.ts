@@ -251,4 +251,30 @@ export const MIGRATIONS: readonly string[] = [
     note      TEXT NOT NULL
   ) STRICT;
   `,
+
+  // 2: the key indexes move off the records table into two key tables, filled once
+  // a night (when the day closes) in key order. An index on records was updated at
+  // a random page for every record and rewritten into the WAL by every file's
+  // commit; the key tables take each night's keys in one sorted pass. Tonight's keys,
+  // until the day closes, are in the batch's memory (src/batch/night-keys.ts).
+  `
+  CREATE TABLE card_keys (
+    card_key  INTEGER NOT NULL,                 -- records.card_key
+    record_id INTEGER NOT NULL,
+    PRIMARY KEY (card_key, record_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE terminal_keys (
+    terminal_key INTEGER NOT NULL,              -- records.terminal_key
+    record_id    INTEGER NOT NULL,
+    PRIMARY KEY (terminal_key, record_id)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO card_keys (card_key, record_id)
+    SELECT r.card_key, r.id FROM records r JOIN files f ON f.id = r.file_id JOIN days d ON d.date = f.batch_date
+     WHERE d.status = 'CLOSED' ORDER BY 1, 2;
+  INSERT INTO terminal_keys (terminal_key, record_id)
+    SELECT r.terminal_key, r.id FROM records r JOIN files f ON f.id = r.file_id JOIN days d ON d.date = f.batch_date
+     WHERE d.status = 'CLOSED' ORDER BY 1, 2;
+  DROP INDEX records_card_key;
+  DROP INDEX records_terminal_key;
+  `,
 ];

@@ -1,0 +1,150 @@
+// The second core's share of an import: a worker thread reads the same file as the
+// main thread and runs, ahead of it, everything about a record that needs no history
+// of tonight: decoding, the stateless rules (E01 E02 E08 E04 E07 E06 E05, TAC
+// included) and a probe of history's key tables for the record's two keys. The main
+// thread decodes the file too (it needs the values to store), then takes each
+// record's result from a ring in shared memory and does what needs tonight's state:
+// E03 E09 S01 against history and tonight, and the insert.
+//
+// The worker decides nothing the main thread could not decide alone: its result is
+// the stateless verdict (the same pure function) and a hint that history holds a key,
+// which the main thread confirms on the store. When the worker cannot answer (it
+// failed, or the file turned out other than it read), the main thread validates the
+// record itself: slower, never different.
+//
+// Protocol, one file at a time: the main thread resets the control words and posts
+// the job; the worker publishes results in chunks (PRODUCED), waits while the ring
+// is full (CONSUMED), and ends in DONE or FAILED. ABORT asks it to stop early (the
+// file was refused on its header, or the main thread failed).
+
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Keys, Participants } from '../core/config-types';
+
+export const RING = 1 << 16;
+export const CHUNK = 4096;
+
+export const PRODUCED = 0;
+export const CONSUMED = 1;
+export const STATE = 2;
+export const ABORT = 3;
+
+export const RUNNING = 1;
+export const DONE = 2;
+export const FAILED = 3;
+
+/** Result bits: the reason's number in STATELESS_REASONS + 1 (0: passed), the field's, two probe hints. */
+export const REASON_SHIFT = 8;
+export const FIELD_MASK = 0xff;
+export const HISTORY_CARD = 1 << 12;
+export const HISTORY_TERMINAL = 1 << 13;
+/** The worker could not encode this record's verdict: the main thread validates it. */
+export const UNKNOWN = -1;
+
+export const STATELESS_REASONS = ['E01', 'E02', 'E08', 'E04', 'E07', 'E06', 'E05'] as const;
+export const VERDICT_FIELDS = [
+  'issuer_id', 'card_no', 'card_type', 'txn_type', 'amount_fen', 'balance_before_fen', 'balance_after_fen', 'card_seq',
+  'terminal_id', 'terminal_seq', 'acquirer_id', 'merchant_id', 'occurred_at', 'tac', 'batch_no', 'line_id', 'station_id',
+] as const;
+
+export interface WorkerSetup {
+  control: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+  participants: Participants;
+  keys: Keys;
+  dbPath: string;
+}
+
+export interface Job {
+  path: string;
+}
+
+/** How long the main thread waits for a result before it deems the worker lost. */
+const STALL_MS = 120_000;
+
+export class ValidationPipe {
+  private readonly control = new Int32Array(new SharedArrayBuffer(16 * 4));
+  private readonly results = new Int32Array(new SharedArrayBuffer(RING * 4));
+  private readonly worker: Worker;
+  private active = false;
+  /** The worker stalled once: it is not asked again, and the main thread validates alone. */
+  private broken = false;
+
+  constructor(participants: Participants, keys: Keys, dbPath: string) {
+    const setup: WorkerSetup = {
+      control: this.control.buffer as SharedArrayBuffer,
+      results: this.results.buffer as SharedArrayBuffer,
+      participants,
+      keys,
+      dbPath,
+    };
+    this.worker = new Worker(path.join(__dirname, 'validation-worker.js'), { workerData: setup });
+    this.worker.unref();
+    // A worker that dies leaves STATE as it was; the stall timeout catches it. Its
+    // error event is only delivered when the event loop turns, after the batch.
+    this.worker.on('error', () => undefined);
+  }
+
+  /** Starts the worker on a file whose records the main thread is about to read. */
+  begin(job: Job): void {
+    this.finish();
+    if (this.broken) return;
+    Atomics.store(this.control, PRODUCED, 0);
+    Atomics.store(this.control, CONSUMED, 0);
+    Atomics.store(this.control, ABORT, 0);
+    Atomics.store(this.control, STATE, RUNNING);
+    this.active = true;
+    this.worker.postMessage(job);
+  }
+
+  /** Record index's result, waiting for the worker if it is behind; UNKNOWN when it cannot say. */
+  resultOf(index: number): number {
+    if (!this.active) return UNKNOWN;
+    const c = this.control;
+    let waited = 0;
+    for (;;) {
+      const produced = Atomics.load(c, PRODUCED);
+      if (index < produced) return this.results[index % RING]!;
+      const state = Atomics.load(c, STATE);
+      if (state !== RUNNING) return UNKNOWN; // finished short of this record, or failed
+      if (Atomics.wait(c, PRODUCED, produced, 100) === 'timed-out') {
+        waited += 100;
+        if (waited >= STALL_MS) {
+          this.active = false;
+          this.broken = true;
+          return UNKNOWN;
+        }
+      }
+    }
+  }
+
+  /** The main thread is done with every record before `count`: their ring slots are free. */
+  release(count: number): void {
+    if (!this.active) return;
+    Atomics.store(this.control, CONSUMED, count);
+    Atomics.notify(this.control, CONSUMED);
+  }
+
+  /** Ends the current file: asks the worker to stop if it is still reading, and waits until it has. */
+  finish(): void {
+    if (!this.active) return;
+    this.active = false;
+    const c = this.control;
+    Atomics.store(c, ABORT, 1);
+    Atomics.notify(c, CONSUMED);
+    let waited = 0;
+    while (Atomics.load(c, STATE) === RUNNING) {
+      Atomics.wait(c, STATE, RUNNING, 100);
+      waited += 100;
+      if (waited >= STALL_MS) {
+        this.broken = true;
+        return;
+      }
+    }
+  }
+
+  close(): void {
+    this.finish();
+    void this.worker.terminate();
+  }
+}

@@ -1,0 +1,118 @@
+// The worker thread of ValidationPipe (validation-pipe.ts): for each file it is
+// given, it decodes the records, runs the stateless rules and probes history's key
+// tables (a read-only connection: history does not change until the day closes),
+// and publishes one result per record in the shared ring.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { Header, Transaction } from '../core/types';
+import { buildRegistry } from '../core/registry';
+import { TacKeyCache } from '../core/tac';
+import { statelessVerdict, type FileContext, type StatelessContext } from '../core/validate';
+import { scanExchangeFile } from '../files/reader';
+import { cardKey, terminalKey } from '../store/record-keys';
+import {
+  ABORT, CHUNK, CONSUMED, DONE, FAILED, HISTORY_CARD, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
+  STATELESS_REASONS, UNKNOWN, VERDICT_FIELDS, type Job, type WorkerSetup,
+} from './validation-pipe';
+
+const setup = workerData as WorkerSetup;
+const control = new Int32Array(setup.control);
+const results = new Int32Array(setup.results);
+const keys = { tac_master_keys: new Map([...setup.keys.tac_master_keys].map(([k, v]) => [k, Buffer.from(v)])) };
+const ctx: StatelessContext = {
+  registry: buildRegistry(setup.participants),
+  limits: setup.participants.limits,
+  tac: new TacKeyCache(keys),
+};
+const db = new Database(setup.dbPath, { readonly: true, fileMustExist: true });
+db.pragma('cache_size = -65536');
+const cardProbe = db.prepare('SELECT card_key FROM card_keys WHERE card_key IN (SELECT value FROM json_each(?))').pluck();
+const terminalProbe = db.prepare('SELECT terminal_key FROM terminal_keys WHERE terminal_key IN (SELECT value FROM json_each(?))').pluck();
+const reasonIndex = new Map<string, number>(STATELESS_REASONS.map((r, i) => [r, i + 1]));
+const fieldIndex = new Map<string, number>(VERDICT_FIELDS.map((f, i) => [f, i + 1]));
+
+class Aborted extends Error {}
+
+function run(job: Job): void {
+  // Terminals of history, as numbered in the store (tonight's new ones hold no history).
+  const terminals = new Map<string, number>();
+  for (const [id, acquirer, terminal] of db.prepare('SELECT id, acquirer_id, terminal_id FROM terminals').raw(true).iterate() as IterableIterator<[number, string, string]>) {
+    terminals.set(`${acquirer}|${terminal}`, id);
+  }
+  let file: FileContext | null = null;
+  let chunk: Transaction[] = [];
+  let produced = 0;
+  const codes = new Int32Array(CHUNK);
+  const cardKeys: number[] = [];
+  const terminalKeys: (number | null)[] = [];
+
+  const publish = (): void => {
+    const n = chunk.length;
+    if (n === 0 || file === null) return;
+    cardKeys.length = 0;
+    terminalKeys.length = 0;
+    for (let i = 0; i < n; i++) {
+      const r = chunk[i]!;
+      const v = statelessVerdict(r, file, ctx);
+      if (v === undefined) {
+        codes[i] = 0;
+        const ref = terminals.get(`${r.acquirer_id}|${r.terminal_id}`);
+        cardKeys.push(cardKey(r.issuer_id, r.card_no, r.card_seq));
+        terminalKeys.push(ref === undefined ? null : terminalKey(ref, r.terminal_seq));
+      } else {
+        const reason = reasonIndex.get(v.reason);
+        const field = v.field === undefined ? 0 : fieldIndex.get(v.field);
+        codes[i] = reason === undefined || field === undefined ? UNKNOWN : (reason << REASON_SHIFT) | field;
+        cardKeys.push(-1);
+        terminalKeys.push(null);
+      }
+    }
+    const inHistory = new Set<number>(cardProbe.all(JSON.stringify(cardKeys.filter((k) => k >= 0))) as number[]);
+    const terminalsInHistory = new Set<number>(
+      terminalProbe.all(JSON.stringify(terminalKeys.filter((k) => k !== null))) as number[],
+    );
+    for (let i = 0; i < n; i++) {
+      if (codes[i] !== 0) continue;
+      if (inHistory.has(cardKeys[i]!)) codes[i]! |= HISTORY_CARD;
+      const t = terminalKeys[i];
+      if (t !== null && terminalsInHistory.has(t!)) codes[i]! |= HISTORY_TERMINAL;
+    }
+    // Wait for room in the ring, then publish the chunk.
+    for (;;) {
+      if (Atomics.load(control, ABORT) !== 0) throw new Aborted();
+      const consumed = Atomics.load(control, CONSUMED);
+      if (produced + n - consumed <= RING) break;
+      Atomics.wait(control, CONSUMED, consumed, 100);
+    }
+    for (let i = 0; i < n; i++) results[(produced + i) % RING] = codes[i]!;
+    produced += n;
+    Atomics.store(control, PRODUCED, produced);
+    Atomics.notify(control, PRODUCED);
+    chunk = [];
+  };
+
+  try {
+    scanExchangeFile(
+      job.path,
+      (record) => {
+        if (file === null) return;
+        chunk.push(record as Transaction);
+        if (chunk.length >= CHUNK) publish();
+      },
+      {
+        onHeader: (h: Header) => {
+          if (h.file_type === 'TXN_UPLOAD' || h.file_type === 'INTEROP_IN') {
+            file = { file_type: h.file_type, sender_id: h.sender_id, business_date: h.business_date };
+          }
+        },
+      },
+    );
+    publish();
+    Atomics.store(control, STATE, DONE);
+  } catch (err) {
+    Atomics.store(control, STATE, err instanceof Aborted ? DONE : FAILED);
+  }
+  Atomics.notify(control, STATE);
+}
+
+parentPort!.on('message', (job: Job) => run(job));
