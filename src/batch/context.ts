@@ -23,7 +23,7 @@ export interface BatchContext {
   terminals: TerminalRefs;
   /**
    * Tonight's records of local cards that hold their keys, as this process imported
-   * them: `issuer_id/card_no` -> [id, card_seq, balance_before_fen, balance_after_fen, ...].
+   * them: per card, [id, card_seq, balance_before_fen, balance_after_fen, ...].
    * The card-float walk reads them from here instead of reading the night back.
    */
   nightCards: NightCards;
@@ -37,24 +37,34 @@ export interface BatchContext {
 }
 
 export class NightCards {
-  readonly byCard = new Map<string, number[]>();
+  /** issuer_id -> card_no -> the card's runs: two lookups of strings the decoder made, no key built per record. */
+  private readonly byIssuer = new Map<string, Map<string, number[]>>();
   /** The first record id this process imported; earlier ids of the batch came from an interrupted run. */
   firstId: number | null = null;
 
-  append(card: string, id: number, card_seq: number, before_fen: number, after_fen: number): void {
+  append(issuer_id: string, card_no: string, id: number, card_seq: number, before_fen: number, after_fen: number): void {
     if (this.firstId === null) this.firstId = id;
-    const flat = this.byCard.get(card);
+    let cards = this.byIssuer.get(issuer_id);
+    if (cards === undefined) this.byIssuer.set(issuer_id, (cards = new Map()));
+    const flat = cards.get(card_no);
     if (flat) flat.push(id, card_seq, before_fen, after_fen);
-    else this.byCard.set(card, [id, card_seq, before_fen, after_fen]);
+    else cards.set(card_no, [id, card_seq, before_fen, after_fen]);
+  }
+
+  /** Each card with its runs [id, card_seq, balance_before_fen, balance_after_fen, ...]. */
+  *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
+    for (const [issuer_id, cards] of this.byIssuer) for (const [card_no, flat] of cards) yield [issuer_id, card_no, flat];
   }
 
   /** A refused file's records, from id on, were rolled back: they leave the runs too. */
   forgetFrom(id: number): void {
-    for (const [card, flat] of this.byCard) {
-      let n = flat.length;
-      while (n > 0 && flat[n - 4]! >= id) n -= 4;
-      if (n === 0) this.byCard.delete(card);
-      else flat.length = n;
+    for (const cards of this.byIssuer.values()) {
+      for (const [card, flat] of cards) {
+        let n = flat.length;
+        while (n > 0 && flat[n - 4]! >= id) n -= 4;
+        if (n === 0) cards.delete(card);
+        else flat.length = n;
+      }
     }
     if (this.firstId !== null && this.firstId >= id) this.firstId = null;
   }

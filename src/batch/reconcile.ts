@@ -314,12 +314,7 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   // runs of [id, card_seq, balance_before_fen, balance_after_fen] per card: a million
   // records stay numbers in arrays, not a million objects. The import's map is taken
   // over (nothing reads it after the walk).
-  const tonight = ctx.nightCards.byCard;
-  const append = (k: string, id: number, seq: number, before: number, after: number) => {
-    const flat = tonight.get(k);
-    if (flat) flat.push(id, seq, before, after);
-    else tonight.set(k, [id, seq, before, after]);
-  };
+  const tonight = ctx.nightCards;
   // Records of this batch that an interrupted run imported are read back from the store.
   const readBackTo = (ctx.nightCards.firstId ?? range.hi + 1) - 1;
   if (readBackTo >= range.lo) {
@@ -330,7 +325,7 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
       )
       .raw(true)
       .iterate(range.lo, readBackTo) as IterableIterator<[number, string, string, number, number, number]>;
-    for (const [id, issuer, card, seq, before, after] of rows) append(`${issuer}/${card}`, id, seq, before, after);
+    for (const [id, issuer, card, seq, before, after] of rows) tonight.append(issuer, card, id, seq, before, after);
   }
   const stateOf = db
     .prepare('SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?')
@@ -361,8 +356,8 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   // tonight's records all after its last counter (the usual night) extend the walk
   // from that last record; a late record inside the history walks the card's whole
   // history again, so that gaps it fills close and split gaps carry their new jumps.
-  for (const [subject, flat] of tonight) {
-    const [issuer_id, card_no] = subject.split('/') as [string, string];
+  for (const [issuer_id, card_no, flat] of tonight.cards()) {
+    const subject = `${issuer_id}/${card_no}`;
     const base = cardBase(issuer_id, card_no);
     const state = stateOf.get(base, issuer_id, card_no) as [number, number, number, number, number, number] | undefined;
     let minSeq = Infinity;

@@ -39,8 +39,9 @@ export interface RecordTally {
 
 /** Terminal numbering: a terminal key is terminals.id * 2^32 + terminal_seq. */
 export class TerminalRefs {
-  private readonly known = new Map<string, number>();
-  private pending: [string, number][] = [];
+  /** acquirer_id -> terminal_id -> number: two lookups of the decoder's strings, no key built per record. */
+  private readonly known = new Map<string, Map<string, number>>();
+  private pending: [string, string][] = [];
   private next: number;
   private readonly insert;
 
@@ -50,27 +51,32 @@ export class TerminalRefs {
       acquirer_id: string;
       terminal_id: string;
     }>) {
-      this.known.set(`${row.acquirer_id}|${row.terminal_id}`, row.id);
+      this.remember(row.acquirer_id, row.terminal_id, row.id);
     }
     this.next = ((db.prepare('SELECT MAX(id) FROM terminals').pluck().get() as number | null) ?? 0) + 1;
     this.insert = db.prepare('INSERT INTO terminals (id, acquirer_id, terminal_id) VALUES (?, ?, ?)');
   }
 
+  private remember(acquirer_id: string, terminal_id: string, id: number): void {
+    let terminals = this.known.get(acquirer_id);
+    if (terminals === undefined) this.known.set(acquirer_id, (terminals = new Map()));
+    terminals.set(terminal_id, id);
+  }
+
   /** The terminal's number, inserting it (inside the caller's transaction) when new. */
   refOf(acquirer_id: string, terminal_id: string): number {
-    const k = `${acquirer_id}|${terminal_id}`;
-    let id = this.known.get(k);
+    let id = this.lookup(acquirer_id, terminal_id);
     if (id === undefined) {
       id = this.next++;
       this.insert.run(id, acquirer_id, terminal_id);
-      this.known.set(k, id);
-      this.pending.push([k, id]);
+      this.remember(acquirer_id, terminal_id, id);
+      this.pending.push([acquirer_id, terminal_id]);
     }
     return id;
   }
 
   lookup(acquirer_id: string, terminal_id: string): number | undefined {
-    return this.known.get(`${acquirer_id}|${terminal_id}`);
+    return this.known.get(acquirer_id)?.get(terminal_id);
   }
 
   commit(): void {
@@ -79,7 +85,7 @@ export class TerminalRefs {
 
   /** The file's transaction rolled back: forget the numbers it gave out. */
   rollback(): void {
-    for (const [k] of this.pending) this.known.delete(k);
+    for (const [acquirer_id, terminal_id] of this.pending) this.known.get(acquirer_id)?.delete(terminal_id);
     this.next -= this.pending.length;
     this.pending = [];
   }
@@ -251,7 +257,7 @@ export class RecordImporter {
       if (this.firstRecordId === null) this.firstRecordId = id;
       if (verdict.status !== 'REJECTED') night.add(id, cardKeys[i]!, tkey);
       if (local && verdict.status !== 'REJECTED') {
-        this.ctx.nightCards.append(`${r.issuer_id}/${r.card_no}`, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+        this.ctx.nightCards.append(r.issuer_id, r.card_no, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
       }
       if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
         this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
