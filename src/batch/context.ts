@@ -36,37 +36,81 @@ export interface BatchContext {
   progress: Progress;
 }
 
+/**
+ * Tonight's records of local cards, for the card-float walk: per record the card's
+ * number here and [id, card_seq, balance_before_fen, balance_after_fen], in typed
+ * arrays (a night's millions of records are columns, not objects or per-card arrays
+ * that grow and churn the garbage collector); grouped by card when the walk asks.
+ */
 export class NightCards {
-  /** issuer_id -> card_no -> the card's runs: two lookups of strings the decoder made, no key built per record. */
-  private readonly byIssuer = new Map<string, Map<string, number[]>>();
+  /** issuer_id -> card_no -> the card's number here: lookups of the decoder's strings, no key built per record. */
+  private readonly index = new Map<string, Map<string, number>>();
+  private readonly issuerOf: string[] = [];
+  private readonly cardNoOf: string[] = [];
+  private cardOf = new Int32Array(1024);
+  private runs = new Float64Array(4 * 1024);
+  private n = 0;
   /** The first record id this process imported; earlier ids of the batch came from an interrupted run. */
   firstId: number | null = null;
 
+  /** Makes room for n more records at once. */
+  reserve(records: number): void {
+    if (this.n + records > this.cardOf.length) this.resize(this.n + records);
+  }
+
   append(issuer_id: string, card_no: string, id: number, card_seq: number, before_fen: number, after_fen: number): void {
     if (this.firstId === null) this.firstId = id;
-    let cards = this.byIssuer.get(issuer_id);
-    if (cards === undefined) this.byIssuer.set(issuer_id, (cards = new Map()));
-    const flat = cards.get(card_no);
-    if (flat) flat.push(id, card_seq, before_fen, after_fen);
-    else cards.set(card_no, [id, card_seq, before_fen, after_fen]);
-  }
-
-  /** Each card with its runs [id, card_seq, balance_before_fen, balance_after_fen, ...]. */
-  *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
-    for (const [issuer_id, cards] of this.byIssuer) for (const [card_no, flat] of cards) yield [issuer_id, card_no, flat];
-  }
-
-  /** A refused file's records, from id on, were rolled back: they leave the runs too. */
-  forgetFrom(id: number): void {
-    for (const cards of this.byIssuer.values()) {
-      for (const [card, flat] of cards) {
-        let n = flat.length;
-        while (n > 0 && flat[n - 4]! >= id) n -= 4;
-        if (n === 0) cards.delete(card);
-        else flat.length = n;
-      }
+    let cards = this.index.get(issuer_id);
+    if (cards === undefined) this.index.set(issuer_id, (cards = new Map()));
+    let card = cards.get(card_no);
+    if (card === undefined) {
+      card = this.issuerOf.length;
+      cards.set(card_no, card);
+      this.issuerOf.push(issuer_id);
+      this.cardNoOf.push(card_no);
     }
+    if (this.n === this.cardOf.length) this.resize(this.n * 2);
+    const at = this.n++;
+    this.cardOf[at] = card;
+    this.runs[4 * at] = id;
+    this.runs[4 * at + 1] = card_seq;
+    this.runs[4 * at + 2] = before_fen;
+    this.runs[4 * at + 3] = after_fen;
+  }
+
+  /** Each card with its runs [id, card_seq, balance_before_fen, balance_after_fen, ...], in the order appended. */
+  *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
+    const cardCount = this.issuerOf.length;
+    const start = new Int32Array(cardCount + 1);
+    for (let i = 0; i < this.n; i++) start[this.cardOf[i]! + 1]!++;
+    for (let c = 0; c < cardCount; c++) start[c + 1]! += start[c]!;
+    const order = new Int32Array(this.n);
+    const fill = start.slice(0, cardCount);
+    for (let i = 0; i < this.n; i++) order[fill[this.cardOf[i]!]!++] = i;
+    for (let c = 0; c < cardCount; c++) {
+      if (start[c] === start[c + 1]) continue; // its records were rolled back
+      const flat: number[] = [];
+      for (let k = start[c]!; k < start[c + 1]!; k++) {
+        const at = 4 * order[k]!;
+        flat.push(this.runs[at]!, this.runs[at + 1]!, this.runs[at + 2]!, this.runs[at + 3]!);
+      }
+      yield [this.issuerOf[c]!, this.cardNoOf[c]!, flat];
+    }
+  }
+
+  /** A refused file's records, from id on, were rolled back: they leave the runs too (ids rise as records append). */
+  forgetFrom(id: number): void {
+    while (this.n > 0 && this.runs[4 * (this.n - 1)]! >= id) this.n--;
     if (this.firstId !== null && this.firstId >= id) this.firstId = null;
+  }
+
+  private resize(records: number): void {
+    const cardOf = new Int32Array(records);
+    cardOf.set(this.cardOf.subarray(0, this.n));
+    const runs = new Float64Array(4 * records);
+    runs.set(this.runs.subarray(0, 4 * this.n));
+    this.cardOf = cardOf;
+    this.runs = runs;
   }
 }
 

@@ -47,6 +47,7 @@ export function importInbox(ctx: BatchContext, inboxDir: string, parallel: Paral
   const useWorker = !inMemory && (parallel === 'on' || (parallel === 'auto' && recordBytes >= PARALLEL_FROM_BYTES));
   // A record takes about 136 bytes in a file: room for them all, so the tables never grow mid-night.
   ctx.nightKeys.reserve(Math.ceil(recordBytes / 136));
+  ctx.nightCards.reserve(Math.ceil(recordBytes / 136));
   ctx.validation = useWorker ? new ValidationPipe(ctx.participants, ctx.keys, ctx.db.name) : null;
   try {
     importFiles(ctx, files);

@@ -75,9 +75,17 @@ function planOutbox(db: Db, day: DayRow, ids: Ids): PlannedFile[] {
        FROM records WHERE id BETWEEN ? AND ? ORDER BY id`,
   );
   const verdicts = (f: FileRow) => () =>
-    f.outcome === 'REFUSED' || f.first_record_id === null
-      ? []
-      : (verdictsOf.iterate(f.first_record_id, f.first_record_id + f.record_count - 1) as Iterable<Verdict>);
+    f.outcome === 'REFUSED' || f.first_record_id === null ? [] : verdictRows(f.first_record_id, f.first_record_id + f.record_count - 1);
+  // Rows come as arrays and become Verdicts here, one shape for all: a million rows
+  // as objects built by the driver cost twice as much (measured).
+  function* verdictRows(lo: number, hi: number): Generator<Verdict> {
+    const rows = verdictsOf.raw(true).iterate(lo, hi) as IterableIterator<
+      [number, string, string, number, string, number, number, Verdict['status'], string]
+    >;
+    for (const [index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason] of rows) {
+      yield { index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason };
+    }
+  }
 
   for (const f of answered.filter((f) => f.kind === 'TXN_UPLOAD')) {
     add(header('TXN_ACK', f.sender_id!, f.name, f.refusal_code ?? ''), verdicts(f));

@@ -4,6 +4,7 @@
 // ctx.nightKeys. Each record is validated in order against both, then inserted.
 // Everything runs inside the file's transaction: a refused file leaves nothing
 // behind, and the caller makes nightKeys forget it.
+import { strict as assert } from 'node:assert';
 import type { Db } from '../store/db';
 import { cardKey, terminalKey } from '../store/record-keys';
 import type { Transaction } from '../core/types';
@@ -97,6 +98,7 @@ export class RecordImporter {
   firstRecordId: number | null = null;
   private chunk: Transaction[] = [];
   private readonly insert;
+  private readonly insertAccepted;
   private readonly insertConflict;
   private readonly heldByCard;
   private readonly heldByTerminal;
@@ -116,6 +118,16 @@ export class RecordImporter {
       `INSERT INTO records (file_id, idx, source, card_key, terminal_key, ${TRANSACTION_SELECT},
          local, verdict_status, verdict_reason, verdict_detail, status, reason, blacklisted_load, cleared_date, suspense_date)
        VALUES (?, ?, ?, ?, ?, ${RECORD_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // The common case, an accepted record of a local card, binds only what varies:
+    // each bound text costs a copy, and a night has a million of these. Both
+    // constants are ours (a file type and a YYYYMMDD), never a sender's text.
+    assert(/^[A-Z_]+$/.test(file.file_type) && /^[0-9]{8}$/.test(ctx.date));
+    this.insertAccepted = db.prepare(
+      `INSERT INTO records (file_id, idx, card_key, terminal_key, ${TRANSACTION_SELECT},
+         source, local, verdict_status, verdict_reason, verdict_detail, status, reason, blacklisted_load, cleared_date)
+       VALUES (?, ?, ?, ?, ${RECORD_COLUMNS.map(() => '?').join(', ')},
+         '${file.file_type}', 1, 'ACCEPTED', '', '', 'ACCEPTED', '', 0, '${ctx.date}')`,
     );
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
     this.heldByCard = db.prepare(
@@ -240,19 +252,27 @@ export class RecordImporter {
       const detail = verdict.status === 'REJECTED' ? verdict.field ?? '' : '';
       const ref = terminalRefs[i] ?? refs.refOf(r.acquirer_id, r.terminal_id);
       const tkey = terminalKey(ref, r.terminal_seq);
-      const info = this.insert.run(
-        this.fileId, this.count, this.fileCtx.file_type, cardKeys[i]!, tkey,
-        r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
-        r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
-        r.line_id, r.station_id,
-        local, verdict.status, verdict.reason, detail, verdict.status, verdict.reason, blacklistedLoad,
-        // An accepted record is cleared, and a suspended one posted to suspense, by the
-        // batch that imports it (clearing-rules.md): the day is known now, and writing it
-        // here spares rewriting every row at close. Until the day closes these dates are
-        // what the close will do; the close is one transaction with the postings.
-        verdict.status === 'ACCEPTED' ? this.date : null,
-        verdict.status === 'SUSPENDED' ? this.date : null,
-      );
+      const info =
+        verdict.status === 'ACCEPTED' && local === 1 && blacklistedLoad === 0
+          ? this.insertAccepted.run(
+              this.fileId, this.count, cardKeys[i]!, tkey,
+              r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
+              r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
+              r.line_id, r.station_id,
+            )
+          : this.insert.run(
+              this.fileId, this.count, this.fileCtx.file_type, cardKeys[i]!, tkey,
+              r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
+              r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
+              r.line_id, r.station_id,
+              local, verdict.status, verdict.reason, detail, verdict.status, verdict.reason, blacklistedLoad,
+              // An accepted record is cleared, and a suspended one posted to suspense, by the
+              // batch that imports it (clearing-rules.md): the day is known now, and writing it
+              // here spares rewriting every row at close. Until the day closes these dates are
+              // what the close will do; the close is one transaction with the postings.
+              verdict.status === 'ACCEPTED' ? this.date : null,
+              verdict.status === 'SUSPENDED' ? this.date : null,
+            );
       const id = Number(info.lastInsertRowid);
       if (this.firstRecordId === null) this.firstRecordId = id;
       if (verdict.status !== 'REJECTED') night.add(id, cardKeys[i]!, tkey);
