@@ -7,6 +7,7 @@ import { buildRegistry, type Registry } from '../core/registry';
 import { TacKeyCache } from '../core/tac';
 import { TerminalRefs } from './record-import';
 import { NightKeys } from './night-keys';
+import { CARD_SEQ_SPAN, cardHash } from '../store/record-keys';
 import type { ValidationPipe } from './validation-pipe';
 
 export type Progress = (message: string) => void;
@@ -18,8 +19,8 @@ export interface BatchContext {
   keys: Keys;
   registry: Registry;
   tac: TacKeyCache;
-  /** issuer_id|card_no -> the card's entries in import order. */
-  blacklist: Map<string, BlacklistEntry[]>;
+  /** The BLACKLIST entries imported so far, by card. */
+  blacklist: CardBlacklist;
   terminals: TerminalRefs;
   /**
    * Tonight's records of local cards that hold their keys, as this process imported
@@ -43,8 +44,10 @@ export interface BatchContext {
  * that grow and churn the garbage collector); grouped by card when the walk asks.
  */
 export class NightCards {
-  /** issuer_id -> card_no -> the card's number here: lookups of the decoder's strings, no key built per record. */
-  private readonly index = new Map<string, Map<string, number>>();
+  // The card's number here, found by its hash (card_key / 65536) in an open-addressing
+  // table: slot -> card number + 1. Two cards may share a hash; the names decide.
+  private slotHash = new Float64Array(1 << 16);
+  private slotCard = new Int32Array(1 << 16);
   private readonly issuerOf: string[] = [];
   private readonly cardNoOf: string[] = [];
   private cardOf = new Int32Array(1024);
@@ -58,17 +61,10 @@ export class NightCards {
     if (this.n + records > this.cardOf.length) this.resize(this.n + records);
   }
 
-  append(issuer_id: string, card_no: string, id: number, card_seq: number, before_fen: number, after_fen: number): void {
+  /** card_key: the record's (record-keys.ts); the card's hash is its upper part. */
+  append(issuer_id: string, card_no: string, card_key: number, id: number, card_seq: number, before_fen: number, after_fen: number): void {
     if (this.firstId === null) this.firstId = id;
-    let cards = this.index.get(issuer_id);
-    if (cards === undefined) this.index.set(issuer_id, (cards = new Map()));
-    let card = cards.get(card_no);
-    if (card === undefined) {
-      card = this.issuerOf.length;
-      cards.set(card_no, card);
-      this.issuerOf.push(issuer_id);
-      this.cardNoOf.push(card_no);
-    }
+    const card = this.cardNumber(issuer_id, card_no, Math.floor(card_key / CARD_SEQ_SPAN));
     if (this.n === this.cardOf.length) this.resize(this.n * 2);
     const at = this.n++;
     this.cardOf[at] = card;
@@ -76,6 +72,38 @@ export class NightCards {
     this.runs[4 * at + 1] = card_seq;
     this.runs[4 * at + 2] = before_fen;
     this.runs[4 * at + 3] = after_fen;
+  }
+
+  private cardNumber(issuer_id: string, card_no: string, hash: number): number {
+    const mask = this.slotCard.length - 1;
+    let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
+    for (; this.slotCard[s] !== 0; s = (s + 1) & mask) {
+      const c = this.slotCard[s]! - 1;
+      if (this.slotHash[s] === hash && this.cardNoOf[c] === card_no && this.issuerOf[c] === issuer_id) return c;
+    }
+    const card = this.issuerOf.length;
+    this.issuerOf.push(issuer_id);
+    this.cardNoOf.push(card_no);
+    this.slotHash[s] = hash;
+    this.slotCard[s] = card + 1;
+    if ((card + 1) * 2 > this.slotCard.length) this.growSlots();
+    return card;
+  }
+
+  private growSlots(): void {
+    const hashes = this.slotHash;
+    const cards = this.slotCard;
+    this.slotHash = new Float64Array(hashes.length * 2);
+    this.slotCard = new Int32Array(cards.length * 2);
+    const mask = this.slotCard.length - 1;
+    for (let t = 0; t < cards.length; t++) {
+      if (cards[t] === 0) continue;
+      const hash = hashes[t]!;
+      let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
+      while (this.slotCard[s] !== 0) s = (s + 1) & mask;
+      this.slotHash[s] = hash;
+      this.slotCard[s] = cards[t]!;
+    }
   }
 
   /** Each card with its runs [id, card_seq, balance_before_fen, balance_after_fen, ...], in the order appended. */
@@ -114,7 +142,30 @@ export class NightCards {
   }
 }
 
-export function loadBlacklist(db: Db): Map<string, BlacklistEntry[]> {
+/**
+ * The blacklist by card: issuer_id|card_no -> the card's entries in import order.
+ * Every local record asks it, and few cards are listed, so a bitset over the cards'
+ * hashes answers "not listed" for almost all of them without building a key string.
+ */
+export class CardBlacklist {
+  private readonly bits = new Int32Array(1 << 15); // 2^20 bits
+
+  constructor(readonly byCard: Map<string, BlacklistEntry[]>) {
+    for (const list of byCard.values()) {
+      const bit = cardHash(list[0]!.issuer_id, list[0]!.card_no) & 0xfffff;
+      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+    }
+  }
+
+  /** The card's entries; card_key is the record's (record-keys.ts), which carries the card's hash. */
+  of(issuer_id: string, card_no: string, card_key: number): BlacklistEntry[] | undefined {
+    const bit = Math.floor(card_key / CARD_SEQ_SPAN) & 0xfffff;
+    if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return undefined;
+    return this.byCard.get(`${issuer_id}|${card_no}`);
+  }
+}
+
+export function loadBlacklist(db: Db): CardBlacklist {
   const byCard = new Map<string, BlacklistEntry[]>();
   const rows = db
     .prepare('SELECT issuer_id, card_no, action, effective_at, reason FROM blacklist_entries ORDER BY id')
@@ -125,7 +176,7 @@ export function loadBlacklist(db: Db): Map<string, BlacklistEntry[]> {
     if (list) list.push(e);
     else byCard.set(k, [e]);
   }
-  return byCard;
+  return new CardBlacklist(byCard);
 }
 
 /** The ids of the records a day's batch imported: contiguous, because imports are sequential. */

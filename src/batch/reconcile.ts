@@ -320,12 +320,12 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   if (readBackTo >= range.lo) {
     const rows = db
       .prepare(
-        `SELECT id, issuer_id, card_no, card_seq, balance_before_fen, balance_after_fen FROM records
+        `SELECT id, issuer_id, card_no, card_key, card_seq, balance_before_fen, balance_after_fen FROM records
           WHERE id BETWEEN ? AND ? AND local = 1 AND status <> 'REJECTED'`,
       )
       .raw(true)
-      .iterate(range.lo, readBackTo) as IterableIterator<[number, string, string, number, number, number]>;
-    for (const [id, issuer, card, seq, before, after] of rows) tonight.append(issuer, card, id, seq, before, after);
+      .iterate(range.lo, readBackTo) as IterableIterator<[number, string, string, number, number, number, number]>;
+    for (const [id, issuer, card, key, seq, before, after] of rows) tonight.append(issuer, card, key, id, seq, before, after);
   }
   const stateOf = db
     .prepare('SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?')

@@ -175,6 +175,13 @@ export class RecordImporter {
       }
     }
     let hint = 0; // the current record's HISTORY_* bits from the worker
+    let current: Transaction | null = null; // the record being validated, and its card key
+    let currentKey = 0;
+    // Validation asks about the record's own card: its key is at hand (the blacklist only needs the card's part).
+    const keyOf = (issuer_id: string, card_no: string, card_seq: number): number =>
+      current !== null && current.card_no === card_no && current.issuer_id === issuer_id && current.card_seq === card_seq
+        ? currentKey
+        : cardKey(issuer_id, card_no, card_seq);
     const historyCard = (issuer_id: string, card_no: string, card_seq: number): Transaction | undefined => {
       if (byCard) return byCard.get(`${issuer_id}|${card_no}|${card_seq}`);
       if ((hint & HISTORY_CARD) === 0) return undefined;
@@ -199,7 +206,7 @@ export class RecordImporter {
       held: {
         byCardKey: (issuer_id, card_no, card_seq) =>
           historyCard(issuer_id, card_no, card_seq) ??
-          night.byCard.find(cardKey(issuer_id, card_no, card_seq), (id) => {
+          night.byCard.find(keyOf(issuer_id, card_no, card_seq), (id) => {
             const r = heldTonight(id);
             return r && r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id ? r : undefined;
           }),
@@ -215,9 +222,15 @@ export class RecordImporter {
           );
         },
       },
-      blacklistOf: (issuer_id, card_no) => this.ctx.blacklist.get(`${issuer_id}|${card_no}`),
+      blacklistOf: (issuer_id, card_no) =>
+        this.ctx.blacklist.of(
+          issuer_id, card_no,
+          current !== null && current.card_no === card_no && current.issuer_id === issuer_id ? currentKey : cardKey(issuer_id, card_no, 0),
+        ),
     };
-    const verdictOf = (r: Transaction): RecordVerdict => {
+    const verdictOf = (r: Transaction, i: number): RecordVerdict => {
+      current = r;
+      currentKey = cardKeys[i]!;
       const code = pipe === null ? UNKNOWN : pipe.resultOf(this.count);
       if (code === UNKNOWN) {
         hint = HISTORY_CARD | HISTORY_TERMINAL; // the worker did not look: ask the store
@@ -232,12 +245,12 @@ export class RecordImporter {
 
     for (let i = 0; i < chunk.length; i++) {
       const r = chunk[i]!;
-      const verdict = verdictOf(r);
+      const verdict = verdictOf(r, i);
       const local = this.ctx.registry.isLocalIssuer(r.issuer_id) ? 1 : 0;
       let blacklistedLoad = 0;
       if (verdict.status !== 'REJECTED') {
         if (r.txn_type === TXN_LOAD && local) {
-          const entries = this.ctx.blacklist.get(`${r.issuer_id}|${r.card_no}`);
+          const entries = this.ctx.blacklist.of(r.issuer_id, r.card_no, cardKeys[i]!);
           if (entries && isBlacklisted(entries, r.occurred_at, this.ctx.participants.limits.blacklist_grace_hours)) {
             blacklistedLoad = 1;
           }
@@ -277,7 +290,7 @@ export class RecordImporter {
       if (this.firstRecordId === null) this.firstRecordId = id;
       if (verdict.status !== 'REJECTED') night.add(id, cardKeys[i]!, tkey);
       if (local && verdict.status !== 'REJECTED') {
-        this.ctx.nightCards.append(r.issuer_id, r.card_no, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+        this.ctx.nightCards.append(r.issuer_id, r.card_no, cardKeys[i]!, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
       }
       if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
         this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));

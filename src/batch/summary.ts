@@ -28,17 +28,23 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     skipped: one('SELECT COUNT(*) FROM sightings WHERE batch_date = ?', D),
     refused: one("SELECT COUNT(*) FROM files WHERE batch_date = ? AND outcome = 'REFUSED'", D),
   };
-  const byVerdict = (status: string) =>
-    one('SELECT COUNT(*) FROM records WHERE id BETWEEN ? AND ? AND verdict_status = ?', range.lo, range.hi, status);
+  // One pass over tonight's records gives every count and sum the summary needs from them.
+  const tonight = db
+    .prepare(
+      `SELECT COALESCE(SUM(verdict_status = 'ACCEPTED'), 0) AS accepted, COALESCE(SUM(verdict_status = 'REJECTED'), 0) AS rejected,
+              COALESCE(SUM(verdict_status = 'SUSPENDED'), 0) AS suspended, COALESCE(SUM(verdict_status = 'PENDING_INTEROP'), 0) AS pending_interop,
+              COALESCE(SUM(verdict_reason = 'E09'), 0) AS conflicts,
+              COALESCE(SUM(cleared_date = @d), 0) AS cleared_n, COALESCE(SUM(CASE WHEN cleared_date = @d THEN amount_fen ELSE 0 END), 0) AS cleared_s
+         FROM records WHERE id BETWEEN @lo AND @hi`,
+    )
+    .get({ d: D, lo: range.lo, hi: range.hi }) as Record<'accepted' | 'rejected' | 'suspended' | 'pending_interop' | 'conflicts' | 'cleared_n' | 'cleared_s', number>;
   const records = {
-    accepted: byVerdict('ACCEPTED'),
-    rejected: byVerdict('REJECTED'),
-    suspended: byVerdict('SUSPENDED'),
-    pending_interop: byVerdict('PENDING_INTEROP'),
+    accepted: tonight.accepted,
+    rejected: tonight.rejected,
+    suspended: tonight.suspended,
+    pending_interop: tonight.pending_interop,
   };
-  const clearedHere = db
-    .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE id BETWEEN ? AND ? AND cleared_date = ?')
-    .get(range.lo, range.hi, D) as { n: number; s: number };
+  const clearedHere = { n: tonight.cleared_n, s: tonight.cleared_s };
   const clearedRemote = db
     .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE national_date = ? AND cleared_date = ? AND NOT (id BETWEEN ? AND ?)')
     .get(D, D, range.lo, range.hi) as { n: number; s: number };
@@ -51,7 +57,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
          FROM instructions WHERE business_date = @d`,
     )
     .get({ centre, d: D }) as DaySummary['settlement'];
-  const conflicts = one('SELECT COUNT(*) FROM records WHERE id BETWEEN ? AND ? AND verdict_reason = ?', range.lo, range.hi, 'E09');
+  const conflicts = tonight.conflicts;
 
   const reasons: string[] = [];
   if (files.refused > 0) reasons.push(`${files.refused} refused file(s)`);
