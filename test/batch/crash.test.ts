@@ -26,15 +26,18 @@ function args(dir: string, store: string, night: Night, outbox: string): string[
   ];
 }
 
-function runToEnd(dir: string, store: string, night: Night, outbox: string): { status: number | null; stdout: string; ms: number } {
+/** Odd attempts run the stateless rules on the worker thread, even ones on the main thread alone. */
+const THREAD = (on: boolean) => ({ LCT_VALIDATION_THREAD: on ? 'on' : 'off' });
+
+function runToEnd(dir: string, store: string, night: Night, outbox: string, thread = false): { status: number | null; stdout: string; ms: number } {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, args(dir, store, night, outbox), { encoding: 'utf8', env: { ...process.env, ...NOW } });
+  const r = spawnSync(process.execPath, args(dir, store, night, outbox), { encoding: 'utf8', env: { ...process.env, ...NOW, ...THREAD(thread) } });
   return { status: r.status, stdout: r.stdout, ms: Date.now() - t0 };
 }
 
-function killAfter(dir: string, store: string, night: Night, outbox: string, ms: number): Promise<void> {
+function killAfter(dir: string, store: string, night: Night, outbox: string, ms: number, thread: boolean): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args(dir, store, night, outbox), { env: { ...process.env, ...NOW }, stdio: 'ignore' });
+    const child = spawn(process.execPath, args(dir, store, night, outbox), { env: { ...process.env, ...NOW, ...THREAD(thread) }, stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', () => {
       clearTimeout(timer);
@@ -89,8 +92,9 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
   for (const [a, at] of attempts.entries()) {
     const store = path.join(dir, `crash-${a}.db`);
     const outboxOf = (i: number) => path.join(dir, `crash-out-${a}`, String(i));
-    for (let i = 0; i < at.night; i++) runToEnd(dir, store, nights[i]!, outboxOf(i));
-    await killAfter(dir, store, nights[at.night]!, outboxOf(at.night), at.ms);
+    const thread = a % 2 === 1;
+    for (let i = 0; i < at.night; i++) runToEnd(dir, store, nights[i]!, outboxOf(i), thread);
+    await killAfter(dir, store, nights[at.night]!, outboxOf(at.night), at.ms, thread);
     if (fs.existsSync(store)) {
       const v = ledger(store, ['verify']);
       assert.equal(v.status, 0, `attempt ${a}: the store verifies after the kill at ${at.ms} ms`);
@@ -98,7 +102,7 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
     const partial = fs.existsSync(outboxOf(at.night)) ? digests(outboxOf(at.night)) : {};
     if (Object.keys(partial).length < Object.keys(reference[at.night]!.files).length) interrupted++;
     for (let i = at.night; i < nights.length; i++) {
-      const r = runToEnd(dir, store, nights[i]!, outboxOf(i));
+      const r = runToEnd(dir, store, nights[i]!, outboxOf(i), thread);
       assert.equal(r.stdout, reference[i]!.summary, `attempt ${a} (kill at ${at.ms} ms of night ${at.night}): night ${i} summary`);
       assert.deepEqual(digests(outboxOf(i)), reference[i]!.files, `attempt ${a}: night ${i} files`);
       assert.equal(ledger(store, ['balances', '--json']).stdout, reference[i]!.balances, `attempt ${a}: night ${i} ledger`);

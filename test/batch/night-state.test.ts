@@ -1,0 +1,95 @@
+// The batch's in-memory state of tonight, checked against plain models: the key
+// tables (night-keys.ts), the card runs and the blacklist filter (context.ts).
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { NightKeys } from '../../src/batch/night-keys';
+import { CardBlacklist, NightCards } from '../../src/batch/context';
+import { cardKey } from '../../src/store/record-keys';
+import type { BlacklistEntry } from '../../src/core/types';
+
+const found = (keys: NightKeys, which: 'byCard' | 'byTerminal', key: number): number[] => {
+  const ids: number[] = [];
+  keys[which].find(key, (id) => void ids.push(id));
+  return ids.sort((a, b) => a - b);
+};
+
+test('property: night keys find every id stored under a key, none other, and forget a rolled-back file', () => {
+  // Few distinct keys, so that keys repeat; the tables start small, so that they grow.
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('add' as const), card: fc.integer({ min: 0, max: 40 }), terminal: fc.integer({ min: 0, max: 40 }) }),
+    fc.record({ kind: fc.constant('rollback' as const), back: fc.integer({ min: 0, max: 30 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 3000 }), fc.integer({ min: 1, max: 2 ** 40 }), (ops, base) => {
+      const keys = new NightKeys(base, 4);
+      const model: { id: number; card: number; terminal: number }[] = [];
+      let next = base;
+      const big = 2 ** 47; // keys near the top of the range, as real card keys are
+      for (const o of ops) {
+        if (o.kind === 'add') {
+          keys.add(next, big + o.card, o.terminal);
+          model.push({ id: next++, card: big + o.card, terminal: o.terminal });
+        } else {
+          // A refused file gives its ids back; the next file reuses them.
+          const from = Math.max(base, next - o.back);
+          keys.forgetFrom(from);
+          while (model.length > 0 && model[model.length - 1]!.id >= from) model.pop();
+          next = from;
+        }
+      }
+      for (let k = 0; k <= 40; k++) {
+        assert.deepEqual(found(keys, 'byCard', big + k), model.filter((m) => m.card === big + k).map((m) => m.id));
+        assert.deepEqual(found(keys, 'byTerminal', k), model.filter((m) => m.terminal === k).map((m) => m.id));
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('property: night cards group each card\'s runs in append order, keep cards that share a hash apart, and forget a rolled-back file', () => {
+  const rec = fc.record({ card: fc.integer({ min: 0, max: 30 }), seq: fc.integer({ min: 1, max: 60000 }), before: fc.integer({ min: -1000, max: 100000 }) });
+  fc.assert(
+    fc.property(fc.array(rec, { maxLength: 2000 }), fc.nat(2000), (recs, cut) => {
+      const cards = new NightCards();
+      const model = new Map<string, number[]>();
+      const all: { id: number; name: string; issuer: string; card_no: string; seq: number; before: number }[] = [];
+      recs.forEach((r, i) => {
+        const issuer = r.card % 2 === 0 ? '41010000' : '41020000';
+        const card_no = `1000000000000000${String(r.card).padStart(4, '0')}`;
+        // Cards 0-9 all share one hash: only their names tell them apart.
+        const key = r.card < 10 ? 12345 * 65536 + r.seq : cardKey(issuer, card_no, r.seq);
+        all.push({ id: 100 + i, name: `${issuer}/${card_no}`, issuer, card_no, seq: r.seq, before: r.before });
+        cards.append(issuer, card_no, key, 100 + i, r.seq, r.before, r.before - 1);
+      });
+      const from = 100 + Math.min(cut, recs.length);
+      cards.forgetFrom(from);
+      for (const a of all.filter((a) => a.id < from)) {
+        const flat = model.get(a.name) ?? [];
+        flat.push(a.id, a.seq, a.before, a.before - 1);
+        model.set(a.name, flat);
+      }
+      const got = new Map([...cards.cards()].map(([issuer, card_no, flat]) => [`${issuer}/${card_no}`, flat]));
+      assert.deepEqual(got, model);
+      assert.equal(cards.firstId, from > 100 ? 100 : null);
+    }),
+    { numRuns: 80 },
+  );
+});
+
+test('the blacklist filter answers every listed card and nothing for others', () => {
+  const entry = (card_no: string): BlacklistEntry => ({ issuer_id: '41010000', card_no, action: 1, effective_at: '20260101000000', reason: 'lost' });
+  const listed = Array.from({ length: 500 }, (_, i) => `1000000000000${String(i * 7).padStart(7, '0')}`);
+  const byCard = new Map(listed.map((c) => [`41010000|${c}`, [entry(c)]]));
+  const blacklist = new CardBlacklist(byCard);
+  for (const c of listed) assert.deepEqual(blacklist.of('41010000', c, cardKey('41010000', c, 3)), [entry(c)], c);
+  let none = 0;
+  for (let i = 0; i < 20000; i++) {
+    const c = `2000000000000${String(i).padStart(7, '0')}`;
+    assert.equal(blacklist.of('41010000', c, cardKey('41010000', c, 1)), undefined);
+    none++;
+  }
+  assert.equal(none, 20000);
+  // A listed card's name under another issuer is another card.
+  assert.equal(blacklist.of('41020000', listed[0]!, cardKey('41020000', listed[0]!, 1)), undefined);
+});
