@@ -101,3 +101,15 @@ test('a day before a closed day is refused with exit 2, and changes nothing', ()
   assert.equal(fs.statSync(path.join(dir, 'lct.db')).size, size);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('a wrong LCT_VALIDATION_THREAD is refused with exit 2 before the store is touched', () => {
+  const dir = work();
+  const r = spawnSync(process.execPath, [LCT, 'batch', '--date', '2025-12-30', '--db', 'lct.db'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, LCT_DB: '', LCT_CONFIG: '', LCT_KEYS: '', LCT_VALIDATION_THREAD: 'sometimes' },
+  });
+  assert.equal(r.status, 2);
+  assert.match(oneLine(r.stderr), /LCT_VALIDATION_THREAD=sometimes: must be on, off or auto/);
+  assert.equal(fs.existsSync(path.join(dir, 'lct.db')), false, 'no store created');
+});
