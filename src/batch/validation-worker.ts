@@ -25,7 +25,7 @@ const ctx: StatelessContext = {
   tac: new TacKeyCache(keys),
 };
 const db = new Database(setup.dbPath, { readonly: true, fileMustExist: true });
-db.pragma('cache_size = -65536');
+db.pragma('cache_size = -32768');
 const cardProbe = db.prepare('SELECT card_key FROM card_keys WHERE card_key IN (SELECT value FROM json_each(?))').pluck();
 const terminalProbe = db.prepare('SELECT terminal_key FROM terminal_keys WHERE terminal_key IN (SELECT value FROM json_each(?))').pluck();
 const reasonIndex = new Map<string, number>(STATELESS_REASONS.map((r, i) => [r, i + 1]));

@@ -24,7 +24,10 @@ export function openStore(path: string, opts: { readonly?: boolean; mustExist?: 
     db.pragma('synchronous = NORMAL');
   }
   db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -262144'); // 256 MiB: the key indexes stay in memory on a night's volume
+  // 64 MiB: the records are appended, and the key tables are merged once a night in key
+  // order, so a bigger cache bought nothing. Measured: a 5M night went from 116 s and
+  // 1.54 GB peak RSS with 256 MiB to 107 s and 1.17 GB; a 1M night from 18.5-19.9 s to 17.9 s.
+  db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   db.pragma('busy_timeout = 5000');
   if (!opts.readonly) migrate(db, path);
