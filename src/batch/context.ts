@@ -8,6 +8,7 @@ import { TacKeyCache } from '../core/tac';
 import { TerminalRefs } from './record-import';
 import { NightKeys } from './night-keys';
 import { CARD_SEQ_SPAN, cardHash } from '../store/record-keys';
+import { loadKeyFilters, type KeyFilters } from '../store/key-filter';
 import type { ValidationPipe } from './validation-pipe';
 
 export type Progress = (message: string) => void;
@@ -18,7 +19,8 @@ export interface BatchContext {
   /** The TAC master keys: never printed or logged. */
   keys: Keys;
   registry: Registry;
-  tac: TacKeyCache;
+  /** The TAC checker, made on first use: with the worker thread, the main thread rarely needs its 40 MB. */
+  readonly tac: TacKeyCache;
   /** The BLACKLIST entries imported so far, by card. */
   blacklist: CardBlacklist;
   terminals: TerminalRefs;
@@ -30,6 +32,8 @@ export interface BatchContext {
   nightCards: NightCards;
   /** Tonight's held keys: history's are in the store's key tables, filled when the day closes. */
   nightKeys: NightKeys;
+  /** Filters over history's keys: a key they do not have is not in the key tables. */
+  filters: KeyFilters;
   /** While the import runs on a big enough night: the worker thread of the stateless rules. */
   validation?: ValidationPipe | null;
   /** The day being run, YYYYMMDD. */
@@ -216,16 +220,21 @@ export function makeContext(
   date: string,
   progress: Progress,
 ): BatchContext {
+  let tac: TacKeyCache | undefined;
   return {
     db,
     participants,
     keys,
     registry: buildRegistry(participants),
-    tac: new TacKeyCache(keys),
+    get tac(): TacKeyCache {
+      tac ??= new TacKeyCache(keys);
+      return tac;
+    },
     blacklist: loadBlacklist(db),
     terminals: new TerminalRefs(db),
     nightCards: new NightCards(),
     nightKeys: loadNightKeys(db, date),
+    filters: loadKeyFilters(db),
     date,
     progress,
   };

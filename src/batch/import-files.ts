@@ -48,7 +48,7 @@ export function importInbox(ctx: BatchContext, inboxDir: string, parallel: Paral
   // A record takes about 136 bytes in a file: room for them all, so the tables never grow mid-night.
   ctx.nightKeys.reserve(Math.ceil(recordBytes / 136));
   ctx.nightCards.reserve(Math.ceil(recordBytes / 136));
-  ctx.validation = useWorker ? new ValidationPipe(ctx.participants, ctx.keys, ctx.db.name) : null;
+  ctx.validation = useWorker ? new ValidationPipe(ctx.participants, ctx.keys, ctx.db.name, ctx.filters) : null;
   try {
     importFiles(ctx, files);
   } finally {

@@ -58,6 +58,13 @@ class KeyMultiMap {
     }
   }
 
+  /** Calls visit with every key held (a key held by several ids, once per id). */
+  forEachKey(visit: (key: number) => void): void {
+    for (let s = 0; s < this.ids.length; s++) {
+      if (this.ids[s] !== EMPTY && !Number.isNaN(this.keys[s])) visit(this.keys[s]!);
+    }
+  }
+
   /** Calls visit with every id stored under key, until it returns a value. */
   find<T>(key: number, visit: (id: number) => T | undefined): T | undefined {
     for (let s = slotOf(key) & this.mask; this.ids[s] !== EMPTY; s = (s + 1) & this.mask) {

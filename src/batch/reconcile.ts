@@ -7,7 +7,7 @@ import { openItem, closeItem, openItemsAt, type NewReconItem, type ReconItemRow 
 import { accountBalances } from '../store/journal';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
-import type { BatchContext } from './context';
+import { NightCards, type BatchContext } from './context';
 
 /** A run of more than this many consecutive missing numbers is one item. */
 const LONG_RUN = 500;
@@ -75,6 +75,7 @@ export function reconcile(ctx: BatchContext, range: { lo: number; hi: number }):
   unpaidByBank(ctx);
   ctx.progress('reconcile: card float');
   walkCards(ctx, range);
+  ctx.nightCards = new NightCards(); // what the walk read, freed before the close's sorts
   ctx.progress('reconcile: report');
 
   const open = openItemsAt(db, D);
@@ -171,9 +172,15 @@ function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number
   const D = ctx.date;
   // Only integers cross from SQLite: the terminal keys of this batch's uploads,
   // sorted here; a key is the terminal's number * 2^32 + its terminal_seq.
-  const keys = Float64Array.from(
-    db.prepare("SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND source = 'TXN_UPLOAD'").pluck().all(range.lo, range.hi) as number[],
-  ).sort();
+  const all = new Float64Array(Math.max(0, range.hi - range.lo + 1));
+  let count = 0;
+  for (const key of db
+    .prepare("SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND source = 'TXN_UPLOAD'")
+    .pluck()
+    .iterate(range.lo, range.hi) as IterableIterator<number>) {
+    all[count++] = key;
+  }
+  const keys = all.subarray(0, count).sort();
   const nameOf = db.prepare('SELECT acquirer_id, terminal_id FROM terminals WHERE id = ?');
   const spanOf = db.prepare('SELECT min_seq, max_seq FROM terminal_span WHERE terminal_ref = ?');
   const setSpan = db.prepare(
@@ -333,8 +340,9 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
   const historyOf = db
     .prepare(
       `SELECT r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen, r.issuer_id, r.card_no
-         FROM card_keys k JOIN records r ON r.id = k.record_id
-        WHERE k.card_key BETWEEN ? AND ? AND k.record_id < ? AND r.status <> 'REJECTED' AND r.local = 1
+         FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN ? AND ?
+         JOIN records r ON r.id = k.record_id
+        WHERE k.record_id < ? AND r.status <> 'REJECTED' AND r.local = 1
         ORDER BY k.card_key, k.record_id`,
     )
     .raw(true);

@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import type { Db } from '../store/db';
 import { cardKey, terminalKey } from '../store/record-keys';
+import { CARD_KEY_IDS, TERMINAL_KEY_IDS } from '../store/key-filter';
 import type { Transaction } from '../core/types';
 import { TXN_LOAD } from '../core/types';
 import { validateRecord, statefulVerdict, isBlacklisted, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
@@ -130,14 +131,8 @@ export class RecordImporter {
          '${file.file_type}', 1, 'ACCEPTED', '', '', 'ACCEPTED', '', 0, '${ctx.date}')`,
     );
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
-    this.heldByCard = db.prepare(
-      `SELECT ${TRANSACTION_SELECT} FROM records
-        WHERE id IN (SELECT record_id FROM card_keys WHERE card_key IN (SELECT value FROM json_each(?))) AND ${HELD}`,
-    );
-    this.heldByTerminal = db.prepare(
-      `SELECT ${TRANSACTION_SELECT} FROM records
-        WHERE id IN (SELECT record_id FROM terminal_keys WHERE terminal_key IN (SELECT value FROM json_each(?))) AND ${HELD}`,
-    );
+    this.heldByCard = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id IN (${CARD_KEY_IDS}) AND ${HELD}`);
+    this.heldByTerminal = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id IN (${TERMINAL_KEY_IDS}) AND ${HELD}`);
     this.heldById = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id = ? AND ${HELD}`);
   }
 
@@ -162,11 +157,15 @@ export class RecordImporter {
     if (pipe === null) {
       byCard = new Map();
       byTerminal = new Map();
-      for (const row of this.heldByCard.all(JSON.stringify(cardKeys)) as Transaction[]) byCard.set(cardKeyString(row), row);
+      const filters = this.ctx.filters;
+      const maybeCards = cardKeys.filter((k) => filters.card.mayHave(k));
+      if (maybeCards.length > 0) {
+        for (const row of this.heldByCard.all(JSON.stringify(maybeCards)) as Transaction[]) byCard.set(cardKeyString(row), row);
+      }
       const knownTerminalKeys: number[] = [];
       chunk.forEach((r, i) => {
         const ref = terminalRefs[i];
-        if (ref !== undefined) knownTerminalKeys.push(terminalKey(ref, r.terminal_seq));
+        if (ref !== undefined && filters.terminal.mayHave(terminalKey(ref, r.terminal_seq))) knownTerminalKeys.push(terminalKey(ref, r.terminal_seq));
       });
       if (knownTerminalKeys.length > 0) {
         for (const row of this.heldByTerminal.all(JSON.stringify(knownTerminalKeys)) as Transaction[]) {
@@ -198,11 +197,14 @@ export class RecordImporter {
     };
     // ... and of tonight, this file's earlier records included (inserted in its transaction).
     const night = this.ctx.nightKeys;
+    const batch = this.ctx;
     const heldTonight = (id: number) => this.heldById.get(id) as Transaction | undefined;
     const vctx: ValidationContext = {
       registry: this.ctx.registry,
       limits: this.ctx.participants.limits,
-      tac: this.ctx.tac,
+      get tac() {
+        return batch.tac; // made on first use (see BatchContext.tac)
+      },
       held: {
         byCardKey: (issuer_id, card_no, card_seq) =>
           historyCard(issuer_id, card_no, card_seq) ??

@@ -4,7 +4,8 @@
 // included) and a probe of history's key tables for the record's two keys. The main
 // thread decodes the file too (it needs the values to store), then takes each
 // record's result from a ring in shared memory and does what needs tonight's state:
-// E03 E09 S01 against history and tonight, and the insert.
+// E03 E09 S01 against history and tonight, and the insert. History's key filters
+// are shared with the worker, so it searches the key tables only for a "maybe".
 //
 // The worker decides nothing the main thread could not decide alone: its result is
 // the stateless verdict (the same pure function) and a hint that history holds a key,
@@ -20,6 +21,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Keys, Participants } from '../core/config-types';
+import type { KeyFilters } from '../store/key-filter';
 
 export const RING = 1 << 16;
 export const CHUNK = 4096;
@@ -53,6 +55,9 @@ export interface WorkerSetup {
   participants: Participants;
   keys: Keys;
   dbPath: string;
+  /** The key filters' bits, shared: read-only while the import runs. */
+  cardFilter: SharedArrayBuffer;
+  terminalFilter: SharedArrayBuffer;
 }
 
 export interface Job {
@@ -70,13 +75,15 @@ export class ValidationPipe {
   /** The worker stalled once: it is not asked again, and the main thread validates alone. */
   private broken = false;
 
-  constructor(participants: Participants, keys: Keys, dbPath: string) {
+  constructor(participants: Participants, keys: Keys, dbPath: string, filters: KeyFilters) {
     const setup: WorkerSetup = {
       control: this.control.buffer as SharedArrayBuffer,
       results: this.results.buffer as SharedArrayBuffer,
       participants,
       keys,
       dbPath,
+      cardFilter: filters.card.words.buffer as SharedArrayBuffer,
+      terminalFilter: filters.terminal.words.buffer as SharedArrayBuffer,
     };
     this.worker = new Worker(path.join(__dirname, 'validation-worker.js'), { workerData: setup });
     this.worker.unref();

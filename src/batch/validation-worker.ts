@@ -9,6 +9,7 @@ import { buildRegistry } from '../core/registry';
 import { TacKeyCache } from '../core/tac';
 import { statelessVerdict, type FileContext, type StatelessContext } from '../core/validate';
 import { scanExchangeFile } from '../files/reader';
+import { CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
 import { cardKey, terminalKey } from '../store/record-keys';
 import {
   ABORT, CHUNK, CONSUMED, DONE, FAILED, HISTORY_CARD, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
@@ -26,8 +27,11 @@ const ctx: StatelessContext = {
 };
 const db = new Database(setup.dbPath, { readonly: true, fileMustExist: true });
 db.pragma('cache_size = -32768');
-const cardProbe = db.prepare('SELECT card_key FROM card_keys WHERE card_key IN (SELECT value FROM json_each(?))').pluck();
-const terminalProbe = db.prepare('SELECT terminal_key FROM terminal_keys WHERE terminal_key IN (SELECT value FROM json_each(?))').pluck();
+const cardProbe = db.prepare(`SELECT card_key FROM records WHERE id IN (${CARD_KEY_IDS})`).pluck();
+const terminalProbe = db.prepare(`SELECT terminal_key FROM records WHERE id IN (${TERMINAL_KEY_IDS})`).pluck();
+// Sized and filled by the main thread; nobody writes them while the import runs.
+const cardFilter = new KeyFilter(new Int32Array(setup.cardFilter), 0);
+const terminalFilter = new KeyFilter(new Int32Array(setup.terminalFilter), 0);
 const reasonIndex = new Map<string, number>(STATELESS_REASONS.map((r, i) => [r, i + 1]));
 const fieldIndex = new Map<string, number>(VERDICT_FIELDS.map((f, i) => [f, i + 1]));
 
@@ -57,8 +61,10 @@ function run(job: Job): void {
       if (v === undefined) {
         codes[i] = 0;
         const ref = terminals.get(`${r.acquirer_id}|${r.terminal_id}`);
-        cardKeys.push(cardKey(r.issuer_id, r.card_no, r.card_seq));
-        terminalKeys.push(ref === undefined ? null : terminalKey(ref, r.terminal_seq));
+        const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
+        const terminal = ref === undefined ? null : terminalKey(ref, r.terminal_seq);
+        cardKeys.push(cardFilter.mayHave(card) ? card : -1);
+        terminalKeys.push(terminal !== null && terminalFilter.mayHave(terminal) ? terminal : null);
       } else {
         const reason = reasonIndex.get(v.reason);
         const field = v.field === undefined ? 0 : fieldIndex.get(v.field);
@@ -67,9 +73,11 @@ function run(job: Job): void {
         terminalKeys.push(null);
       }
     }
-    const inHistory = new Set<number>(cardProbe.all(JSON.stringify(cardKeys.filter((k) => k >= 0))) as number[]);
+    const maybeCards = cardKeys.filter((k) => k >= 0);
+    const maybeTerminals = terminalKeys.filter((k) => k !== null);
+    const inHistory = new Set<number>(maybeCards.length === 0 ? [] : (cardProbe.all(JSON.stringify(maybeCards)) as number[]));
     const terminalsInHistory = new Set<number>(
-      terminalProbe.all(JSON.stringify(terminalKeys.filter((k) => k !== null))) as number[],
+      maybeTerminals.length === 0 ? [] : (terminalProbe.all(JSON.stringify(maybeTerminals)) as number[]),
     );
     for (let i = 0; i < n; i++) {
       if (codes[i] !== 0) continue;

@@ -157,7 +157,7 @@ export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHis
         `SELECT r.id, r.card_seq, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen, r.occurred_at, r.terminal_id,
                 r.acquirer_id, r.status, r.reason, r.cleared_date, f.name AS file, r.issuer_id, r.card_no
            FROM records r JOIN files f ON f.id = r.file_id
-          WHERE r.id IN (SELECT record_id FROM card_keys WHERE card_key BETWEEN @lo AND @hi
+          WHERE r.id IN (SELECT k.record_id FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN @lo AND @hi
                          UNION ALL SELECT id FROM records WHERE id >= @unindexed AND card_key BETWEEN @lo AND @hi)
           ORDER BY r.card_key, r.id`,
       )

@@ -252,28 +252,38 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   `,
 
-  // 2: the key indexes move off the records table into two key tables, filled once
-  // a night (when the day closes) in key order. An index on records was updated at
-  // a random page for every record and rewritten into the WAL by every file's
-  // commit; the key tables take each night's keys in one sorted pass. Tonight's keys,
-  // until the day closes, are in the batch's memory (src/batch/night-keys.ts).
+  // 2: the key indexes move off the records table into two key tables, one
+  // partition per night (the batch date leads the key), filled when the day closes:
+  // a night's keys append at the end of the table instead of landing on every page
+  // of it, and an index on records was updated at a random page for every record and
+  // rewritten into the WAL by every file's commit. A filter over the keys
+  // (src/store/key-filter.ts) spares the partitions nearly every lookup. Tonight's
+  // keys, until the day closes, are in the batch's memory (src/batch/night-keys.ts).
   `
   CREATE TABLE card_keys (
+    night     INTEGER NOT NULL,                 -- the batch date, YYYYMMDD
     card_key  INTEGER NOT NULL,                 -- records.card_key
     record_id INTEGER NOT NULL,
-    PRIMARY KEY (card_key, record_id)
+    PRIMARY KEY (night, card_key, record_id)
   ) STRICT, WITHOUT ROWID;
   CREATE TABLE terminal_keys (
+    night        INTEGER NOT NULL,
     terminal_key INTEGER NOT NULL,              -- records.terminal_key
     record_id    INTEGER NOT NULL,
-    PRIMARY KEY (terminal_key, record_id)
+    PRIMARY KEY (night, terminal_key, record_id)
   ) STRICT, WITHOUT ROWID;
-  INSERT INTO card_keys (card_key, record_id)
-    SELECT r.card_key, r.id FROM records r JOIN files f ON f.id = r.file_id JOIN days d ON d.date = f.batch_date
-     WHERE d.status = 'CLOSED' ORDER BY 1, 2;
-  INSERT INTO terminal_keys (terminal_key, record_id)
-    SELECT r.terminal_key, r.id FROM records r JOIN files f ON f.id = r.file_id JOIN days d ON d.date = f.batch_date
-     WHERE d.status = 'CLOSED' ORDER BY 1, 2;
+  -- The filters' bits, saved by the close that adds the night's keys.
+  CREATE TABLE key_filters (
+    name  TEXT PRIMARY KEY CHECK (name IN ('card', 'terminal')),
+    keys  INTEGER NOT NULL,
+    bits  BLOB NOT NULL
+  ) STRICT;
+  INSERT INTO card_keys (night, card_key, record_id)
+    SELECT CAST(f.batch_date AS INTEGER), r.card_key, r.id FROM records r JOIN files f ON f.id = r.file_id JOIN days d ON d.date = f.batch_date
+     WHERE d.status = 'CLOSED' ORDER BY 1, 2, 3;
+  INSERT INTO terminal_keys (night, terminal_key, record_id)
+    SELECT CAST(f.batch_date AS INTEGER), r.terminal_key, r.id FROM records r JOIN files f ON f.id = r.file_id JOIN days d ON d.date = f.batch_date
+     WHERE d.status = 'CLOSED' ORDER BY 1, 2, 3;
   DROP INDEX records_card_key;
   DROP INDEX records_terminal_key;
   `,

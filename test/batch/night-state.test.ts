@@ -1,5 +1,6 @@
 // The batch's in-memory state of tonight, checked against plain models: the key
-// tables (night-keys.ts), the card runs and the blacklist filter (context.ts).
+// tables (night-keys.ts), the card runs and the blacklist filter (context.ts), and
+// the filter over history's keys (store/key-filter.ts).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -7,6 +8,8 @@ import { NightKeys } from '../../src/batch/night-keys';
 import { CardBlacklist, NightCards } from '../../src/batch/context';
 import { cardKey } from '../../src/store/record-keys';
 import type { BlacklistEntry } from '../../src/core/types';
+import { KeyFilter, loadKeyFilters, saveKeyFilters } from '../../src/store/key-filter';
+import { openStore } from '../../src/store/db';
 
 const found = (keys: NightKeys, which: 'byCard' | 'byTerminal', key: number): number[] => {
   const ids: number[] = [];
@@ -92,4 +95,51 @@ test('the blacklist filter answers every listed card and nothing for others', ()
   assert.equal(none, 20000);
   // A listed card's name under another issuer is another card.
   assert.equal(blacklist.of('41020000', listed[0]!, cardKey('41020000', listed[0]!, 1)), undefined);
+});
+
+test('property: the key filter never says no for a key it took, and its bits survive a save', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 53 - 1 }), { maxLength: 3000 }), (keys) => {
+      const filter = KeyFilter.sized(keys.length);
+      for (const k of keys) filter.add(k);
+      for (const k of keys) assert.ok(filter.mayHave(k), `key ${k}`);
+      const again = KeyFilter.fromBytes(filter.bytes(), filter.keys);
+      assert.equal(again.keys, keys.length);
+      for (const k of keys) assert.ok(again.mayHave(k));
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('the key filter says maybe for few keys it never took, at its sized load', () => {
+  const n = 200_000;
+  const filter = KeyFilter.sized(n);
+  // Fill it to its rated capacity, with keys shaped like card keys.
+  let taken = 0;
+  for (let i = 0; filter.hasRoomFor(1); i++, taken++) filter.add(cardKey('41010000', `1000${String(i).padStart(16, '0')}`, 1 + (i % 500)));
+  assert.ok(taken >= n, `room for at least ${n} keys (took ${taken})`);
+  let maybe = 0;
+  const trials = 200_000;
+  for (let i = 0; i < trials; i++) if (filter.mayHave(cardKey('41020000', `2000${String(i).padStart(16, '0')}`, 7))) maybe++;
+  assert.ok(maybe / trials < 0.01, `false "maybe" rate ${maybe / trials}`);
+});
+
+test('a filter built from the key tables has every key, and loads back as saved', () => {
+  const db = openStore(':memory:');
+  // Every partition is a day's (the close of that day made it).
+  for (const d of ['20260101', '20260102', '20260103']) db.prepare("INSERT INTO days (date, status) VALUES (?, 'CLOSED')").run(d);
+  const insert = db.prepare('INSERT INTO card_keys (night, card_key, record_id) VALUES (?, ?, ?)');
+  const keys = Array.from({ length: 5000 }, (_, i) => cardKey('41010000', `card${i}`, 1 + (i % 9)));
+  keys.forEach((k, i) => insert.run(20260101 + (i % 3), k, i + 1));
+  db.prepare('INSERT INTO terminal_keys (night, terminal_key, record_id) VALUES (?, ?, ?)').run(20260101, 2 ** 32 + 5, 1);
+  const built = loadKeyFilters(db); // nothing saved yet: built from the tables
+  assert.equal(built.card.keys, keys.length);
+  for (const k of keys) assert.ok(built.card.mayHave(k));
+  assert.ok(built.terminal.mayHave(2 ** 32 + 5));
+  saveKeyFilters(db, built);
+  db.exec('DELETE FROM card_keys'); // the saved bits are what loads now, not the tables
+  const loaded = loadKeyFilters(db);
+  assert.equal(loaded.card.keys, keys.length);
+  assert.deepEqual(loaded.card.bytes(), built.card.bytes());
+  db.close();
 });

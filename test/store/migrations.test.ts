@@ -1,7 +1,8 @@
 // Migration 2 moves the key indexes off the records table into the key tables. A
 // store written by the first schema (rebuilt here from a real one: same records,
 // the old indexes, user_version 1) must come out of the migration with key tables
-// holding exactly the closed days' keys, and an open day's records left for its close.
+// holding exactly the closed days' keys, each in its night's partition, and an open
+// day's records left for its close.
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,7 +39,7 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   assert.ok(openIds.length > 0);
 
   // Back to the first schema.
-  db.exec(`DROP TABLE card_keys; DROP TABLE terminal_keys;
+  db.exec(`DROP TABLE card_keys; DROP TABLE terminal_keys; DROP TABLE key_filters;
            CREATE INDEX records_card_key ON records(card_key); CREATE INDEX records_terminal_key ON records(terminal_key);`);
   db.prepare("UPDATE days SET status = 'OPEN' WHERE date = ?").run(secondDay);
   db.pragma('user_version = 1');
@@ -52,5 +53,10 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   const closedOnly = (list: string[]) => list.filter((r) => !open.has((JSON.parse(r) as number[])[1]!));
   assert.deepEqual(keys('SELECT card_key, record_id FROM card_keys ORDER BY 1, 2'), closedOnly(cardKeys));
   assert.deepEqual(keys('SELECT terminal_key, record_id FROM terminal_keys ORDER BY 1, 2'), closedOnly(terminalKeys));
+  const wrongNight = db
+    .prepare('SELECT COUNT(*) FROM card_keys k JOIN records r ON r.id = k.record_id JOIN files f ON f.id = r.file_id WHERE k.night <> CAST(f.batch_date AS INTEGER)')
+    .pluck()
+    .get();
+  assert.equal(wrongNight, 0, "each key is in its record's night");
   db.close();
 });
