@@ -38,7 +38,8 @@ const PARALLEL_FROM_BYTES = 4 * 2 ** 20;
 
 export type ParallelMode = 'auto' | 'on' | 'off';
 
-export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): void {
+/** Imports the inbox; says whether the night was big enough for the second thread. */
+export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): { parallel: boolean } {
   const files = listInbox(inboxDir, ctx.date);
   const recordBytes = files
     .filter((f) => f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN')
@@ -55,6 +56,7 @@ export function importInbox(ctx: BatchContext, inboxDir: string, parallel: Paral
     ctx.validation?.close();
     ctx.validation = null;
   }
+  return { parallel: useWorker };
 }
 
 function importFiles(ctx: BatchContext, files: InboxFile[]): void {

@@ -21,7 +21,7 @@ export interface PlannedFile {
   records: () => Iterable<unknown>;
 }
 
-interface DayRow {
+export interface DayRow {
   date: string;
   produced_at: string;
   summary_json: string;
@@ -48,7 +48,7 @@ export interface Ids {
   participants: readonly string[];
 }
 
-function planOutbox(db: Db, day: DayRow, ids: Ids): PlannedFile[] {
+export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, ids: Ids): PlannedFile[] {
   const D = day.date;
   const seqs = new Map<string, number>();
   const header = (file_type: FileType, receiver_id: string, ref_file = '', ref_reason = ''): Header => {
@@ -172,24 +172,48 @@ const VERDICT_SLICE = 16384;
 
 export class RebuildMismatch extends Error {}
 
-/** Writes every file of a closed day into the outbox, and its reports. */
-export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string): WrittenDay {
+/** A file written ahead of the close (src/batch/early-acks.ts), at a temporary path: renamed into place here. */
+export interface PrewrittenFile {
+  name: string;
+  path: string;
+  sha256_hex: string;
+  records: number;
+  bytes: number;
+}
+
+/** The files a day can write before it closes: their content is settled by the import alone. */
+export function writableBeforeClose(f: PlannedFile): boolean {
+  return f.header.file_type === 'TXN_ACK' || f.header.file_type === 'INTEROP_IN_RESULT';
+}
+
+/**
+ * Writes every file of a closed day into the outbox, and its reports. Files in
+ * `prewritten` were written ahead by the same plan, at temporary paths, and are only
+ * renamed into place (after the same check against the digests kept).
+ */
+export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string, prewritten: ReadonlyMap<string, PrewrittenFile> = new Map()): WrittenDay {
   const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
   const plan = planOutbox(db, day, ids);
   fs.mkdirSync(outboxDir, { recursive: true });
-  removeStaleTemporaries(outboxDir);
+  removeStaleTemporaries(outboxDir, new Set([...prewritten.values()].map((f) => f.path)));
   const known = db.prepare('SELECT sha256 FROM outputs WHERE business_date = ? AND name = ?').pluck();
   const remember = db.prepare('INSERT OR IGNORE INTO outputs (business_date, name, sha256) VALUES (?, ?, ?)');
   const written: WrittenDay['files'] = [];
   const digests: [string, string][] = [];
   for (const f of plan) {
-    const result = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false });
+    const ahead = prewritten.get(f.name);
+    const result = ahead
+      ? { sha256_hex: ahead.sha256_hex, records: ahead.records, bytes: ahead.bytes }
+      : (({ sha256_hex, trailer, bytes }) => ({ sha256_hex, records: trailer.record_count, bytes }))(
+          writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false }),
+        );
     const before = known.get(D, f.name) as string | undefined;
     if (before !== undefined && before !== result.sha256_hex) {
       throw new RebuildMismatch(`${f.name}: rebuilt file differs from the one first written (${before})`);
     }
+    if (ahead) fs.renameSync(ahead.path, path.join(outboxDir, f.name));
     digests.push([f.name, result.sha256_hex]);
-    written.push({ name: f.name, records: result.trailer.record_count, bytes: result.bytes });
+    written.push({ name: f.name, records: result.records, bytes: result.bytes });
   }
   const reportDir = path.join(outboxDir, 'reports', D);
   fs.mkdirSync(reportDir, { recursive: true });
@@ -206,10 +230,16 @@ export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string): Wri
   return { files: written, reportDir };
 }
 
-/** A run killed while writing leaves `<name>.tmp-<pid>` behind: ours to remove, nobody else's. */
-function removeStaleTemporaries(dir: string): void {
+/**
+ * A run killed while writing leaves `<name>.tmp-<pid>` (and `<name>.ahead-<pid>`, a
+ * file written before the close) behind: ours to remove, nobody else's. `keep`: the
+ * paths this run wrote ahead, still to be renamed.
+ */
+export function removeStaleTemporaries(dir: string, keep: ReadonlySet<string> = new Set()): void {
+  if (!fs.existsSync(dir)) return;
   for (const name of fs.readdirSync(dir)) {
-    if (/\.tmp-\d+$/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+    const p = path.join(dir, name);
+    if (/\.(?:tmp|ahead)-\d+$/.test(name) && !keep.has(p)) fs.rmSync(p, { force: true });
   }
 }
 

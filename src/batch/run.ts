@@ -7,7 +7,8 @@ import type { Keys, Participants } from '../core/config-types';
 import { makeContext, type Progress } from './context';
 import { importInbox, type ParallelMode } from './import-files';
 import { closeDay } from './close-day';
-import { writeOutbox, type WrittenDay, type Ids } from './outbox';
+import { removeStaleTemporaries, writeOutbox, type WrittenDay, type Ids } from './outbox';
+import { EarlyAcks } from './early-acks';
 import type { DaySummary } from './summary';
 import { Checkpoint } from '../store/checkpoint';
 
@@ -48,6 +49,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
 
   const status = db.prepare('SELECT status FROM days WHERE date = ?').pluck().get(D) as string | undefined;
   const rerun = status === 'CLOSED';
+  let ahead: EarlyAcks | null = null;
   if (!rerun) {
     db.prepare("INSERT OR IGNORE INTO days (date, status) VALUES (?, 'OPEN')").run(D);
     const ctx = makeContext(db, req.participants, req.keys, D, req.progress);
@@ -56,8 +58,14 @@ export function runBatch(req: BatchRequest): BatchOutcome {
     db.pragma('wal_autocheckpoint = 0');
     try {
       req.progress(`import: ${req.inboxDir}`);
-      importInbox(ctx, req.inboxDir, req.parallel);
-      closeDay(ctx, req.now());
+      const imported = importInbox(ctx, req.inboxDir, req.parallel);
+      const producedAt = req.now();
+      // On a big night the files the import settles are written beside the close.
+      if (imported.parallel) {
+        removeStaleTemporaries(req.outboxDir);
+        ahead = new EarlyAcks(db.name, D, producedAt, idsOf(req.participants), req.outboxDir);
+      }
+      closeDay(ctx, producedAt);
     } finally {
       db.pragma('wal_autocheckpoint = 1000');
     }
@@ -67,7 +75,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
   // The night's WAL goes into the store file while the outbox is written.
   const checkpoint = Checkpoint.begin(db);
   req.progress(`write: ${req.outboxDir}`);
-  const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir);
+  const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir, ahead?.finish());
   req.progress('checkpoint: the night into the store file');
   checkpoint.end();
   const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;
