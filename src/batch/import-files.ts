@@ -38,8 +38,11 @@ const PARALLEL_FROM_BYTES = 4 * 2 ** 20;
 
 export type ParallelMode = 'auto' | 'on' | 'off';
 
-/** Imports the inbox; says whether the night was big enough for the second thread. */
-export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): { parallel: boolean } {
+/**
+ * Imports the inbox. On a night big enough for the second thread, returns its
+ * worker, still running, for the caller to use further and close.
+ */
+export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): ValidationPipe | null {
   const files = listInbox(inboxDir, ctx.date);
   const recordBytes = files
     .filter((f) => f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN')
@@ -50,13 +53,16 @@ export function importInbox(ctx: BatchContext, inboxDir: string, parallel: Paral
   ctx.nightKeys.reserve(Math.ceil(recordBytes / 136));
   ctx.nightCards.reserve(Math.ceil(recordBytes / 136));
   ctx.validation = useWorker ? new ValidationPipe(ctx.participants, ctx.keys, ctx.db.name, ctx.filters) : null;
+  const pipe = ctx.validation;
   try {
     importFiles(ctx, files);
+  } catch (err) {
+    pipe?.close();
+    throw err;
   } finally {
-    ctx.validation?.close();
     ctx.validation = null;
   }
-  return { parallel: useWorker };
+  return pipe;
 }
 
 function importFiles(ctx: BatchContext, files: InboxFile[]): void {
@@ -148,7 +154,7 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
           const kind = h.file_type;
           if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
             const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
-            ctx.validation?.begin({ path: file.path });
+            ctx.validation?.begin({ kind: 'file', path: file.path });
             on.importer = imp;
             lastImporter = imp;
             on.record = (r) => imp.add(r as Transaction);

@@ -8,7 +8,7 @@ import { makeContext, type Progress } from './context';
 import { importInbox, type ParallelMode } from './import-files';
 import { closeDay } from './close-day';
 import { removeStaleTemporaries, writeOutbox, type WrittenDay, type Ids } from './outbox';
-import { EarlyAcks } from './early-acks';
+import type { ValidationPipe } from './validation-pipe';
 import type { DaySummary } from './summary';
 import { Checkpoint } from '../store/checkpoint';
 
@@ -49,35 +49,39 @@ export function runBatch(req: BatchRequest): BatchOutcome {
 
   const status = db.prepare('SELECT status FROM days WHERE date = ?').pluck().get(D) as string | undefined;
   const rerun = status === 'CLOSED';
-  let ahead: EarlyAcks | null = null;
-  if (!rerun) {
-    db.prepare("INSERT OR IGNORE INTO days (date, status) VALUES (?, 'OPEN')").run(D);
-    const ctx = makeContext(db, req.participants, req.keys, D, req.progress);
-    // The WAL is checkpointed once, after the day closed, not after every file: a
-    // checkpoint copies pages and fsyncs, and the night's files would pay it each.
-    db.pragma('wal_autocheckpoint = 0');
-    try {
-      req.progress(`import: ${req.inboxDir}`);
-      const imported = importInbox(ctx, req.inboxDir, req.parallel);
-      const producedAt = req.now();
-      // On a big night the files the import settles are written beside the close.
-      if (imported.parallel) {
-        removeStaleTemporaries(req.outboxDir);
-        ahead = new EarlyAcks(db.name, D, producedAt, idsOf(req.participants), req.outboxDir);
+  let worker: ValidationPipe | null = null;
+  try {
+    if (!rerun) {
+      db.prepare("INSERT OR IGNORE INTO days (date, status) VALUES (?, 'OPEN')").run(D);
+      const ctx = makeContext(db, req.participants, req.keys, D, req.progress);
+      // The WAL is checkpointed once, after the day closed, not after every file: a
+      // checkpoint copies pages and fsyncs, and the night's files would pay it each.
+      db.pragma('wal_autocheckpoint = 0');
+      try {
+        req.progress(`import: ${req.inboxDir}`);
+        worker = importInbox(ctx, req.inboxDir, req.parallel);
+        const producedAt = req.now();
+        // On a big night the files the import settles are written beside the close.
+        if (worker) {
+          removeStaleTemporaries(req.outboxDir);
+          worker.writeAhead({ date: D, producedAt, ids: idsOf(req.participants), outboxDir: req.outboxDir });
+        }
+        closeDay(ctx, producedAt);
+      } finally {
+        db.pragma('wal_autocheckpoint = 1000');
       }
-      closeDay(ctx, producedAt);
-    } finally {
-      db.pragma('wal_autocheckpoint = 1000');
+    } else {
+      req.progress(`day ${D} is closed: rewriting its files from the store`);
     }
-  } else {
-    req.progress(`day ${D} is closed: rewriting its files from the store`);
+    // The night's WAL goes into the store file while the outbox is written.
+    const checkpoint = Checkpoint.begin(db);
+    req.progress(`write: ${req.outboxDir}`);
+    const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir, worker?.aheadResult());
+    req.progress('checkpoint: the night into the store file');
+    checkpoint.end();
+    const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;
+    return { kind: 'done', summary, written, rerun };
+  } finally {
+    (worker as ValidationPipe | null)?.close();
   }
-  // The night's WAL goes into the store file while the outbox is written.
-  const checkpoint = Checkpoint.begin(db);
-  req.progress(`write: ${req.outboxDir}`);
-  const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir, ahead?.finish());
-  req.progress('checkpoint: the night into the store file');
-  checkpoint.end();
-  const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;
-  return { kind: 'done', summary, written, rerun };
 }

@@ -19,9 +19,11 @@
 // file was refused on its header, or the main thread failed).
 
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Keys, Participants } from '../core/config-types';
 import type { KeyFilters } from '../store/key-filter';
+import type { AheadJob } from './early-acks';
+import type { PrewrittenFile } from './outbox';
 
 export const RING = 1 << 16;
 export const CHUNK = 4096;
@@ -58,9 +60,12 @@ export interface WorkerSetup {
   /** The key filters' bits, shared: read-only while the import runs. */
   cardFilter: SharedArrayBuffer;
   terminalFilter: SharedArrayBuffer;
+  /** Where the worker posts what it wrote ahead. */
+  port?: MessagePort;
 }
 
 export interface Job {
+  kind: 'file';
   path: string;
 }
 
@@ -71,7 +76,9 @@ export class ValidationPipe {
   private readonly control = new Int32Array(new SharedArrayBuffer(16 * 4));
   private readonly results = new Int32Array(new SharedArrayBuffer(RING * 4));
   private readonly worker: Worker;
+  private readonly port: MessagePort;
   private active = false;
+  private aheadStarted = false;
   /** The worker stalled once: it is not asked again, and the main thread validates alone. */
   private broken = false;
 
@@ -85,7 +92,10 @@ export class ValidationPipe {
       cardFilter: filters.card.words.buffer as SharedArrayBuffer,
       terminalFilter: filters.terminal.words.buffer as SharedArrayBuffer,
     };
-    this.worker = new Worker(path.join(__dirname, 'validation-worker.js'), { workerData: setup });
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    setup.port = port2;
+    this.worker = new Worker(path.join(__dirname, 'validation-worker.js'), { workerData: setup, transferList: [port2] });
     this.worker.unref();
     // A worker that dies leaves STATE as it was; the stall timeout catches it. Its
     // error event is only delivered when the event loop turns, after the batch.
@@ -150,8 +160,34 @@ export class ValidationPipe {
     }
   }
 
+  /**
+   * After the import: the worker writes the files the import settles while the main
+   * thread closes the day (early-acks.ts). The result comes from aheadResult.
+   */
+  writeAhead(job: Omit<AheadJob, 'kind'>): void {
+    this.finish();
+    if (this.broken) return;
+    Atomics.store(this.control, STATE, RUNNING);
+    this.aheadStarted = true;
+    this.worker.postMessage({ kind: 'ahead', ...job } satisfies AheadJob);
+  }
+
+  /** The files written ahead, by name; empty when the worker failed (the outbox then writes them). */
+  aheadResult(): Map<string, PrewrittenFile> {
+    const out = new Map<string, PrewrittenFile>();
+    if (!this.aheadStarted) return out;
+    this.aheadStarted = false;
+    const c = this.control;
+    for (let waited = 0; Atomics.load(c, STATE) === RUNNING && waited < STALL_MS * 5; waited += 100) Atomics.wait(c, STATE, RUNNING, 100);
+    if (Atomics.load(c, STATE) !== DONE) return out;
+    const files = receiveMessageOnPort(this.port)?.message as PrewrittenFile[] | undefined;
+    for (const f of files ?? []) out.set(f.name, f);
+    return out;
+  }
+
   close(): void {
     this.finish();
     void this.worker.terminate();
+    this.port.close();
   }
 }

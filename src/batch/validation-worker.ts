@@ -4,11 +4,13 @@
 // and publishes one result per record in the shared ring.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { Db } from '../store/db';
 import type { Header, Transaction } from '../core/types';
 import { buildRegistry } from '../core/registry';
 import { TacKeyCache } from '../core/tac';
 import { statelessVerdict, type FileContext, type StatelessContext } from '../core/validate';
 import { scanExchangeFile } from '../files/reader';
+import { writeAhead, type AheadJob } from './early-acks';
 import { CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
 import { cardKey, terminalKey } from '../store/record-keys';
 import {
@@ -20,12 +22,16 @@ const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control);
 const results = new Int32Array(setup.results);
 const keys = { tac_master_keys: new Map([...setup.keys.tac_master_keys].map(([k, v]) => [k, Buffer.from(v)])) };
+let tac: TacKeyCache | null = new TacKeyCache(keys);
 const ctx: StatelessContext = {
   registry: buildRegistry(setup.participants),
   limits: setup.participants.limits,
-  tac: new TacKeyCache(keys),
+  get tac() {
+    tac ??= new TacKeyCache(keys);
+    return tac;
+  },
 };
-const db = new Database(setup.dbPath, { readonly: true, fileMustExist: true });
+const db = new Database(setup.dbPath, { readonly: true, fileMustExist: true }) as unknown as Db;
 db.pragma('cache_size = -32768');
 const cardProbe = db.prepare(`SELECT card_key FROM records WHERE id IN (${CARD_KEY_IDS})`).pluck();
 const terminalProbe = db.prepare(`SELECT terminal_key FROM records WHERE id IN (${TERMINAL_KEY_IDS})`).pluck();
@@ -123,4 +129,17 @@ function run(job: Job): void {
   Atomics.notify(control, STATE);
 }
 
-parentPort!.on('message', (job: Job) => run(job));
+function ahead(job: AheadJob): void {
+  let state = FAILED;
+  try {
+    tac = null; // the TAC schedules are done with: their memory goes
+    setup.port!.postMessage(writeAhead(db, job));
+    state = DONE;
+  } catch {
+    // FAILED: the main thread writes the files itself
+  }
+  Atomics.store(control, STATE, state);
+  Atomics.notify(control, STATE);
+}
+
+parentPort!.on('message', (job: Job | AheadJob) => (job.kind === 'ahead' ? ahead(job) : run(job)));

@@ -59,7 +59,8 @@ test('property: night cards group each card\'s runs in append order, keep cards 
       const all: { id: number; name: string; issuer: string; card_no: string; seq: number; before: number }[] = [];
       recs.forEach((r, i) => {
         const issuer = r.card % 2 === 0 ? '41010000' : '41020000';
-        const card_no = `1000000000000000${String(r.card).padStart(4, '0')}`;
+        // Card 30 has a name of another shape (kept as a string); the rest are 20 digits.
+        const card_no = r.card === 30 ? 'odd-card-number' : `1000000000000000${String(r.card).padStart(4, '0')}`;
         // Cards 0-9 all share one hash: only their names tell them apart.
         const key = r.card < 10 ? 12345 * 65536 + r.seq : cardKey(issuer, card_no, r.seq);
         all.push({ id: 100 + i, name: `${issuer}/${card_no}`, issuer, card_no, seq: r.seq, before: r.before });
