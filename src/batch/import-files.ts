@@ -4,7 +4,7 @@
 import type { Header, FileRefusal, Transaction, Verdict, BlacklistEntry } from '../core/types';
 import { scanExchangeFile, refusalOf, type FileScan } from '../files/reader';
 import { readBankStatement } from '../files/bank-csv';
-import { parseBankStatementName } from '../files/names';
+import { isCalendarDate, parseBankStatementName } from '../files/names';
 import fs from 'node:fs';
 import { listInbox, sha256OfFile, type InboxFile } from './inbox';
 import { ValidationPipe } from './validation-pipe';
@@ -148,7 +148,11 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
       {
         onHeader: (h: Header) => {
           header = h;
-          on.early = wrongParty(ctx.registry, h) ?? conflictOf(ctx, h.file_type, h);
+          // A business_date that is no date cannot be in a well-formed name (F05): no
+          // record is judged against it.
+          on.early = isCalendarDate(h.business_date)
+            ? (wrongParty(ctx.registry, h) ?? conflictOf(ctx, h.file_type, h))
+            : { code: 'F05', detail: `business_date ${JSON.stringify(h.business_date)} is not a YYYYMMDD date` };
           if (on.early) return; // refused whatever the records hold: don't process them
           fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h);
           const kind = h.file_type;
@@ -176,7 +180,9 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
     on.finish?.();
     const s = scan;
     const early = on.early;
-    const refusal = refusalOf(s, { wrongParty: early?.code === 'F04' ? early : undefined, conflict: early?.code === 'F03' ? early : undefined });
+    const refusal =
+      refusalOf(s, { wrongParty: early?.code === 'F04' ? early : undefined, conflict: early?.code === 'F03' ? early : undefined }) ??
+      (early?.code === 'F05' ? early : null);
     if (refusal) throw new FileRefused(refusal, header);
     // A name that parses but whose identity is held by another file is caught by F03 above;
     // the unique index on identity is the store's own guard against a double import.
