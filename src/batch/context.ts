@@ -41,12 +41,6 @@ export interface BatchContext {
   progress: Progress;
 }
 
-/**
- * Tonight's records of local cards, for the card-float walk: per record the card's
- * number here and [id, card_seq, balance_before_fen, balance_after_fen], in typed
- * arrays (a night's millions of records are columns, not objects or per-card arrays
- * that grow and churn the garbage collector); grouped by card when the walk asks.
- */
 /** Digits s[from..to) as a number, or -1 when one is not a digit. */
 function digitsValue(s: string, from: number, to: number): number {
   let v = 0;
@@ -126,6 +120,12 @@ class CardNames {
   }
 }
 
+/**
+ * Tonight's records of local cards, for the card-float walk: per record the card's
+ * number here and [id, card_seq, balance_before_fen, balance_after_fen], in typed
+ * arrays (a night's millions of records are columns, not objects or per-card arrays
+ * that grow and churn the garbage collector); grouped by card when the walk asks.
+ */
 export class NightCards {
   // The card's number here, found by its hash (card_key / 65536) in an open-addressing
   // table: slot -> card number + 1. Two cards may share a hash; the names decide.

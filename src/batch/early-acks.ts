@@ -19,17 +19,30 @@ export interface AheadJob {
   outboxDir: string;
 }
 
-/** Writes the job's files from one snapshot of db; returns what it wrote. */
-export function writeAhead(db: Db, job: AheadJob): PrewrittenFile[] {
+/** Thrown when the main thread stopped waiting: the files written so far are the outbox's to sweep. */
+class Stopped extends Error {}
+
+/** Writes the job's files from one snapshot of db; returns what it wrote. `stopped` is asked as it goes. */
+export function writeAhead(db: Db, job: AheadJob, stopped: () => boolean = () => false): PrewrittenFile[] {
   fs.mkdirSync(job.outboxDir, { recursive: true });
   const files: PrewrittenFile[] = [];
   db.transaction(() => {
     for (const f of planOutbox(db, { date: job.date, produced_at: job.producedAt }, job.ids)) {
       if (!writableBeforeClose(f)) continue;
+      if (stopped()) throw new Stopped();
       const at = path.join(job.outboxDir, `${f.name}.ahead-${process.pid}`);
-      const w = writeExchangeFile(at, f.header, f.records() as Iterable<never>, { fsync: false, any_name: true });
+      const w = writeExchangeFile(at, f.header, checked(f.records() as Iterable<never>, stopped), { fsync: false, any_name: true });
       files.push({ name: f.name, path: at, sha256_hex: w.sha256_hex, records: w.trailer.record_count, bytes: w.bytes });
     }
   })();
   return files;
+}
+
+/** The records, asking `stopped` every 4,096 of them. */
+function* checked<T>(records: Iterable<T>, stopped: () => boolean): Generator<T> {
+  let n = 0;
+  for (const r of records) {
+    if ((++n & 4095) === 0 && stopped()) throw new Stopped();
+    yield r;
+  }
 }

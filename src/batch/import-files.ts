@@ -20,6 +20,9 @@ export interface ImportTally {
   refused: number;
 }
 
+/** The worker read other bytes than the main thread: the file is imported again, on the main thread alone. */
+class WorkerDisagreed extends Error {}
+
 /** Thrown inside a file's transaction to roll it back; caught right outside it. */
 class FileRefused extends Error {
   constructor(
@@ -184,6 +187,9 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
       refusalOf(s, { wrongParty: early?.code === 'F04' ? early : undefined, conflict: early?.code === 'F03' ? early : undefined }) ??
       (early?.code === 'F05' ? early : null);
     if (refusal) throw new FileRefused(refusal, header);
+    // The worker read the file apart: if its bytes were not these (the file was
+    // replaced between the two readings), none of its verdicts stand.
+    if (on.importer && ctx.validation && !ctx.validation.sameFile(s.file_sha256_hex)) throw new WorkerDisagreed();
     // A name that parses but whose identity is held by another file is caught by F03 above;
     // the unique index on identity is the store's own guard against a double import.
     ctx.db
@@ -204,6 +210,16 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
     if (firstId != null) {
       ctx.nightKeys.forgetFrom(firstId);
       ctx.nightCards.forgetFrom(firstId);
+    }
+    if (err instanceof WorkerDisagreed) {
+      const worker = ctx.validation;
+      ctx.validation = null;
+      try {
+        importExchangeFile(ctx, file, sha);
+      } finally {
+        ctx.validation = worker;
+      }
+      return;
     }
     if (!(err instanceof FileRefused)) throw err;
     const kind = err.header?.file_type ?? classifyKind(file);

@@ -17,7 +17,14 @@ class KeyMultiMap {
   private keys: Float64Array;
   private ids: Uint32Array; // record id - base + 1; 0: an empty slot
   private mask: number;
-  size = 0;
+  /** Slots taken, tombstones included (what the load factor counts). */
+  private taken = 0;
+  /** Ids held (what the filters are sized by). */
+  private live = 0;
+
+  get size(): number {
+    return this.live;
+  }
 
   constructor(
     private readonly base: number,
@@ -32,18 +39,19 @@ class KeyMultiMap {
 
   /** Makes room for n more keys at once, sparing the doublings on the way. */
   reserve(n: number): void {
-    while ((this.size + n) * 4 > (this.mask + 1) * 3) this.grow();
+    while ((this.taken + n) * 4 > (this.mask + 1) * 3) this.grow();
   }
 
   add(key: number, id: number): void {
-    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    if ((this.taken + 1) * 4 > (this.mask + 1) * 3) this.grow();
     const offset = id - this.base + 1;
     assert(offset > 0 && offset < 2 ** 32, `night keys: record ${id} outside the night (base ${this.base})`);
     let s = slotOf(key) & this.mask;
     while (this.ids[s] !== EMPTY) s = (s + 1) & this.mask;
     this.keys[s] = key;
     this.ids[s] = offset;
-    this.size++;
+    this.taken++;
+    this.live++;
   }
 
   /**
@@ -54,7 +62,10 @@ class KeyMultiMap {
   forgetFrom(id: number): void {
     const from = id - this.base + 1;
     for (let s = 0; s < this.ids.length; s++) {
-      if (this.ids[s]! >= from) this.keys[s] = NaN;
+      if (this.ids[s]! >= from && !Number.isNaN(this.keys[s])) {
+        this.keys[s] = NaN;
+        this.live--;
+      }
     }
   }
 
@@ -82,6 +93,7 @@ class KeyMultiMap {
     this.keys = new Float64Array(slots);
     this.ids = new Uint32Array(slots);
     this.mask = slots - 1;
+    this.taken = this.live;
     for (let s = 0; s < ids.length; s++) {
       if (ids[s] === EMPTY || Number.isNaN(keys[s])) continue; // a tombstone is dropped here
       let t = slotOf(keys[s]!) & this.mask;

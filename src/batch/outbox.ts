@@ -217,6 +217,7 @@ export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string, prew
   }
   const reportDir = path.join(outboxDir, 'reports', D);
   fs.mkdirSync(reportDir, { recursive: true });
+  removeStaleTemporaries(reportDir);
   const summary = JSON.parse(day.summary_json) as DaySummary;
   const reconciliation = JSON.parse(day.reconciliation_json) as ReconciliationReport;
   const exceptions = JSON.parse(day.exceptions_json) as ExceptionsReport;

@@ -1,7 +1,9 @@
 // Validating and storing the records of one TXN_UPLOAD or INTEROP_IN file, in
-// chunks: the held keys of history a chunk may collide with are fetched from the
-// key tables in two queries (one per key); tonight's earlier records are found in
-// ctx.nightKeys. Each record is validated in order against both, then inserted.
+// chunks. History's held keys: with the worker thread, the stateless verdict and a
+// hint that history may hold a key come from it, and the store is asked only on a
+// hint; alone, the chunk's keys that the filters may hold are fetched in two
+// queries (one per key). Tonight's earlier records are found in ctx.nightKeys. Each
+// record is validated in order against both, then inserted.
 // Everything runs inside the file's transaction: a refused file leaves nothing
 // behind, and the caller makes nightKeys forget it.
 import { strict as assert } from 'node:assert';

@@ -15,8 +15,11 @@
 //
 // Protocol, one file at a time: the main thread resets the control words and posts
 // the job; the worker publishes results in chunks (PRODUCED), waits while the ring
-// is full (CONSUMED), and ends in DONE or FAILED. ABORT asks it to stop early (the
-// file was refused on its header, or the main thread failed).
+// is full (CONSUMED), and ends in DONE or FAILED; with DONE after a whole file, it
+// leaves the SHA-256 of what it read, which the main thread checks against its own
+// reading before the file commits. ABORT asks it to stop early: the main thread is
+// done with the file (it finished, refused it, or failed), or stopped waiting for
+// the files written ahead.
 
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -32,6 +35,8 @@ export const PRODUCED = 0;
 export const CONSUMED = 1;
 export const STATE = 2;
 export const ABORT = 3;
+/** 1 when the digest buffer holds the SHA-256 of the file the worker read to its end. */
+export const HAS_DIGEST = 4;
 
 export const RUNNING = 1;
 export const DONE = 2;
@@ -54,6 +59,8 @@ export const VERDICT_FIELDS = [
 export interface WorkerSetup {
   control: SharedArrayBuffer;
   results: SharedArrayBuffer;
+  /** 32 bytes: the SHA-256 of the file the worker read. */
+  digest: SharedArrayBuffer;
   participants: Participants;
   keys: Keys;
   dbPath: string;
@@ -71,10 +78,15 @@ export interface Job {
 
 /** How long the main thread waits for a result before it deems the worker lost. */
 const STALL_MS = 120_000;
+/** How long, after the close, it waits for the files written ahead before writing them itself. */
+const AHEAD_MS = 600_000;
 
 export class ValidationPipe {
   private readonly control = new Int32Array(new SharedArrayBuffer(16 * 4));
   private readonly results = new Int32Array(new SharedArrayBuffer(RING * 4));
+  private readonly digest = new Uint8Array(new SharedArrayBuffer(32));
+  /** Results of the current file that the main thread took from the worker. */
+  private used = 0;
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private active = false;
@@ -86,6 +98,7 @@ export class ValidationPipe {
     const setup: WorkerSetup = {
       control: this.control.buffer as SharedArrayBuffer,
       results: this.results.buffer as SharedArrayBuffer,
+      digest: this.digest.buffer as SharedArrayBuffer,
       participants,
       keys,
       dbPath,
@@ -109,8 +122,10 @@ export class ValidationPipe {
     Atomics.store(this.control, PRODUCED, 0);
     Atomics.store(this.control, CONSUMED, 0);
     Atomics.store(this.control, ABORT, 0);
+    Atomics.store(this.control, HAS_DIGEST, 0);
     Atomics.store(this.control, STATE, RUNNING);
     this.active = true;
+    this.used = 0;
     this.worker.postMessage(job);
   }
 
@@ -121,7 +136,10 @@ export class ValidationPipe {
     let waited = 0;
     for (;;) {
       const produced = Atomics.load(c, PRODUCED);
-      if (index < produced) return this.results[index % RING]!;
+      if (index < produced) {
+        this.used++;
+        return this.results[index % RING]!;
+      }
       const state = Atomics.load(c, STATE);
       if (state !== RUNNING) return UNKNOWN; // finished short of this record, or failed
       if (Atomics.wait(c, PRODUCED, produced, 100) === 'timed-out') {
@@ -140,6 +158,25 @@ export class ValidationPipe {
     if (!this.active) return;
     Atomics.store(this.control, CONSUMED, count);
     Atomics.notify(this.control, CONSUMED);
+  }
+
+  /**
+   * After the main thread read the whole file: whether the worker read the same
+   * bytes. true when no result of the worker's was used. Waits for the worker to
+   * finish its reading (it is at the trailer by then).
+   */
+  sameFile(sha256_hex: string): boolean {
+    if (this.used === 0) return true;
+    if (!this.active) return false; // it stalled: what it read cannot be vouched for
+    const c = this.control;
+    for (let waited = 0; Atomics.load(c, STATE) === RUNNING; waited += 100) {
+      if (waited >= STALL_MS) {
+        this.broken = true;
+        return false;
+      }
+      Atomics.wait(c, STATE, RUNNING, 100);
+    }
+    return Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(this.digest).toString('hex') === sha256_hex;
   }
 
   /** Ends the current file: asks the worker to stop if it is still reading, and waits until it has. */
@@ -167,6 +204,7 @@ export class ValidationPipe {
   writeAhead(job: Omit<AheadJob, 'kind'>): void {
     this.finish();
     if (this.broken) return;
+    Atomics.store(this.control, ABORT, 0);
     Atomics.store(this.control, STATE, RUNNING);
     this.aheadStarted = true;
     this.worker.postMessage({ kind: 'ahead', ...job } satisfies AheadJob);
@@ -178,7 +216,15 @@ export class ValidationPipe {
     if (!this.aheadStarted) return out;
     this.aheadStarted = false;
     const c = this.control;
-    for (let waited = 0; Atomics.load(c, STATE) === RUNNING && waited < STALL_MS * 5; waited += 100) Atomics.wait(c, STATE, RUNNING, 100);
+    let waited = 0;
+    for (; Atomics.load(c, STATE) === RUNNING && waited < AHEAD_MS; waited += 100) Atomics.wait(c, STATE, RUNNING, 100);
+    if (Atomics.load(c, STATE) === RUNNING) {
+      // Too slow: told to stop (it checks as it writes), and waited for, so that it
+      // writes nothing more once the outbox has swept its temporaries.
+      Atomics.store(c, ABORT, 1);
+      for (waited = 0; Atomics.load(c, STATE) === RUNNING && waited < STALL_MS; waited += 100) Atomics.wait(c, STATE, RUNNING, 100);
+      return out;
+    }
     if (Atomics.load(c, STATE) !== DONE) return out;
     const files = receiveMessageOnPort(this.port)?.message as PrewrittenFile[] | undefined;
     for (const f of files ?? []) out.set(f.name, f);

@@ -1,7 +1,10 @@
 // The worker thread of ValidationPipe (validation-pipe.ts): for each file it is
 // given, it decodes the records, runs the stateless rules and probes history's key
-// tables (a read-only connection: history does not change until the day closes),
-// and publishes one result per record in the shared ring.
+// tables, and publishes one result per record in the shared ring. The key tables do
+// not change until the day closes; the records' statuses may (a national rejection
+// imported tonight), so the probe only says a key is there, and the main thread
+// reads the record's status itself. After the import it writes the files ahead
+// (early-acks.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Db } from '../store/db';
@@ -14,13 +17,14 @@ import { writeAhead, type AheadJob } from './early-acks';
 import { CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
 import { cardKey, terminalKey } from '../store/record-keys';
 import {
-  ABORT, CHUNK, CONSUMED, DONE, FAILED, HISTORY_CARD, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
+  ABORT, CHUNK, CONSUMED, DONE, FAILED, HAS_DIGEST, HISTORY_CARD, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
   STATELESS_REASONS, UNKNOWN, VERDICT_FIELDS, type Job, type WorkerSetup,
 } from './validation-pipe';
 
 const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control);
 const results = new Int32Array(setup.results);
+const digest = new Uint8Array(setup.digest);
 const keys = { tac_master_keys: new Map([...setup.keys.tac_master_keys].map(([k, v]) => [k, Buffer.from(v)])) };
 let tac: TacKeyCache | null = new TacKeyCache(keys);
 const ctx: StatelessContext = {
@@ -31,10 +35,17 @@ const ctx: StatelessContext = {
     return tac;
   },
 };
-const db = new Database(setup.dbPath, { readonly: true, fileMustExist: true }) as unknown as Db;
-db.pragma('cache_size = -32768');
-const cardProbe = db.prepare(`SELECT card_key FROM records WHERE id IN (${CARD_KEY_IDS})`).pluck();
-const terminalProbe = db.prepare(`SELECT terminal_key FROM records WHERE id IN (${TERMINAL_KEY_IDS})`).pluck();
+// Opened here, once; a store this thread cannot open leaves it answering FAILED to
+// every job, so that the main thread validates alone without waiting.
+let db: Db | null = null;
+try {
+  db = new Database(setup.dbPath, { readonly: true, fileMustExist: true }) as unknown as Db;
+  db.pragma('cache_size = -32768');
+} catch {
+  db = null;
+}
+const cardProbe = db?.prepare(`SELECT card_key FROM records WHERE id IN (${CARD_KEY_IDS})`).pluck();
+const terminalProbe = db?.prepare(`SELECT terminal_key FROM records WHERE id IN (${TERMINAL_KEY_IDS})`).pluck();
 // Sized and filled by the main thread; nobody writes them while the import runs.
 const cardFilter = new KeyFilter(new Int32Array(setup.cardFilter), 0);
 const terminalFilter = new KeyFilter(new Int32Array(setup.terminalFilter), 0);
@@ -44,11 +55,12 @@ const fieldIndex = new Map<string, number>(VERDICT_FIELDS.map((f, i) => [f, i + 
 class Aborted extends Error {}
 
 function run(job: Job): void {
-  // Terminals of history, as numbered in the store (tonight's new ones hold no history).
-  const terminals = new Map<string, number>();
-  for (const [id, acquirer, terminal] of db.prepare('SELECT id, acquirer_id, terminal_id FROM terminals').raw(true).iterate() as IterableIterator<[number, string, string]>) {
-    terminals.set(`${acquirer}|${terminal}`, id);
+  if (db === null || cardProbe === undefined || terminalProbe === undefined) {
+    Atomics.store(control, STATE, FAILED);
+    Atomics.notify(control, STATE);
+    return;
   }
+  const terminals = new Map<string, number>();
   let file: FileContext | null = null;
   let chunk: Transaction[] = [];
   let produced = 0;
@@ -106,7 +118,11 @@ function run(job: Job): void {
   };
 
   try {
-    scanExchangeFile(
+    // Terminals of history, as numbered in the store (tonight's new ones hold no history).
+    for (const [id, acquirer, terminal] of db.prepare('SELECT id, acquirer_id, terminal_id FROM terminals').raw(true).iterate() as IterableIterator<[number, string, string]>) {
+      terminals.set(`${acquirer}|${terminal}`, id);
+    }
+    const scan = scanExchangeFile(
       job.path,
       (record) => {
         if (file === null) return;
@@ -122,6 +138,9 @@ function run(job: Job): void {
       },
     );
     publish();
+    // What this thread read, for the main thread to check against its own reading.
+    digest.set(Buffer.from(scan.file_sha256_hex, 'hex'));
+    Atomics.store(control, HAS_DIGEST, 1);
     Atomics.store(control, STATE, DONE);
   } catch (err) {
     Atomics.store(control, STATE, err instanceof Aborted ? DONE : FAILED);
@@ -133,7 +152,8 @@ function ahead(job: AheadJob): void {
   let state = FAILED;
   try {
     tac = null; // the TAC schedules are done with: their memory goes
-    setup.port!.postMessage(writeAhead(db, job));
+    if (db === null) throw new Error('no store');
+    setup.port!.postMessage(writeAhead(db, job, () => Atomics.load(control, ABORT) !== 0));
     state = DONE;
   } catch {
     // FAILED: the main thread writes the files itself

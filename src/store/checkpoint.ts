@@ -30,7 +30,12 @@ export class Checkpoint {
     }
     if (walBytes < BACKGROUND_FROM_BYTES) return new Checkpoint(db, null);
     const done = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(path.join(__dirname, 'checkpoint-worker.js'), { workerData: { path: db.name, flag: done.buffer } });
+    let worker: Worker;
+    try {
+      worker = new Worker(path.join(__dirname, 'checkpoint-worker.js'), { workerData: { path: db.name, flag: done.buffer } });
+    } catch {
+      return new Checkpoint(db, null); // no thread to be had: copied in line
+    }
     worker.unref();
     worker.on('error', () => Atomics.store(done, 0, 2)); // delivered only if the loop turns; the wait below is bounded anyway
     return new Checkpoint(db, done);

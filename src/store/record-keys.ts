@@ -1,5 +1,6 @@
 // The two keys a record holds (clearing-rules.md, E03/E09), folded into single
-// SQLite integers so that each is one small index.
+// SQLite integers, so that the key tables (migration 2) and tonight's in-memory
+// tables hold numbers, not strings.
 //
 // card key     = cardHash(issuer_id, card_no) * 65536 + card_seq. The card hash is
 //                37 bits, so the key stays below 2^53 and a range of 65536 keys is

@@ -15,6 +15,10 @@ import { runBatch } from '../../src/batch/run';
 import type { ParallelMode } from '../../src/batch/import-files';
 import { loadConfig } from '../recon/support';
 import { sha256Hex } from './model-support';
+import crypto from 'node:crypto';
+import { ValidationPipe, UNKNOWN } from '../../src/batch/validation-pipe';
+import { loadKeyFilters } from '../../src/store/key-filter';
+import { EXAMPLE_DIR } from '../spec-vectors';
 
 interface Truth {
   status: string;
@@ -124,4 +128,30 @@ describe('validation on a second thread', () => {
     assert.deepEqual(on.store, off.store);
     assert.deepEqual(on.outbox, off.outbox);
   });
+});
+
+test('the worker vouches only for the bytes it read: another file under the same name is caught', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-pipe-'));
+  const cfg = loadConfig(EXAMPLE_DIR);
+  const db = openStore(path.join(dir, 'lct.db'));
+  const inbox = path.join(EXAMPLE_DIR, 'inbox', '20251230');
+  const a = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0001.pb');
+  const b = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb');
+  const digest = (p: string) => crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+  const pipe = new ValidationPipe(cfg.participants, cfg.keys, db.name, loadKeyFilters(db));
+  try {
+    pipe.begin({ kind: 'file', path: a });
+    assert.notEqual(pipe.resultOf(0), UNKNOWN, 'the worker answers for the first record');
+    assert.equal(pipe.sameFile(digest(a)), true, 'the same bytes');
+    pipe.finish();
+    pipe.begin({ kind: 'file', path: a });
+    pipe.resultOf(0);
+    assert.equal(pipe.sameFile(digest(b)), false, 'other bytes than the worker read');
+    pipe.finish();
+    pipe.begin({ kind: 'file', path: a });
+    assert.equal(pipe.sameFile(digest(b)), true, 'no result taken: nothing to vouch for');
+  } finally {
+    pipe.close();
+    db.close();
+  }
 });
