@@ -10,6 +10,7 @@
 // caller compares the records' real fields.
 
 import { strict as assert } from 'node:assert';
+import { mixKey } from '../store/record-keys';
 
 const EMPTY = 0;
 
@@ -104,15 +105,7 @@ class KeyMultiMap {
   }
 }
 
-/** Mixes both halves of an integer key below 2^53 into 32 bits. */
-function slotOf(key: number): number {
-  const lo = key >>> 0;
-  const hi = Math.floor(key / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+const slotOf = mixKey;
 
 export class NightKeys {
   readonly byCard: KeyMultiMap;

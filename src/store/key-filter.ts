@@ -10,6 +10,7 @@
 // behind the tables.
 
 import type { Db } from './db';
+import { mixKey } from './record-keys';
 
 const BLOCK_WORDS = 16; // 512 bits
 const K = 7;
@@ -17,15 +18,10 @@ const K = 7;
 export const BITS_PER_KEY = 12;
 const MIN_BLOCKS = 1 << 11; // 128 KiB
 
-function mixLow(key: number): number {
-  const lo = key >>> 0;
-  const hi = Math.floor(key / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** Picks the block. */
+const mixLow = mixKey;
 
+/** Picks the bits inside the block: a second mix, independent of the first. */
 function mixHigh(key: number): number {
   const lo = key >>> 0;
   const hi = Math.floor(key / 4294967296) >>> 0;

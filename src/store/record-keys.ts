@@ -39,6 +39,16 @@ export function cardKey(issuer_id: string, card_no: string, card_seq: number): n
   return cardBase(issuer_id, card_no) + seq;
 }
 
+/** Mixes both halves of an integer key below 2^53 into 32 bits: for the hash tables and filters of keys. */
+export function mixKey(key: number): number {
+  const lo = key >>> 0;
+  const hi = Math.floor(key / 4294967296) >>> 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 export function terminalKey(terminal_ref: number, terminal_seq: number): number {
   const seq = Number.isInteger(terminal_seq) && terminal_seq >= 0 && terminal_seq < TERMINAL_SEQ_SPAN ? terminal_seq : 0;
   return terminal_ref * TERMINAL_SEQ_SPAN + seq;

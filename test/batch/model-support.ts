@@ -12,6 +12,8 @@
 // interesting state lives (held keys, the blacklist, national answers, days).
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { City, ParticipantsJson } from '../../fixtures/city';
 import { terminalAlwaysActive } from '../../fixtures/city';
 import { tacSignerOf, timestampOf } from '../../fixtures/day';
@@ -914,4 +916,18 @@ export class BatchModel {
   nonZeroBalances(): [string, number][] {
     return [...this.balances.entries()].filter(([, v]) => v !== 0).sort((a, b) => compareText(a[0], b[0]));
   }
+}
+
+/** Every file under dir (reports included), by relative path, with its SHA-256. */
+export function fileDigests(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = sha256Hex(fs.readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
 }

@@ -48,7 +48,7 @@ import type { DaySummary } from '../../src/batch/summary';
 import { scanExchangeFile } from '../../src/files/reader';
 import { openStore, type Db } from '../../src/store/db';
 import { accountBalances, verifyJournal } from '../../src/store/journal';
-import { BatchModel, LOCAL_CARDS_IN_PLAY, sha256Hex, type DayExpect, type Delivered, type RecordAsk } from './model-support';
+import { BatchModel, LOCAL_CARDS_IN_PLAY, fileDigests, sha256Hex, type DayExpect, type Delivered, type RecordAsk } from './model-support';
 
 // Memory-backed when the machine has it: a run creates a store and writes a few
 // hundred small files, which is about twice as fast there as on disk.
@@ -116,20 +116,6 @@ class RealSystem {
     this.db.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** Every file under dir (reports included), by relative path, with its SHA-256. */
-function digestsOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = sha256Hex(fs.readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 /** The whole store's content, as one digest: every row of every table. */
@@ -395,7 +381,7 @@ class RunDayCmd implements Cmd {
     checkDay(m, r, expect, outcome, outboxDir);
     if (outcome.kind === 'done') {
       r.summaries.set(D, outcome.summary);
-      r.outputs.set(D, digestsOf(outboxDir));
+      r.outputs.set(D, fileDigests(outboxDir));
     }
   }
   toString = () => `RunDay(then +${this.gap_days})`;
@@ -414,7 +400,7 @@ class RerunLastDayCmd implements Cmd {
     if (outcome.kind !== 'done') return;
     assert.equal(outcome.rerun, true, `rerun of ${D}`);
     assert.deepEqual(outcome.summary, r.summaries.get(D), `rerun of ${D}: the same summary`);
-    assert.deepEqual(digestsOf(outboxDir), r.outputs.get(D), `rerun of ${D}: the same files, byte for byte`);
+    assert.deepEqual(fileDigests(outboxDir), r.outputs.get(D), `rerun of ${D}: the same files, byte for byte`);
     assert.equal(storeDigest(r.db), before, `rerun of ${D}: the store is unchanged`);
   }
   toString = () => 'RerunLastDay';

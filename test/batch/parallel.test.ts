@@ -14,7 +14,7 @@ import { openStore, type Db } from '../../src/store/db';
 import { runBatch } from '../../src/batch/run';
 import type { ParallelMode } from '../../src/batch/import-files';
 import { loadConfig } from '../recon/support';
-import { sha256Hex } from './model-support';
+import { fileDigests, sha256Hex } from './model-support';
 import crypto from 'node:crypto';
 import { ValidationPipe, UNKNOWN } from '../../src/batch/validation-pipe';
 import { loadKeyFilters } from '../../src/store/key-filter';
@@ -32,19 +32,6 @@ function storeDigests(db: Db): Record<string, string> {
     const rows = (db.prepare(`SELECT * FROM "${t}"`).raw().all() as unknown[][]).map((r) => JSON.stringify(r)).sort();
     out[t] = sha256Hex(Buffer.from(rows.join('\n')));
   }
-  return out;
-}
-
-function fileDigests(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = sha256Hex(fs.readFileSync(p));
-    }
-  };
-  walk(dir);
   return out;
 }
 
