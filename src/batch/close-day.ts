@@ -59,7 +59,11 @@ function indexNightKeys(ctx: BatchContext, range: { lo: number; hi: number }): v
   const held = ctx.nightKeys;
   for (const name of ['card', 'terminal'] as const) {
     const keys = name === 'card' ? held.byCard : held.byTerminal;
-    if (!ctx.filters[name].hasRoomFor(keys.size)) ctx.filters[name] = historyFilter(db, name, ctx.filters[name].keys + keys.size);
+    if (!ctx.filters[name].hasRoomFor(keys.size)) {
+      const buffer = ctx.grown?.buffers[name];
+      const grown = buffer ? ctx.grown!.pipe.grownFilter(name, buffer) : null;
+      ctx.filters[name] = grown ?? historyFilter(db, name, ctx.filters[name].keys + keys.size);
+    }
     keys.forEachKey((k) => ctx.filters[name].add(k));
   }
   ctx.nightKeys = new NightKeys(range.hi + 1, 0);

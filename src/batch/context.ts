@@ -7,9 +7,9 @@ import { buildRegistry, type Registry } from '../core/registry';
 import { TacKeyCache } from '../core/tac';
 import { TerminalRefs } from './record-import';
 import { NightKeys } from './night-keys';
+import type { ValidationPipe } from './validation-pipe';
 import { CARD_SEQ_SPAN, cardHash } from '../store/record-keys';
 import { loadKeyFilters, type KeyFilters } from '../store/key-filter';
-import type { ValidationPipe } from './validation-pipe';
 
 export type Progress = (message: string) => void;
 
@@ -34,6 +34,8 @@ export interface BatchContext {
   nightKeys: NightKeys;
   /** Filters over history's keys: a key they do not have is not in the key tables. */
   filters: KeyFilters;
+  /** Bigger filters the worker is filling with history's keys while the day closes (run.ts). */
+  grown?: { pipe: ValidationPipe; buffers: { card?: SharedArrayBuffer; terminal?: SharedArrayBuffer } };
   /** While the import runs on a big enough night: the worker thread of the stateless rules. */
   validation?: ValidationPipe | null;
   /** The day being run, YYYYMMDD. */

@@ -17,6 +17,11 @@ export interface AheadJob {
   producedAt: string;
   ids: Ids;
   outboxDir: string;
+  /**
+   * Filters that tonight's keys would overfill: empty, bigger ones for the worker to
+   * fill with history's keys first, so that the close need not (key-filter.ts).
+   */
+  grow: { card?: SharedArrayBuffer; terminal?: SharedArrayBuffer };
 }
 
 /** Thrown when the main thread stopped waiting: the files written so far are the outbox's to sweep. */

@@ -9,6 +9,7 @@ import { importInbox, type ParallelMode } from './import-files';
 import { closeDay } from './close-day';
 import { removeStaleTemporaries, writeOutbox, type WrittenDay, type Ids } from './outbox';
 import type { ValidationPipe } from './validation-pipe';
+import { KeyFilter } from '../store/key-filter';
 import type { DaySummary } from './summary';
 import { Checkpoint } from '../store/checkpoint';
 
@@ -64,7 +65,16 @@ export function runBatch(req: BatchRequest): BatchOutcome {
         // On a big night the files the import settles are written beside the close.
         if (worker) {
           removeStaleTemporaries(req.outboxDir);
-          worker.writeAhead({ date: D, producedAt, ids: idsOf(req.participants), outboxDir: req.outboxDir });
+          // A filter that tonight's keys would overfill is grown by the worker, from history, meanwhile.
+          const grow: { card?: SharedArrayBuffer; terminal?: SharedArrayBuffer } = {};
+          for (const name of ['card', 'terminal'] as const) {
+            const tonight = (name === 'card' ? ctx.nightKeys.byCard : ctx.nightKeys.byTerminal).size;
+            if (!ctx.filters[name].hasRoomFor(tonight)) {
+              grow[name] = KeyFilter.sized(2 * (ctx.filters[name].keys + tonight)).words.buffer as SharedArrayBuffer;
+            }
+          }
+          ctx.grown = { pipe: worker, buffers: grow };
+          worker.writeAhead({ date: D, producedAt, ids: idsOf(req.participants), outboxDir: req.outboxDir, grow });
         }
         closeDay(ctx, producedAt);
       } finally {

@@ -24,7 +24,7 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Keys, Participants } from '../core/config-types';
-import type { KeyFilters } from '../store/key-filter';
+import { KeyFilter, type KeyFilters } from '../store/key-filter';
 import type { AheadJob } from './early-acks';
 import type { PrewrittenFile } from './outbox';
 
@@ -37,6 +37,11 @@ export const STATE = 2;
 export const ABORT = 3;
 /** 1 when the digest buffer holds the SHA-256 of the file the worker read to its end. */
 export const HAS_DIGEST = 4;
+/** The bigger filters of an ahead job: RUNNING, then DONE or FAILED. */
+export const FILTERS = 5;
+/** How many history keys the worker put in each bigger filter. */
+export const CARD_KEYS = 6;
+export const TERMINAL_KEYS = 7;
 
 export const RUNNING = 1;
 export const DONE = 2;
@@ -205,9 +210,24 @@ export class ValidationPipe {
     this.finish();
     if (this.broken) return;
     Atomics.store(this.control, ABORT, 0);
+    Atomics.store(this.control, FILTERS, job.grow.card || job.grow.terminal ? RUNNING : FAILED);
     Atomics.store(this.control, STATE, RUNNING);
     this.aheadStarted = true;
     this.worker.postMessage({ kind: 'ahead', ...job } satisfies AheadJob);
+  }
+
+  /**
+   * The bigger filter the worker filled with history's keys for the ahead job, or
+   * null if it failed (the close then builds it itself). Waits for it.
+   */
+  grownFilter(name: 'card' | 'terminal', buffer: SharedArrayBuffer): KeyFilter | null {
+    const c = this.control;
+    for (let waited = 0; Atomics.load(c, FILTERS) === RUNNING; waited += 100) {
+      if (waited >= STALL_MS) return null;
+      Atomics.wait(c, FILTERS, RUNNING, 100);
+    }
+    if (Atomics.load(c, FILTERS) !== DONE) return null;
+    return new KeyFilter(new Int32Array(buffer), Atomics.load(c, name === 'card' ? CARD_KEYS : TERMINAL_KEYS));
   }
 
   /** The files written ahead, by name; empty when the worker failed (the outbox then writes them). */

@@ -14,11 +14,11 @@ import { TacKeyCache } from '../core/tac';
 import { statelessVerdict, type FileContext, type StatelessContext } from '../core/validate';
 import { scanExchangeFile } from '../files/reader';
 import { writeAhead, type AheadJob } from './early-acks';
-import { CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
+import { addHistory, CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
 import { cardKey, terminalKey } from '../store/record-keys';
 import {
-  ABORT, CHUNK, CONSUMED, DONE, FAILED, HAS_DIGEST, HISTORY_CARD, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
-  STATELESS_REASONS, UNKNOWN, VERDICT_FIELDS, type Job, type WorkerSetup,
+  ABORT, CARD_KEYS, CHUNK, CONSUMED, DONE, FAILED, FILTERS, HAS_DIGEST, HISTORY_CARD, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
+  STATELESS_REASONS, TERMINAL_KEYS, UNKNOWN, VERDICT_FIELDS, type Job, type WorkerSetup,
 } from './validation-pipe';
 
 const setup = workerData as WorkerSetup;
@@ -148,11 +148,33 @@ function run(job: Job): void {
   Atomics.notify(control, STATE);
 }
 
+/** History's keys into the bigger filters of the job (the close needs them first), then FILTERS says how it went. */
+function growFilters(store: Db, job: AheadJob): void {
+  if (!job.grow.card && !job.grow.terminal) return;
+  let state = FAILED;
+  try {
+    store.transaction(() => {
+      for (const name of ['card', 'terminal'] as const) {
+        const buffer = job.grow[name];
+        if (!buffer) continue;
+        const filter = new KeyFilter(new Int32Array(buffer), 0);
+        addHistory(store, name, filter);
+        Atomics.store(control, name === 'card' ? CARD_KEYS : TERMINAL_KEYS, filter.keys);
+      }
+    })();
+    state = DONE;
+  } finally {
+    Atomics.store(control, FILTERS, state);
+    Atomics.notify(control, FILTERS);
+  }
+}
+
 function ahead(job: AheadJob): void {
   let state = FAILED;
   try {
     tac = null; // the TAC schedules are done with: their memory goes
     if (db === null) throw new Error('no store');
+    growFilters(db, job);
     setup.port!.postMessage(writeAhead(db, job, () => Atomics.load(control, ABORT) !== 0));
     state = DONE;
   } catch {

@@ -139,7 +139,7 @@ export function historyFilter(db: Db, name: 'card' | 'terminal', keys: number): 
 }
 
 /** Every key of the name's table into filter, a night's partition at a time (whole arrays: per-row stepping cost 3 µs a key). */
-function addHistory(db: Db, name: 'card' | 'terminal', filter: KeyFilter): void {
+export function addHistory(db: Db, name: 'card' | 'terminal', filter: KeyFilter): void {
   const [table, column] = TABLES[name];
   const nightKeys = db.prepare(`SELECT ${column} FROM ${table} WHERE night = ?`).pluck();
   for (const night of db.prepare('SELECT CAST(date AS INTEGER) FROM days').pluck().all() as number[]) {
