@@ -17,7 +17,7 @@ import { writeAhead, type AheadJob } from './early-acks';
 import { addHistory, CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
 import { cardKey, terminalKey } from '../store/record-keys';
 import {
-  ABORT, CARD_KEYS, CHUNK, CONSUMED, DONE, FAILED, FILTERS, HAS_DIGEST, HISTORY_CARD, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
+  ABORT, CARD_KEYS, CHUNK, CONSUMED, DONE, FAILED, FILTERS, HAS_DIGEST, HISTORY_CARD, RUNNING, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
   STATELESS_REASONS, TERMINAL_KEYS, UNKNOWN, VERDICT_FIELDS, type Job, type WorkerSetup,
 } from './validation-pipe';
 
@@ -178,7 +178,9 @@ function ahead(job: AheadJob): void {
     setup.port!.postMessage(writeAhead(db, job, () => Atomics.load(control, ABORT) !== 0));
     state = DONE;
   } catch {
-    // FAILED: the main thread writes the files itself
+    // FAILED: the main thread writes the files itself, and grows the filters itself
+    // if this thread never got to them.
+    if (Atomics.compareExchange(control, FILTERS, RUNNING, FAILED) === RUNNING) Atomics.notify(control, FILTERS);
   }
   Atomics.store(control, STATE, state);
   Atomics.notify(control, STATE);
