@@ -202,11 +202,12 @@ export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string, prew
   const digests: [string, string][] = [];
   for (const f of plan) {
     const ahead = prewritten.get(f.name);
-    const result = ahead
-      ? { sha256_hex: ahead.sha256_hex, records: ahead.records, bytes: ahead.bytes }
-      : (({ sha256_hex, trailer, bytes }) => ({ sha256_hex, records: trailer.record_count, bytes }))(
-          writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false }),
-        );
+    let result: { sha256_hex: string; records: number; bytes: number };
+    if (ahead) result = ahead;
+    else {
+      const w = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false });
+      result = { sha256_hex: w.sha256_hex, records: w.trailer.record_count, bytes: w.bytes };
+    }
     const before = known.get(D, f.name) as string | undefined;
     if (before !== undefined && before !== result.sha256_hex) {
       throw new RebuildMismatch(`${f.name}: rebuilt file differs from the one first written (${before})`);

@@ -167,7 +167,9 @@ export class RecordImporter {
       const knownTerminalKeys: number[] = [];
       chunk.forEach((r, i) => {
         const ref = terminalRefs[i];
-        if (ref !== undefined && filters.terminal.mayHave(terminalKey(ref, r.terminal_seq))) knownTerminalKeys.push(terminalKey(ref, r.terminal_seq));
+        if (ref === undefined) return;
+        const key = terminalKey(ref, r.terminal_seq);
+        if (filters.terminal.mayHave(key)) knownTerminalKeys.push(key);
       });
       if (knownTerminalKeys.length > 0) {
         for (const row of this.heldByTerminal.all(JSON.stringify(knownTerminalKeys)) as Transaction[]) {

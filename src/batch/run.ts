@@ -70,7 +70,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
           for (const name of ['card', 'terminal'] as const) {
             const tonight = (name === 'card' ? ctx.nightKeys.byCard : ctx.nightKeys.byTerminal).size;
             if (!ctx.filters[name].hasRoomFor(tonight)) {
-              grow[name] = KeyFilter.sized(2 * (ctx.filters[name].keys + tonight)).words.buffer as SharedArrayBuffer;
+              grow[name] = KeyFilter.grownFor(ctx.filters[name].keys + tonight).words.buffer as SharedArrayBuffer;
             }
           }
           ctx.grown = { pipe: worker, buffers: grow };

@@ -173,33 +173,29 @@ export class ValidationPipe {
   sameFile(sha256_hex: string): boolean {
     if (this.used === 0) return true;
     if (!this.active) return false; // it stalled: what it read cannot be vouched for
-    const c = this.control;
-    for (let waited = 0; Atomics.load(c, STATE) === RUNNING; waited += 100) {
-      if (waited >= STALL_MS) {
-        this.broken = true;
-        return false;
-      }
-      Atomics.wait(c, STATE, RUNNING, 100);
+    if (!this.settles(STATE, STALL_MS)) {
+      this.broken = true;
+      return false;
     }
-    return Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(this.digest).toString('hex') === sha256_hex;
+    return Atomics.load(this.control, HAS_DIGEST) === 1 && Buffer.from(this.digest).toString('hex') === sha256_hex;
   }
 
   /** Ends the current file: asks the worker to stop if it is still reading, and waits until it has. */
   finish(): void {
     if (!this.active) return;
     this.active = false;
-    const c = this.control;
-    Atomics.store(c, ABORT, 1);
-    Atomics.notify(c, CONSUMED);
-    let waited = 0;
-    while (Atomics.load(c, STATE) === RUNNING) {
-      Atomics.wait(c, STATE, RUNNING, 100);
-      waited += 100;
-      if (waited >= STALL_MS) {
-        this.broken = true;
-        return;
-      }
+    Atomics.store(this.control, ABORT, 1);
+    Atomics.notify(this.control, CONSUMED);
+    if (!this.settles(STATE, STALL_MS)) this.broken = true;
+  }
+
+  /** Waits while control word `word` is RUNNING, for at most `ms`; whether it left RUNNING. */
+  private settles(word: number, ms: number): boolean {
+    for (let waited = 0; Atomics.load(this.control, word) === RUNNING; waited += 100) {
+      if (waited >= ms) return false;
+      Atomics.wait(this.control, word, RUNNING, 100);
     }
+    return true;
   }
 
   /**
@@ -221,13 +217,8 @@ export class ValidationPipe {
    * null if it failed (the close then builds it itself). Waits for it.
    */
   grownFilter(name: 'card' | 'terminal', buffer: SharedArrayBuffer): KeyFilter | null {
-    const c = this.control;
-    for (let waited = 0; Atomics.load(c, FILTERS) === RUNNING; waited += 100) {
-      if (waited >= STALL_MS) return null;
-      Atomics.wait(c, FILTERS, RUNNING, 100);
-    }
-    if (Atomics.load(c, FILTERS) !== DONE) return null;
-    return new KeyFilter(new Int32Array(buffer), Atomics.load(c, name === 'card' ? CARD_KEYS : TERMINAL_KEYS));
+    if (!this.settles(FILTERS, STALL_MS) || Atomics.load(this.control, FILTERS) !== DONE) return null;
+    return new KeyFilter(new Int32Array(buffer), Atomics.load(this.control, name === 'card' ? CARD_KEYS : TERMINAL_KEYS));
   }
 
   /** The files written ahead, by name; empty when the worker failed (the outbox then writes them). */
@@ -236,13 +227,11 @@ export class ValidationPipe {
     if (!this.aheadStarted) return out;
     this.aheadStarted = false;
     const c = this.control;
-    let waited = 0;
-    for (; Atomics.load(c, STATE) === RUNNING && waited < AHEAD_MS; waited += 100) Atomics.wait(c, STATE, RUNNING, 100);
-    if (Atomics.load(c, STATE) === RUNNING) {
+    if (!this.settles(STATE, AHEAD_MS)) {
       // Too slow: told to stop (it checks as it writes), and waited for, so that it
       // writes nothing more once the outbox has swept its temporaries.
       Atomics.store(c, ABORT, 1);
-      for (waited = 0; Atomics.load(c, STATE) === RUNNING && waited < STALL_MS; waited += 100) Atomics.wait(c, STATE, RUNNING, 100);
+      this.settles(STATE, STALL_MS);
       return out;
     }
     if (Atomics.load(c, STATE) !== DONE) return out;

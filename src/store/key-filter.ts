@@ -55,6 +55,14 @@ export class KeyFilter {
     return new KeyFilter(new Int32Array(new SharedArrayBuffer(blocks * BLOCK_WORDS * 4)), 0);
   }
 
+  /**
+   * The filter a store grows to when `keys` keys would overfill its filter: room for
+   * twice as many, so that it grows again only when history has doubled.
+   */
+  static grownFor(keys: number): KeyFilter {
+    return KeyFilter.sized(2 * keys);
+  }
+
   /** A filter from saved bits (copied into shared memory). */
   static fromBytes(bytes: Uint8Array, keys: number): KeyFilter {
     if (bytes.byteLength % (BLOCK_WORDS * 4) !== 0) throw new RangeError(`KeyFilter: ${bytes.byteLength} bytes is not whole blocks`);
@@ -117,23 +125,15 @@ const TABLES = { card: ['card_keys', 'card_key'], terminal: ['terminal_keys', 't
 export function loadKeyFilters(db: Db): KeyFilters {
   const load = (name: 'card' | 'terminal'): KeyFilter => {
     const row = db.prepare('SELECT keys, bits FROM key_filters WHERE name = ?').get(name) as { keys: number; bits: Buffer } | undefined;
-    return row ? KeyFilter.fromBytes(row.bits, row.keys) : buildKeyFilter(db, name, 0);
+    if (row) return KeyFilter.fromBytes(row.bits, row.keys);
+    return historyFilter(db, name, db.prepare(`SELECT COUNT(*) FROM ${TABLES[name][0]}`).pluck().get() as number);
   };
   return { card: load('card'), terminal: load('terminal') };
 }
 
-/** A filter of every key in the name's key table, with room for `more` keys besides. */
-export function buildKeyFilter(db: Db, name: 'card' | 'terminal', more: number): KeyFilter {
-  const [table] = TABLES[name];
-  const count = db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
-  const filter = KeyFilter.sized(2 * (count + more));
-  addHistory(db, name, filter);
-  return filter;
-}
-
-/** An empty-of-tonight filter with room for `keys` keys and more, holding history's keys. */
+/** A filter grown for `keys` keys (KeyFilter.grownFor), holding history's keys. */
 export function historyFilter(db: Db, name: 'card' | 'terminal', keys: number): KeyFilter {
-  const filter = KeyFilter.sized(2 * keys);
+  const filter = KeyFilter.grownFor(keys);
   addHistory(db, name, filter);
   return filter;
 }
