@@ -26,10 +26,34 @@ function floorInsert(dbPath: string, inbox: string): { ms: number; rows: number 
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const cols = ['issuer_id', 'card_no', 'card_type', 'txn_type', 'amount_fen', 'balance_before_fen', 'balance_after_fen', 'card_seq',
-    'terminal_id', 'terminal_seq', 'acquirer_id', 'merchant_id', 'occurred_at', 'tac', 'batch_no', 'line_id', 'station_id'] as const;
-  const types: Record<string, string> = { card_type: 'INTEGER', txn_type: 'INTEGER', amount_fen: 'INTEGER', balance_before_fen: 'INTEGER',
-    balance_after_fen: 'INTEGER', card_seq: 'INTEGER', terminal_seq: 'INTEGER' };
+  const cols = [
+    'issuer_id',
+    'card_no',
+    'card_type',
+    'txn_type',
+    'amount_fen',
+    'balance_before_fen',
+    'balance_after_fen',
+    'card_seq',
+    'terminal_id',
+    'terminal_seq',
+    'acquirer_id',
+    'merchant_id',
+    'occurred_at',
+    'tac',
+    'batch_no',
+    'line_id',
+    'station_id',
+  ] as const;
+  const types: Record<string, string> = {
+    card_type: 'INTEGER',
+    txn_type: 'INTEGER',
+    amount_fen: 'INTEGER',
+    balance_before_fen: 'INTEGER',
+    balance_after_fen: 'INTEGER',
+    card_seq: 'INTEGER',
+    terminal_seq: 'INTEGER',
+  };
   db.exec(`CREATE TABLE records (id INTEGER PRIMARY KEY, ${cols.map((c) => `${c} ${types[c] ?? 'TEXT'} NOT NULL`).join(', ')}) STRICT`);
   const insert = db.prepare(`INSERT INTO records (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
   let rows = 0;
@@ -38,8 +62,25 @@ function floorInsert(dbPath: string, inbox: string): { ms: number; rows: number 
     for (const name of fs.readdirSync(inbox).sort()) {
       scanExchangeFile(path.join(inbox, name), (r) => {
         const t = r as Transaction;
-        insert.run(t.issuer_id, t.card_no, t.card_type, t.txn_type, t.amount_fen, t.balance_before_fen, t.balance_after_fen, t.card_seq,
-          t.terminal_id, t.terminal_seq, t.acquirer_id, t.merchant_id, t.occurred_at, t.tac, t.batch_no, t.line_id, t.station_id);
+        insert.run(
+          t.issuer_id,
+          t.card_no,
+          t.card_type,
+          t.txn_type,
+          t.amount_fen,
+          t.balance_before_fen,
+          t.balance_after_fen,
+          t.card_seq,
+          t.terminal_id,
+          t.terminal_seq,
+          t.acquirer_id,
+          t.merchant_id,
+          t.occurred_at,
+          t.tac,
+          t.batch_no,
+          t.line_id,
+          t.station_id,
+        );
         rows++;
       });
     }
@@ -63,9 +104,27 @@ function runNight(dir: string, date: string, inbox: string, db: string): Promise
   return new Promise((resolve) => {
     const iso = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
     const t0 = performance.now();
-    const child = spawn(process.execPath, [LCT, 'batch', '--date', iso, '--inbox', inbox, '--outbox', path.join(dir, 'outbox', date),
-      '--db', db, '--config', path.join(dir, 'participants.json'), '--keys', path.join(dir, 'keys.json'), '--json'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LCT_NOW: `${date}235959` } });
+    const child = spawn(
+      process.execPath,
+      [
+        LCT,
+        'batch',
+        '--date',
+        iso,
+        '--inbox',
+        inbox,
+        '--outbox',
+        path.join(dir, 'outbox', date),
+        '--db',
+        db,
+        '--config',
+        path.join(dir, 'participants.json'),
+        '--keys',
+        path.join(dir, 'keys.json'),
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LCT_NOW: `${date}235959` } },
+    );
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -109,12 +168,16 @@ async function main(): Promise<void> {
 
   let t0 = performance.now();
   const gen = generateUploadNight(dir, n, 'bench', { nights: nightCount });
-  console.log(`generated ${nightCount} nights in ${((performance.now() - t0) / 1000).toFixed(1)} s (${gen.nights[0]!.files.length} files a night)`);
+  console.log(
+    `generated ${nightCount} nights in ${((performance.now() - t0) / 1000).toFixed(1)} s (${gen.nights[0]!.files.length} files a night)`,
+  );
 
   t0 = performance.now();
   const floor = floorInsert(path.join(dir, 'floor.db'), gen.nights[0]!.inbox_dir);
   const floorRate = floor.rows / (floor.ms / 1000);
-  console.log(`floor: bare insert of ${floor.rows.toLocaleString('en')} rows (read from the files) in ${(floor.ms / 1000).toFixed(2)} s: ${Math.round(floorRate).toLocaleString('en')} rows/s`);
+  console.log(
+    `floor: bare insert of ${floor.rows.toLocaleString('en')} rows (read from the files) in ${(floor.ms / 1000).toFixed(2)} s: ${Math.round(floorRate).toLocaleString('en')} rows/s`,
+  );
   fs.rmSync(path.join(dir, 'floor.db'), { force: true });
 
   const db = path.join(dir, 'lct.db');

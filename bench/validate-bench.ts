@@ -30,7 +30,10 @@ function readJson(name: string): unknown {
 const pr = parseParticipants(readJson('participants.json'));
 if (!pr.ok) throw new Error(`${pr.path}: ${pr.message}`);
 const participants = pr.value;
-const kr = parseKeys(readJson('keys.json'), participants.issuers.map((i) => i.id));
+const kr = parseKeys(
+  readJson('keys.json'),
+  participants.issuers.map((i) => i.id),
+);
 if (!kr.ok) throw new Error(`${kr.path}: ${kr.message}`);
 const keys = kr.value;
 const registry = buildRegistry(participants);
@@ -42,7 +45,9 @@ function rand(n: number): number {
   return (seed >>> 8) % n;
 }
 
-const acquirerTerminals = participants.acquirers.flatMap((a) => a.terminals.filter((t) => t.active_to === null && t.active_from <= '2025-12-01').map((t) => ({ a: a.id, t })));
+const acquirerTerminals = participants.acquirers.flatMap((a) =>
+  a.terminals.filter((t) => t.active_to === null && t.active_from <= '2025-12-01').map((t) => ({ a: a.id, t })),
+);
 const agentTerminals = participants.agents.flatMap((a) => a.terminals.map((t) => ({ a: a.id, t })));
 
 /**
@@ -143,7 +148,11 @@ class NothingHeld {
   add(): void {}
 }
 
-function run(records: Transaction[], blacklist: Map<string, BlacklistEntry[]>, mode: HeldMode): { seconds: number; cpu_seconds: number; tally: Record<string, number> } {
+function run(
+  records: Transaction[],
+  blacklist: Map<string, BlacklistEntry[]>,
+  mode: HeldMode,
+): { seconds: number; cpu_seconds: number; tally: Record<string, number> } {
   const held = mode === 'index' ? new HeldKeyIndex() : mode === 'maps' ? new HeldMaps() : new NothingHeld();
   const ctx: ValidationContext = {
     registry,
@@ -153,7 +162,8 @@ function run(records: Transaction[], blacklist: Map<string, BlacklistEntry[]>, m
     blacklistOf: (_issuer_id, c) => (blacklist.size === 0 ? undefined : blacklist.get(c)),
   };
   const files: Record<string, FileContext> = {};
-  for (const a of [...participants.acquirers, ...participants.agents]) files[a.id] = { file_type: 'TXN_UPLOAD', sender_id: a.id, business_date: '20251230' };
+  for (const a of [...participants.acquirers, ...participants.agents])
+    files[a.id] = { file_type: 'TXN_UPLOAD', sender_id: a.id, business_date: '20251230' };
   const tally = new Map<string, number>();
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -170,7 +180,9 @@ function run(records: Transaction[], blacklist: Map<string, BlacklistEntry[]>, m
 
 const g0 = process.hrtime.bigint();
 const records = generate();
-console.log(`generated ${records.length} records on ${Math.ceil(records.length / PER_CARD)} cards in ${(Number(process.hrtime.bigint() - g0) / 1e9).toFixed(1)} s`);
+console.log(
+  `generated ${records.length} records on ${Math.ceil(records.length / PER_CARD)} cards in ${(Number(process.hrtime.bigint() - g0) / 1e9).toFixed(1)} s`,
+);
 
 // One card in a thousand is on the blacklist, so S01 is exercised too (keyed by card_no:
 // one issuer here).
@@ -200,12 +212,14 @@ function compareTac(records: Transaction[]): void {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1e6;
-    console.log(`TAC only, ${what}: ${Math.round(records.length / seconds).toLocaleString('en-US')} records/s (${Math.round(records.length / cpu).toLocaleString('en-US')} per CPU-second), ${ok} verified`);
+    console.log(
+      `TAC only, ${what}: ${Math.round(records.length / seconds).toLocaleString('en-US')} records/s (${Math.round(records.length / cpu).toLocaleString('en-US')} per CPU-second), ${ok} verified`,
+    );
   };
   const cache = new TacKeyCache(keys);
   time('pure-JS DES (TacKeyCache)', (r) => cache.verify(r));
   const ciphers = new Map<string, crypto.Cipher>();
-  time("Node des-ede, a cipher per card, CBC by hand", (r) => {
+  time('Node des-ede, a cipher per card, CBC by hand', (r) => {
     let cipher = ciphers.get(r.card_no);
     if (cipher === undefined) {
       const k = tacKeyOf(diversifyKey(MK, r.card_no));

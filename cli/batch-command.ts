@@ -26,8 +26,8 @@ export function registerBatchCommand(program: Command): void {
   withConfig(withStore(program.command('batch')))
     .description('run business day D: import, validate, clear, post, settle, reconcile, close, write the outbox')
     .requiredOption('--date <YYYY-MM-DD>', 'the business day to run')
-    .option('--inbox <dir>', 'where the night\'s files arrive (default ./inbox, or $LCT_INBOX)')
-    .option('--outbox <dir>', 'where the centre\'s files go (default ./outbox, or $LCT_OUTBOX)')
+    .option('--inbox <dir>', "where the night's files arrive (default ./inbox, or $LCT_INBOX)")
+    .option('--outbox <dir>', "where the centre's files go (default ./outbox, or $LCT_OUTBOX)")
     .option('--json', 'print the summary as one JSON object')
     .action((o: BatchOptions) => {
       process.exitCode = batchCommand(o);

@@ -61,7 +61,8 @@ export function progressReporter(): (message: string) => void {
       return;
     }
     const step = message.split(':')[0]!;
-    if (step !== lastStep || everyLine) process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+    if (step !== lastStep || everyLine)
+      process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
     lastStep = step;
   };
 }

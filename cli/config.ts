@@ -29,7 +29,10 @@ export function loadParticipants(filePath: string): Participants {
 }
 
 export function loadKeys(filePath: string, participants: Participants): Keys {
-  const parsed = parseKeys(readJson(filePath, 'keys file'), participants.issuers.map((i) => i.id));
+  const parsed = parseKeys(
+    readJson(filePath, 'keys file'),
+    participants.issuers.map((i) => i.id),
+  );
   if (!parsed.ok) throw new UsageError(`${filePath}: ${parsed.path}: ${parsed.message}`);
   return parsed.value;
 }

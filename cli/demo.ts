@@ -38,7 +38,12 @@ function main(): void {
     const inbox = path.join(dir, 'inbox', D);
     const outbox = path.join(dir, 'outbox', D);
     if (previousOutbox) {
-      const answer = answerInteropOut(previousOutbox, inbox, { date: D, wrong_amount: i === 1, unknown_verdict: i === 1, unanswered: i === 1 ? 1 : 0 });
+      const answer = answerInteropOut(previousOutbox, inbox, {
+        date: D,
+        wrong_amount: i === 1,
+        unknown_verdict: i === 1,
+        unanswered: i === 1 ? 1 : 0,
+      });
       const paid = executeSettlement(previousOutbox, inbox, {
         date: D,
         missing: i === 1,
@@ -92,7 +97,9 @@ function printNight(dbPath: string, D: string, s: DaySummary, exit: number): voi
     console.log(`   verdicts: ${reasons.map((r) => `${r.reason || r.status} ${r.n}`).join(', ')}`);
     if (s.national_rejected) console.log(`   national centre rejected ${s.national_rejected} earlier record(s): late TXN_ACKs written`);
     console.log(`   cleared: ${s.cleared.count} record(s), gross ${yuan(s.cleared.gross_fen)} yuan`);
-    console.log(`   settlement: ${s.settlement.instructions} instruction(s), pay out ${yuan(s.settlement.pay_out_fen)}, collect ${yuan(s.settlement.collect_fen)} yuan`);
+    console.log(
+      `   settlement: ${s.settlement.instructions} instruction(s), pay out ${yuan(s.settlement.pay_out_fen)}, collect ${yuan(s.settlement.collect_fen)} yuan`,
+    );
     console.log(`   open reconciliation items: ${s.open_mismatches}`);
     for (const why of s.exit_reasons) console.log(`   needs a person: ${why}`);
   } finally {

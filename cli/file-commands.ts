@@ -55,9 +55,10 @@ export function inspectFile(filePath: string, opts: { json: boolean; config?: st
   exitQuietlyOnClosedStdout();
   const out = new Output();
   const name = path.basename(filePath);
-  const fault = fileTypeOfName(name) === 'BANK' || name.toLowerCase().endsWith('.csv')
-    ? inspectBankStatement(filePath, opts.json, out)
-    : inspectExchangeFile(filePath, opts.json, out, partyChecks(opts));
+  const fault =
+    fileTypeOfName(name) === 'BANK' || name.toLowerCase().endsWith('.csv')
+      ? inspectBankStatement(filePath, opts.json, out)
+      : inspectExchangeFile(filePath, opts.json, out, partyChecks(opts));
   out.flush();
   if (fault !== null) {
     const at = fault.frame === undefined ? '' : ` at frame ${fault.frame}`;
@@ -164,7 +165,11 @@ function inspectExchangeFile(filePath: string, json: boolean, out: Output, parti
       out.line(`result   an import would refuse it ${refusal.code}${at}: ${refusal.detail}`);
     }
     if (Object.keys(notChecked).length > 0) {
-      out.line(`         not checked here: ${Object.entries(notChecked).map(([code, why]) => `${code} (${why})`).join(', ')}`);
+      out.line(
+        `         not checked here: ${Object.entries(notChecked)
+          .map(([code, why]) => `${code} (${why})`)
+          .join(', ')}`,
+      );
     }
   }
   return refusal;
@@ -198,7 +203,12 @@ function checksOf(scan: FileScan): Record<'framing' | 'count' | 'total' | 'diges
       ? scan.header === null
         ? { ok: true, detail: 'follows the pattern (no header to compare with)' }
         : { ok: true, detail: 'follows the pattern and agrees with the header' }
-      : { ok: false, code: 'F05', detail: scan.name_mismatch.detail, ...(scan.name_mismatch.frame ? { frame: scan.name_mismatch.frame } : {}) };
+      : {
+          ok: false,
+          code: 'F05',
+          detail: scan.name_mismatch.detail,
+          ...(scan.name_mismatch.frame ? { frame: scan.name_mismatch.frame } : {}),
+        };
   return {
     framing,
     count: trailerCheck(t.count, `record_count ${trailer?.record_count}`),
@@ -308,13 +318,19 @@ function inspectBankStatement(filePath: string, json: boolean, out: Output): Fil
   }
   out.line('checks');
   out.line(`  format   ${statement.ok ? `ok: ${lines.length} lines` : `FAULT: line ${statement.line}: ${statement.detail}`}`);
-  out.line(`  name     ${!statement.ok ? 'not checked' : statement.name_mismatch === undefined ? 'ok' : `FAULT: ${statement.name_mismatch}`}`);
+  out.line(
+    `  name     ${!statement.ok ? 'not checked' : statement.name_mismatch === undefined ? 'ok' : `FAULT: ${statement.name_mismatch}`}`,
+  );
   out.line(
     fault === null
       ? `result   sound: ${lines.length} lines, ${lines.reduce((s, l) => s + l.amount_fen, 0)} fen`
       : `result   an import would refuse it ${fault.code}: ${fault.detail}`,
   );
-  out.line(`         not checked here: ${Object.entries(NOT_CHECKED).map(([code, why]) => `${code} (${why.replace(/needs --\w+/, 'needs the batch')})`).join(', ')}`);
+  out.line(
+    `         not checked here: ${Object.entries(NOT_CHECKED)
+      .map(([code, why]) => `${code} (${why.replace(/needs --\w+/, 'needs the batch')})`)
+      .join(', ')}`,
+  );
   return fault;
 }
 

@@ -36,7 +36,8 @@ export function registerLedgerCommands(program: Command): void {
         const r = verifyJournal(db);
         if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
         if (!r.ok) throw new CheckFailed(`ledger verify: entry ${r.entry} (seq ${r.seq}): ${r.problem}`);
-        if (!o.json) process.stdout.write(`ledger verify: ok, ${r.entries} entries, ${r.postings} postings, chain intact, trial balance zero\n`);
+        if (!o.json)
+          process.stdout.write(`ledger verify: ok, ${r.entries} entries, ${r.postings} postings, chain intact, trial balance zero\n`);
       } finally {
         db.close();
       }

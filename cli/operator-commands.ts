@@ -18,7 +18,9 @@ function printItems(items: ItemView[]): void {
   for (const i of items) {
     const state = i.closed ? `closed ${i.closed} by ${i.closed_by}` : 'open';
     const amount = i.kind === 'float' && i.amount_fen !== 0 ? `  jump ${yuan(i.amount_fen)}` : '';
-    process.stdout.write(`${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${(i.participant_id ?? '').padEnd(8)}  ${i.id}  [${state}]${amount}\n`);
+    process.stdout.write(
+      `${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${(i.participant_id ?? '').padEnd(8)}  ${i.id}  [${state}]${amount}\n`,
+    );
     if (i.note) process.stdout.write(`            note: ${i.note}\n`);
   }
   process.stdout.write(`${items.length} item(s)\n`);
@@ -62,7 +64,8 @@ export function registerOperatorCommands(program: Command): void {
         if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
         else {
           process.stdout.write(`resolved ${id}, effective ${r.effective}, by ${o.by}\n`);
-          if (r.released_record !== null) process.stdout.write(`record ${r.released_record} will be cleared by the batch of ${r.effective}\n`);
+          if (r.released_record !== null)
+            process.stdout.write(`record ${r.released_record} will be cleared by the batch of ${r.effective}\n`);
         }
       } finally {
         db.close();
@@ -77,19 +80,28 @@ export function registerOperatorCommands(program: Command): void {
       const D = parseDateOption(o.date)!;
       const db = openExistingStore(o);
       try {
-        const text = db.prepare("SELECT exceptions_json FROM days WHERE date = ? AND status = 'CLOSED'").pluck().get(D) as string | undefined;
+        const text = db.prepare("SELECT exceptions_json FROM days WHERE date = ? AND status = 'CLOSED'").pluck().get(D) as
+          | string
+          | undefined;
         if (text === undefined) throw new UsageError(`day ${o.date} is not closed`);
         const x = JSON.parse(text);
         if (o.json) process.stdout.write(text + '\n');
         else {
           process.stdout.write(`exceptions of ${o.date}\n`);
           process.stdout.write(`  key conflicts: ${x.key_conflicts.length}\n`);
-          for (const c of x.key_conflicts) process.stdout.write(`    record ${c.record.id} card ${c.record.card_no} seq ${c.record.card_seq} vs held card ${c.held.card_no} seq ${c.held.card_seq}\n`);
+          for (const c of x.key_conflicts)
+            process.stdout.write(
+              `    record ${c.record.id} card ${c.record.card_no} seq ${c.record.card_seq} vs held card ${c.held.card_no} seq ${c.held.card_seq}\n`,
+            );
           process.stdout.write(`  suspended: ${x.suspended.length}\n`);
-          for (const s of x.suspended) process.stdout.write(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
+          for (const s of x.suspended)
+            process.stdout.write(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
           process.stdout.write(`  loads on blacklisted cards: ${x.blacklisted_loads.length}\n`);
-          for (const s of x.blacklisted_loads) process.stdout.write(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
-          process.stdout.write(`  new card sequence gaps: ${x.card_seq_gaps.length}, balance breaks: ${x.balance_breaks.length}, terminal gaps: ${x.terminal_seq_gaps.length}\n`);
+          for (const s of x.blacklisted_loads)
+            process.stdout.write(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
+          process.stdout.write(
+            `  new card sequence gaps: ${x.card_seq_gaps.length}, balance breaks: ${x.balance_breaks.length}, terminal gaps: ${x.terminal_seq_gaps.length}\n`,
+          );
         }
       } finally {
         db.close();
@@ -111,7 +123,8 @@ export function registerOperatorCommands(program: Command): void {
           process.stdout.write(JSON.stringify(h) + '\n');
           return;
         }
-        if (h.records.length === 0) throw new CheckFailed(`no records of card ${issuer}:${m[2]} (give ISSUER_ID:CARD_NO if its issuer is not its first 8 digits)`);
+        if (h.records.length === 0)
+          throw new CheckFailed(`no records of card ${issuer}:${m[2]} (give ISSUER_ID:CARD_NO if its issuer is not its first 8 digits)`);
         process.stdout.write(`card ${issuer}:${h.card_no}: ${h.records.length} record(s)\n`);
         const gapAfter = new Map(h.gaps.map((g) => [g.after_seq, g]));
         for (const r of h.records) {
@@ -135,7 +148,7 @@ export function registerOperatorCommands(program: Command): void {
       }
     });
 
-  withStore(program.command('record').description('one record\'s story: lct record explain').command('explain'))
+  withStore(program.command('record').description("one record's story: lct record explain").command('explain'))
     .description('one record: its verdict and the rule behind it, its file, the day it was cleared, the entries it was posted in')
     .argument('<record>', 'a record id, or FILE_NAME#INDEX (0-based position in its file)')
     .option('--json', 'print JSON')
@@ -144,24 +157,37 @@ export function registerOperatorCommands(program: Command): void {
       try {
         const id = findRecordId(db, ref);
         if (id === undefined) throw new CheckFailed(`${ref}: no such record (give a record id, or FILE_NAME#INDEX of an imported file)`);
-        const national = (db.prepare("SELECT sender_id FROM files WHERE kind IN ('INTEROP_IN', 'INTEROP_RESULT') LIMIT 1").pluck().get() as string | undefined) ?? '';
+        const national =
+          (db.prepare("SELECT sender_id FROM files WHERE kind IN ('INTEROP_IN', 'INTEROP_RESULT') LIMIT 1").pluck().get() as
+            | string
+            | undefined) ?? '';
         const s = explainRecord(db, id, { national });
         if (o.json) {
           process.stdout.write(JSON.stringify(s) + '\n');
           return;
         }
         const r = s.record as Record<string, string | number>;
-        process.stdout.write(`record ${id}: card ${r.issuer_id}:${r.card_no} seq ${r.card_seq}, ${yuan(r.amount_fen as number)} at ${r.acquirer_id}/${r.terminal_id}#${r.terminal_seq} (${r.merchant_id}) ${r.occurred_at}\n`);
+        process.stdout.write(
+          `record ${id}: card ${r.issuer_id}:${r.card_no} seq ${r.card_seq}, ${yuan(r.amount_fen as number)} at ${r.acquirer_id}/${r.terminal_id}#${r.terminal_seq} (${r.merchant_id}) ${r.occurred_at}\n`,
+        );
         process.stdout.write(`  file      ${s.file.name} #${s.file.index}, imported by the batch of ${s.file.batch_date}\n`);
-        process.stdout.write(`  verdict   ${s.verdict.status}${s.verdict.reason ? ` ${s.verdict.reason}` : ''}${s.verdict.detail ? ` (${s.verdict.detail})` : ''}\n`);
+        process.stdout.write(
+          `  verdict   ${s.verdict.status}${s.verdict.reason ? ` ${s.verdict.reason}` : ''}${s.verdict.detail ? ` (${s.verdict.detail})` : ''}\n`,
+        );
         process.stdout.write(`  rule      ${s.verdict.rule}\n`);
         if (s.now.status !== s.verdict.status) process.stdout.write(`  now       ${s.now.status} ${s.now.reason}\n`);
         if (s.conflict_with) process.stdout.write(`  held      ${JSON.stringify(s.conflict_with)}\n`);
-        if (s.interop) process.stdout.write(`  interop   sent ${s.interop.exported_date} #${s.interop.export_idx}; national ${s.interop.national_status ?? 'no answer yet'}${s.interop.national_reason ? ` ${s.interop.national_reason}` : ''}${s.interop.national_date ? ` (batch ${s.interop.national_date})` : ''}\n`);
+        if (s.interop)
+          process.stdout.write(
+            `  interop   sent ${s.interop.exported_date} #${s.interop.export_idx}; national ${s.interop.national_status ?? 'no answer yet'}${s.interop.national_reason ? ` ${s.interop.national_reason}` : ''}${s.interop.national_date ? ` (batch ${s.interop.national_date})` : ''}\n`,
+          );
         process.stdout.write(`  cleared   ${s.cleared_date ?? (s.suspense_date ? `no: suspended on ${s.suspense_date}` : 'no')}\n`);
         for (const e of s.entries) {
           process.stdout.write(`  entry     ${e.id}: ${e.memo}\n`);
-          for (const p of e.postings) process.stdout.write(`              ${p.account.padEnd(32)} Dr ${yuan(p.debit_fen).padStart(12)}  Cr ${yuan(p.credit_fen).padStart(12)}\n`);
+          for (const p of e.postings)
+            process.stdout.write(
+              `              ${p.account.padEnd(32)} Dr ${yuan(p.debit_fen).padStart(12)}  Cr ${yuan(p.credit_fen).padStart(12)}\n`,
+            );
         }
         for (const i of s.items) process.stdout.write(`  item      ${i.id} [${i.closed ? `closed ${i.closed}` : 'open'}]\n`);
       } finally {

@@ -20,7 +20,9 @@ function digests(dir: string): Record<string, string> {
   return out;
 }
 
-test('the copied spec vectors are the spec\'s own', { skip: !fs.existsSync(ORIGINAL_VECTORS) && 'the spec is not beside this checkout' }, () => {
+test("the copied spec vectors are the spec's own", {
+  skip: !fs.existsSync(ORIGINAL_VECTORS) && 'the spec is not beside this checkout',
+}, () => {
   assert.deepEqual(digests(COPIED_VECTORS), digests(ORIGINAL_VECTORS));
 });
 

@@ -32,15 +32,17 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     const recon = reconcile(ctx, range);
     // Last, when nothing else needs tonight's records in memory (the card walk reads
     // only history's partitions): the night's keys join the key tables.
-    ctx.progress('keys: the night\'s keys into the key tables');
+    ctx.progress("keys: the night's keys into the key tables");
     indexNightKeys(ctx, range);
     ctx.progress('close: summary and commit');
     const summary = buildSummary(ctx, recon);
     const head = db.prepare('SELECT hash FROM entries ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
-    const closed = db.prepare(
-      `UPDATE days SET status = 'CLOSED', produced_at = ?, summary_json = ?, reconciliation_json = ?, exceptions_json = ?,
+    const closed = db
+      .prepare(
+        `UPDATE days SET status = 'CLOSED', produced_at = ?, summary_json = ?, reconciliation_json = ?, exceptions_json = ?,
               journal_head = ? WHERE date = ? AND status = 'OPEN'`,
-    ).run(producedAt, JSON.stringify(summary), JSON.stringify(recon.report), JSON.stringify(recon.exceptions), head ?? null, D);
+      )
+      .run(producedAt, JSON.stringify(summary), JSON.stringify(recon.report), JSON.stringify(recon.exceptions), head ?? null, D);
     assert.equal(closed.changes, 1, `closeDay: day ${D} was not open`);
   })();
 }
@@ -68,13 +70,17 @@ function indexNightKeys(ctx: BatchContext, range: { lo: number; hi: number }): v
   }
   ctx.nightKeys = new NightKeys(range.hi + 1, 0);
   ctx.progress('keys: card keys');
-  db.prepare('INSERT INTO card_keys (night, card_key, record_id) SELECT ?, card_key, id FROM records WHERE id BETWEEN ? AND ? ORDER BY 2, 3').run(night, range.lo, range.hi);
+  db.prepare(
+    'INSERT INTO card_keys (night, card_key, record_id) SELECT ?, card_key, id FROM records WHERE id BETWEEN ? AND ? ORDER BY 2, 3',
+  ).run(night, range.lo, range.hi);
   // Terminal keys go in id order, unsorted: a terminal's numbers mostly rise with the
   // records' ids, so each terminal's keys arrive nearly in key order (late or
   // out-of-order files put some elsewhere; the table's key orders them all). Measured:
   // sorting them first cost more than it saved.
   ctx.progress('keys: terminal keys');
-  db.prepare('INSERT INTO terminal_keys (night, terminal_key, record_id) SELECT ?, terminal_key, id FROM records WHERE id BETWEEN ? AND ?').run(night, range.lo, range.hi);
+  db.prepare(
+    'INSERT INTO terminal_keys (night, terminal_key, record_id) SELECT ?, terminal_key, id FROM records WHERE id BETWEEN ? AND ?',
+  ).run(night, range.lo, range.hi);
   saveKeyFilters(db, ctx.filters);
 }
 
@@ -131,11 +137,18 @@ function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): Jou
   const interopOut = total(`national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`, D);
 
   // Purchases of both kinds share a group per (acquirer, merchant): the fee is on the group's gross.
-  const purchases = new Map<string, { participant_id: string; merchant_id: string; count: number; local_gross_fen: number; remote_gross_fen: number }>();
+  const purchases = new Map<
+    string,
+    { participant_id: string; merchant_id: string; count: number; local_gross_fen: number; remote_gross_fen: number }
+  >();
   const purchaseGroup = (g: GroupRow) => {
     const k = `${g.participant_id}|${g.merchant_id}`;
     let p = purchases.get(k);
-    if (!p) purchases.set(k, (p = { participant_id: g.participant_id, merchant_id: g.merchant_id, count: 0, local_gross_fen: 0, remote_gross_fen: 0 }));
+    if (!p)
+      purchases.set(
+        k,
+        (p = { participant_id: g.participant_id, merchant_id: g.merchant_id, count: 0, local_gross_fen: 0, remote_gross_fen: 0 }),
+      );
     return p;
   };
   for (const g of localPurchases) {
@@ -171,7 +184,10 @@ function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): Jou
   );
   for (const i of day.instructions) insertInstruction.run(i.instruction_id, D, i.payer_id, i.payee_id, i.amount_fen);
 
-  db.prepare(`UPDATE records SET cleared_date = ? WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`).run(D, D);
+  db.prepare(`UPDATE records SET cleared_date = ? WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`).run(
+    D,
+    D,
+  );
   return day.entries;
 }
 
@@ -213,19 +229,57 @@ function matchBankLines(ctx: BatchContext): JournalEntry[] {
   for (const line of lines) {
     const ins = instructionOf.get(line.instruction_id) as InstructionRow | undefined;
     const ref = `${line.file_name}#${line.line_no}`;
-    const theirs = { file: line.file_name, line: line.line_no, instruction_id: line.instruction_id, payer_id: line.payer_id, payee_id: line.payee_id, amount_fen: line.amount_fen, bank_ref: line.bank_ref };
+    const theirs = {
+      file: line.file_name,
+      line: line.line_no,
+      instruction_id: line.instruction_id,
+      payer_id: line.payer_id,
+      payee_id: line.payee_id,
+      amount_fen: line.amount_fen,
+      bank_ref: line.bank_ref,
+    };
     if (!ins) {
-      openItem(db, D, { id: `bank:REMOTE_ONLY:${ref}`, kind: 'bank', category: 'REMOTE_ONLY', ref: line.instruction_id, participant_id: null, ours: {}, theirs });
+      openItem(db, D, {
+        id: `bank:REMOTE_ONLY:${ref}`,
+        kind: 'bank',
+        category: 'REMOTE_ONLY',
+        ref: line.instruction_id,
+        participant_id: null,
+        ours: {},
+        theirs,
+      });
       continue;
     }
-    const ours = { instruction_id: ins.instruction_id, payer_id: ins.payer_id, payee_id: ins.payee_id, amount_fen: ins.amount_fen, business_date: ins.business_date };
+    const ours = {
+      instruction_id: ins.instruction_id,
+      payer_id: ins.payer_id,
+      payee_id: ins.payee_id,
+      amount_fen: ins.amount_fen,
+      business_date: ins.business_date,
+    };
     const participant = ins.payer_id === ctx.registry.centreId ? ins.payee_id : ins.payer_id;
     if (ins.payer_id !== line.payer_id || ins.payee_id !== line.payee_id || ins.amount_fen !== line.amount_fen) {
-      openItem(db, D, { id: `bank:AMOUNT_MISMATCH:${ref}`, kind: 'bank', category: 'AMOUNT_MISMATCH', ref: ins.instruction_id, participant_id: participant, ours, theirs });
+      openItem(db, D, {
+        id: `bank:AMOUNT_MISMATCH:${ref}`,
+        kind: 'bank',
+        category: 'AMOUNT_MISMATCH',
+        ref: ins.instruction_id,
+        participant_id: participant,
+        ours,
+        theirs,
+      });
       continue;
     }
     if (ins.confirmed_line !== null) {
-      openItem(db, D, { id: `bank:REMOTE_ONLY:${ref}`, kind: 'bank', category: 'REMOTE_ONLY', ref: ins.instruction_id, participant_id: participant, ours, theirs: { ...theirs, note: 'paid twice' } });
+      openItem(db, D, {
+        id: `bank:REMOTE_ONLY:${ref}`,
+        kind: 'bank',
+        category: 'REMOTE_ONLY',
+        ref: ins.instruction_id,
+        participant_id: participant,
+        ours,
+        theirs: { ...theirs, note: 'paid twice' },
+      });
       continue;
     }
     confirm.run(line.id, ins.instruction_id);

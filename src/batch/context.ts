@@ -103,9 +103,7 @@ class CardNames {
   }
 
   cardNoOf(c: number): string {
-    return this.issuer[c] === -1
-      ? this.odd.get(c)![1]
-      : String(this.hi[c]).padStart(10, '0') + String(this.lo[c]).padStart(10, '0');
+    return this.issuer[c] === -1 ? this.odd.get(c)![1] : String(this.hi[c]).padStart(10, '0') + String(this.lo[c]).padStart(10, '0');
   }
 
   private grow(): void {
@@ -291,13 +289,7 @@ function loadNightKeys(db: Db, date: string): NightKeys {
   return keys;
 }
 
-export function makeContext(
-  db: Db,
-  participants: Participants,
-  keys: Keys,
-  date: string,
-  progress: Progress,
-): BatchContext {
+export function makeContext(db: Db, participants: Participants, keys: Keys, date: string, progress: Progress): BatchContext {
   let tac: TacKeyCache | undefined;
   return {
     db,

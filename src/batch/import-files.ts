@@ -72,7 +72,9 @@ function importFiles(ctx: BatchContext, files: InboxFile[]): void {
   const nameSeen = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? UNION ALL SELECT 1 FROM sightings WHERE name = ? LIMIT 1').pluck();
   const seenThisBatch = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   // Only an imported file is a resend: a refused one established nothing and is judged again.
-  const seenBefore = ctx.db.prepare("SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date < ? AND outcome = 'IMPORTED'").pluck();
+  const seenBefore = ctx.db
+    .prepare("SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date < ? AND outcome = 'IMPORTED'")
+    .pluck();
   const skippedThisBatch = ctx.db.prepare('SELECT 1 FROM sightings WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   const recordSkip = ctx.db.prepare("INSERT OR IGNORE INTO sightings (batch_date, name, sha256, outcome) VALUES (?, ?, ?, 'SKIPPED')");
   let done = 0;
@@ -103,8 +105,15 @@ function insertFileRow(ctx: BatchContext, file: InboxFile, sha: string, kind: st
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'IMPORTED', ?)`,
     )
     .run(
-      ctx.date, file.name, sha, kind, header?.sender_id ?? null, header?.receiver_id ?? null,
-      header?.business_date ?? null, header?.file_seq ?? null, header?.ref_file || null,
+      ctx.date,
+      file.name,
+      sha,
+      kind,
+      header?.sender_id ?? null,
+      header?.receiver_id ?? null,
+      header?.business_date ?? null,
+      header?.file_seq ?? null,
+      header?.ref_file || null,
     );
   return Number(info.lastInsertRowid);
 }
@@ -117,8 +126,17 @@ function recordRefusal(ctx: BatchContext, file: InboxFile, sha: string, kind: st
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'REFUSED', ?, ?, ?)`,
     )
     .run(
-      ctx.date, file.name, sha, kind, header?.sender_id ?? null, header?.receiver_id ?? null,
-      header?.business_date ?? null, header?.file_seq ?? null, refusal.code, refusal.frame ?? null, refusal.detail,
+      ctx.date,
+      file.name,
+      sha,
+      kind,
+      header?.sender_id ?? null,
+      header?.receiver_id ?? null,
+      header?.business_date ?? null,
+      header?.file_seq ?? null,
+      refusal.code,
+      refusal.frame ?? null,
+      refusal.detail,
     );
 }
 
@@ -145,41 +163,37 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
       early: FileRefusal | undefined;
       importer: RecordImporter | null;
     } = { record: null, finish: null, early: undefined, importer: null };
-    scan = scanExchangeFile(
-      file.path,
-      (record, index) => on.record?.(record, index),
-      {
-        onHeader: (h: Header) => {
-          header = h;
-          // A business_date that is no date cannot be in a well-formed name (F05): no
-          // record is judged against it.
-          on.early = isCalendarDate(h.business_date)
-            ? (wrongParty(ctx.registry, h) ?? conflictOf(ctx, h.file_type, h))
-            : { code: 'F05', detail: `business_date ${JSON.stringify(h.business_date)} is not a YYYYMMDD date` };
-          if (on.early) return; // refused whatever the records hold: don't process them
-          fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h);
-          const kind = h.file_type;
-          if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
-            const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
-            ctx.validation?.begin({ kind: 'file', path: file.path });
-            on.importer = imp;
-            lastImporter = imp;
-            on.record = (r) => imp.add(r as Transaction);
-            on.finish = () => imp.flush();
-          } else if (kind === 'BLACKLIST') {
-            const insert = ctx.db.prepare(
-              'INSERT INTO blacklist_entries (file_id, issuer_id, card_no, action, effective_at, reason) VALUES (?, ?, ?, ?, ?, ?)',
-            );
-            on.record = (r) => {
-              const e = r as BlacklistEntry;
-              insert.run(fileId, e.issuer_id, e.card_no, e.action, e.effective_at, e.reason);
-            };
-          } else if (kind === 'INTEROP_RESULT') {
-            on.record = (r, index) => importNationalVerdict(ctx, fileId, h, r as Verdict, index);
-          }
-        },
+    scan = scanExchangeFile(file.path, (record, index) => on.record?.(record, index), {
+      onHeader: (h: Header) => {
+        header = h;
+        // A business_date that is no date cannot be in a well-formed name (F05): no
+        // record is judged against it.
+        on.early = isCalendarDate(h.business_date)
+          ? (wrongParty(ctx.registry, h) ?? conflictOf(ctx, h.file_type, h))
+          : { code: 'F05', detail: `business_date ${JSON.stringify(h.business_date)} is not a YYYYMMDD date` };
+        if (on.early) return; // refused whatever the records hold: don't process them
+        fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h);
+        const kind = h.file_type;
+        if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
+          const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
+          ctx.validation?.begin({ kind: 'file', path: file.path });
+          on.importer = imp;
+          lastImporter = imp;
+          on.record = (r) => imp.add(r as Transaction);
+          on.finish = () => imp.flush();
+        } else if (kind === 'BLACKLIST') {
+          const insert = ctx.db.prepare(
+            'INSERT INTO blacklist_entries (file_id, issuer_id, card_no, action, effective_at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+          );
+          on.record = (r) => {
+            const e = r as BlacklistEntry;
+            insert.run(fileId, e.issuer_id, e.card_no, e.action, e.effective_at, e.reason);
+          };
+        } else if (kind === 'INTEROP_RESULT') {
+          on.record = (r, index) => importNationalVerdict(ctx, fileId, h, r as Verdict, index);
+        }
       },
-    );
+    });
     on.finish?.();
     const s = scan;
     const early = on.early;
@@ -239,8 +253,7 @@ function reloadBlacklist(ctx: BatchContext): void {
 
 function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): void {
   const named = parseBankStatementName(file.name);
-  const refuse = (refusal: FileRefusal) =>
-    ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, refusal))();
+  const refuse = (refusal: FileRefusal) => ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, refusal))();
   const parsed = readBankStatement(file.path);
   if (!parsed.ok) return refuse({ code: 'F01', detail: `line ${parsed.line}: ${parsed.detail}` });
   if (!named) return refuse({ code: 'F05', detail: 'name does not follow BANK_<bank_id>_<YYYYMMDD>_<NNNN>.csv' });

@@ -27,8 +27,11 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
   const sent =
     // Our INTEROP_OUT of day X is the one file INTEROP_OUT_<centre>_<national>_<X>_0001.pb:
     // a verdict naming any other file answers nothing we sent.
-    out && out.file_type === 'INTEROP_OUT' && out.sender_id === ctx.registry.centreId &&
-    out.receiver_id === ctx.registry.nationalId && out.file_seq === 1
+    out &&
+    out.file_type === 'INTEROP_OUT' &&
+    out.sender_id === ctx.registry.centreId &&
+    out.receiver_id === ctx.registry.nationalId &&
+    out.file_seq === 1
       ? (db
           .prepare(
             `SELECT id, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, acquirer_id, status, national_status
@@ -43,32 +46,81 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
     sent.card_seq === v.card_seq &&
     sent.terminal_id === v.terminal_id &&
     sent.terminal_seq === v.terminal_seq;
-  db.prepare(
-    'INSERT INTO national_verdicts (file_id, idx, ref_file, ref_index, record_id, verdict_json) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(fileId, index, header.ref_file, v.index, same ? sent!.id : null, JSON.stringify(v));
+  db.prepare('INSERT INTO national_verdicts (file_id, idx, ref_file, ref_index, record_id, verdict_json) VALUES (?, ?, ?, ?, ?, ?)').run(
+    fileId,
+    index,
+    header.ref_file,
+    v.index,
+    same ? sent!.id : null,
+    JSON.stringify(v),
+  );
 
   const ref = `${header.ref_file}#${v.index}`;
-  const theirs = { file: header.ref_file, index: v.index, card_no: v.card_no, card_seq: v.card_seq, amount_fen: v.amount_fen, status: v.status, reason: v.reason };
+  const theirs = {
+    file: header.ref_file,
+    index: v.index,
+    card_no: v.card_no,
+    card_seq: v.card_seq,
+    amount_fen: v.amount_fen,
+    status: v.status,
+    reason: v.reason,
+  };
   if (!same || sent === undefined) {
-    openItem(db, ctx.date, { id: `national:REMOTE_ONLY:${ref}`, kind: 'national', category: 'REMOTE_ONLY', ref, participant_id: ctx.registry.nationalId, ours: {}, theirs });
+    openItem(db, ctx.date, {
+      id: `national:REMOTE_ONLY:${ref}`,
+      kind: 'national',
+      category: 'REMOTE_ONLY',
+      ref,
+      participant_id: ctx.registry.nationalId,
+      ours: {},
+      theirs,
+    });
     return;
   }
-  const ours = { record_id: sent.id, card_no: sent.card_no, card_seq: sent.card_seq, amount_fen: sent.amount_fen, acquirer_id: sent.acquirer_id };
+  const ours = {
+    record_id: sent.id,
+    card_no: sent.card_no,
+    card_seq: sent.card_seq,
+    amount_fen: sent.amount_fen,
+    acquirer_id: sent.acquirer_id,
+  };
   if (sent.national_status !== null || sent.status !== 'PENDING_INTEROP') {
     // Answered before: a second answer is theirs alone.
-    openItem(db, ctx.date, { id: `national:REMOTE_ONLY:${ref}:again`, kind: 'national', category: 'REMOTE_ONLY', ref, participant_id: ctx.registry.nationalId, ours, theirs });
+    openItem(db, ctx.date, {
+      id: `national:REMOTE_ONLY:${ref}:again`,
+      kind: 'national',
+      category: 'REMOTE_ONLY',
+      ref,
+      participant_id: ctx.registry.nationalId,
+      ours,
+      theirs,
+    });
     return;
   }
   if (v.status === 'ACCEPTED' && v.amount_fen !== sent.amount_fen) {
     // Not cleared until the item is resolved (clearing-rules.md, national reconciliation).
-    db.prepare("UPDATE records SET national_status = 'AMOUNT_MISMATCH', national_file_id = ?, national_date = ? WHERE id = ?")
-      .run(fileId, ctx.date, sent.id);
-    openItem(db, ctx.date, { id: `national:AMOUNT_MISMATCH:${ref}`, kind: 'national', category: 'AMOUNT_MISMATCH', ref, participant_id: sent.acquirer_id, ours, theirs });
+    db.prepare("UPDATE records SET national_status = 'AMOUNT_MISMATCH', national_file_id = ?, national_date = ? WHERE id = ?").run(
+      fileId,
+      ctx.date,
+      sent.id,
+    );
+    openItem(db, ctx.date, {
+      id: `national:AMOUNT_MISMATCH:${ref}`,
+      kind: 'national',
+      category: 'AMOUNT_MISMATCH',
+      ref,
+      participant_id: sent.acquirer_id,
+      ours,
+      theirs,
+    });
     return;
   }
   if (v.status === 'ACCEPTED') {
-    db.prepare("UPDATE records SET national_status = 'ACCEPTED', national_file_id = ?, national_date = ? WHERE id = ?")
-      .run(fileId, ctx.date, sent.id);
+    db.prepare("UPDATE records SET national_status = 'ACCEPTED', national_file_id = ?, national_date = ? WHERE id = ?").run(
+      fileId,
+      ctx.date,
+      sent.id,
+    );
     return;
   }
   if (v.status === 'REJECTED') {
@@ -78,5 +130,13 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
     ).run(`N:${v.reason}`, v.reason, fileId, ctx.date, sent.id);
     return;
   }
-  openItem(db, ctx.date, { id: `national:REMOTE_ONLY:${ref}:status`, kind: 'national', category: 'REMOTE_ONLY', ref, participant_id: ctx.registry.nationalId, ours, theirs });
+  openItem(db, ctx.date, {
+    id: `national:REMOTE_ONLY:${ref}:status`,
+    kind: 'national',
+    category: 'REMOTE_ONLY',
+    ref,
+    participant_id: ctx.registry.nationalId,
+    ours,
+    theirs,
+  });
 }

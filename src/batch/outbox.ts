@@ -56,8 +56,15 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
     const file_seq = (seqs.get(k) ?? 0) + 1;
     seqs.set(k, file_seq);
     return {
-      format_version: 1, file_type, sender_id: ids.centre, receiver_id, business_date: D, file_seq,
-      created_at: day.produced_at, ref_file, ref_reason,
+      format_version: 1,
+      file_type,
+      sender_id: ids.centre,
+      receiver_id,
+      business_date: D,
+      file_seq,
+      created_at: day.produced_at,
+      ref_file,
+      ref_reason,
     };
   };
   const plan: PlannedFile[] = [];
@@ -81,7 +88,17 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
   const raw = verdictsOf.raw(true);
   function* verdictRows(lo: number, hi: number): Generator<Verdict> {
     for (let from = lo; from <= hi; from += VERDICT_SLICE) {
-      const rows = raw.all(from, Math.min(hi, from + VERDICT_SLICE - 1)) as [number, string, string, number, string, number, number, Verdict['status'], string][];
+      const rows = raw.all(from, Math.min(hi, from + VERDICT_SLICE - 1)) as [
+        number,
+        string,
+        string,
+        number,
+        string,
+        number,
+        number,
+        Verdict['status'],
+        string,
+      ][];
       for (const [index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason] of rows) {
         yield { index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason };
       }
@@ -107,8 +124,12 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
     add(header('TXN_ACK', f.sender_id, f.name), () => rejectedOf.all(f.id, D) as Verdict[]);
   }
 
-  add(header('INTEROP_OUT', ids.national), () =>
-    db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE exported_date = ? ORDER BY export_idx`).iterate(D) as Iterable<Transaction>,
+  add(
+    header('INTEROP_OUT', ids.national),
+    () =>
+      db
+        .prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE exported_date = ? ORDER BY export_idx`)
+        .iterate(D) as Iterable<Transaction>,
   );
   for (const f of answered.filter((f) => f.kind === 'INTEROP_IN')) {
     add(header('INTEROP_IN_RESULT', ids.national, f.name, f.refusal_code ?? ''), verdicts(f));
@@ -191,7 +212,13 @@ export function writableBeforeClose(f: PlannedFile): boolean {
  * `prewritten` were written ahead by the same plan, at temporary paths, and are only
  * renamed into place (after the same check against the digests kept).
  */
-export function writeOutbox(db: Db, D: string, ids: Ids, outboxDir: string, prewritten: ReadonlyMap<string, PrewrittenFile> = new Map()): WrittenDay {
+export function writeOutbox(
+  db: Db,
+  D: string,
+  ids: Ids,
+  outboxDir: string,
+  prewritten: ReadonlyMap<string, PrewrittenFile> = new Map(),
+): WrittenDay {
   const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
   const plan = planOutbox(db, day, ids);
   fs.mkdirSync(outboxDir, { recursive: true });

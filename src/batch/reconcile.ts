@@ -252,7 +252,15 @@ function unansweredByNational(ctx: BatchContext): void {
       `SELECT id, exported_date, export_idx, card_no, card_seq, amount_fen, acquirer_id FROM records
         WHERE exported_date IS NOT NULL AND exported_date <= ? AND national_status IS NULL AND status = 'PENDING_INTEROP'`,
     )
-    .all(cutoff) as { id: number; exported_date: string; export_idx: number; card_no: string; card_seq: number; amount_fen: number; acquirer_id: string }[];
+    .all(cutoff) as {
+    id: number;
+    exported_date: string;
+    export_idx: number;
+    card_no: string;
+    card_seq: number;
+    amount_fen: number;
+    acquirer_id: string;
+  }[];
   for (const r of rows) {
     const ref = `INTEROP_OUT_${ctx.registry.centreId}_${ctx.registry.nationalId}_${r.exported_date}_0001.pb#${r.export_idx}`;
     openItem(db, D, {
@@ -266,9 +274,7 @@ function unansweredByNational(ctx: BatchContext): void {
     });
   }
   const answered = db
-    .prepare(
-      `SELECT exported_date, export_idx FROM records WHERE national_date = ? AND exported_date IS NOT NULL`,
-    )
+    .prepare(`SELECT exported_date, export_idx FROM records WHERE national_date = ? AND exported_date IS NOT NULL`)
     .all(D) as { exported_date: string; export_idx: number }[];
   for (const r of answered) {
     const ref = `INTEROP_OUT_${ctx.registry.centreId}_${ctx.registry.nationalId}_${r.exported_date}_0001.pb#${r.export_idx}`;
@@ -335,7 +341,9 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     for (const [id, issuer, card, key, seq, before, after] of rows) tonight.append(issuer, card, key, id, seq, before, after);
   }
   const stateOf = db
-    .prepare('SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?')
+    .prepare(
+      'SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?',
+    )
     .raw(true);
   const historyOf = db
     .prepare(
@@ -347,7 +355,9 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     )
     .raw(true);
   const openFloat = new Map<string, string[]>();
-  for (const row of db.prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL").iterate() as IterableIterator<{ id: string; ref: string }>) {
+  for (const row of db
+    .prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL")
+    .iterate() as IterableIterator<{ id: string; ref: string }>) {
     const list = openFloat.get(row.ref);
     if (list) list.push(row.id);
     else openFloat.set(row.ref, [row.id]);
@@ -398,7 +408,12 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     const n = flat.length / 4;
     const order = Array.from({ length: n }, (_, i) => i * 4).sort((x, y) => flat[x + 1]! - flat[y + 1]!);
     const rec = (o: number): CardRecord => ({
-      id: flat[o]!, issuer_id, card_no, card_seq: flat[o + 1]!, balance_before_fen: flat[o + 2]!, balance_after_fen: flat[o + 3]!,
+      id: flat[o]!,
+      issuer_id,
+      card_no,
+      card_seq: flat[o + 1]!,
+      balance_before_fen: flat[o + 2]!,
+      balance_after_fen: flat[o + 3]!,
     });
     const found = new Set<string>();
     const note = (item: NewReconItem) => {
@@ -421,17 +436,34 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
         // across the run is carried by its first item, so that the amounts add up.
         const lo = a.card_seq + 1;
         const hi = b.card_seq - 1;
-        const runs: [number, number][] = hi - lo + 1 > LONG_RUN ? [[lo, hi]] : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, lo + i]);
+        const runs: [number, number][] =
+          hi - lo + 1 > LONG_RUN ? [[lo, hi]] : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, lo + i]);
         runs.forEach(([x, y], i) =>
           note({
-            id: `float:SEQ_GAP:${subject}:${x}-${y}`, kind: 'float', category: 'SEQ_GAP', ref: subject, participant_id: null,
-            ours, theirs, amount_fen: i === 0 ? jump : 0, range_lo: x, range_hi: y,
+            id: `float:SEQ_GAP:${subject}:${x}-${y}`,
+            kind: 'float',
+            category: 'SEQ_GAP',
+            ref: subject,
+            participant_id: null,
+            ours,
+            theirs,
+            amount_fen: i === 0 ? jump : 0,
+            range_lo: x,
+            range_hi: y,
           }),
         );
       } else {
         note({
-          id: `float:BALANCE_BREAK:${subject}:${a.card_seq}-${b.card_seq}`, kind: 'float', category: 'BALANCE_BREAK', ref: subject,
-          participant_id: null, ours, theirs, amount_fen: jump, range_lo: a.card_seq, range_hi: b.card_seq,
+          id: `float:BALANCE_BREAK:${subject}:${a.card_seq}-${b.card_seq}`,
+          kind: 'float',
+          category: 'BALANCE_BREAK',
+          ref: subject,
+          participant_id: null,
+          ours,
+          theirs,
+          amount_fen: jump,
+          range_lo: a.card_seq,
+          range_hi: b.card_seq,
         });
       }
     }
@@ -444,19 +476,37 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
     const head = first ?? { id: flat[o]!, seq: flat[o + 1]!, before: flat[o + 2]! };
     const last = order[n - 1]!;
     setFloat.run(
-      cardBase(issuer_id, card_no), issuer_id, card_no, flat[last + 3]! - head.before,
-      head.id, head.seq, head.before, flat[last]!, flat[last + 1]!, flat[last + 3]!,
+      cardBase(issuer_id, card_no),
+      issuer_id,
+      card_no,
+      flat[last + 3]! - head.before,
+      head.id,
+      head.seq,
+      head.before,
+      flat[last]!,
+      flat[last + 1]!,
+      flat[last + 3]!,
     );
   }
 }
 
 function exceptionsOf(db: Db, D: string, range: { lo: number; hi: number }, open: ReconItemRow[]): ExceptionsReport {
-  const cols = 'id, issuer_id, card_no, card_seq, txn_type, amount_fen, terminal_id, terminal_seq, acquirer_id, merchant_id, occurred_at, status, reason';
+  const cols =
+    'id, issuer_id, card_no, card_seq, txn_type, amount_fen, terminal_id, terminal_seq, acquirer_id, merchant_id, occurred_at, status, reason';
   const conflicts = db
-    .prepare(`SELECT ${cols.split(', ').map((c) => `r.${c}`).join(', ')}, k.held_json FROM records r JOIN key_conflicts k ON k.record_id = r.id WHERE r.id BETWEEN ? AND ? ORDER BY r.id`)
+    .prepare(
+      `SELECT ${cols
+        .split(', ')
+        .map((c) => `r.${c}`)
+        .join(', ')}, k.held_json FROM records r JOIN key_conflicts k ON k.record_id = r.id WHERE r.id BETWEEN ? AND ? ORDER BY r.id`,
+    )
     .all(range.lo, range.hi) as ({ held_json: string } & Record<string, unknown>)[];
-  const suspended = db.prepare(`SELECT ${cols} FROM records WHERE id BETWEEN ? AND ? AND verdict_status = 'SUSPENDED' ORDER BY id`).all(range.lo, range.hi);
-  const loads = db.prepare(`SELECT ${cols} FROM records WHERE id BETWEEN ? AND ? AND blacklisted_load = 1 ORDER BY id`).all(range.lo, range.hi);
+  const suspended = db
+    .prepare(`SELECT ${cols} FROM records WHERE id BETWEEN ? AND ? AND verdict_status = 'SUSPENDED' ORDER BY id`)
+    .all(range.lo, range.hi);
+  const loads = db
+    .prepare(`SELECT ${cols} FROM records WHERE id BETWEEN ? AND ? AND blacklisted_load = 1 ORDER BY id`)
+    .all(range.lo, range.hi);
   const openedToday = (kind: string, category: string) =>
     open.filter((i) => i.kind === kind && i.category === category && i.opened_date === D).map(reportItem);
   return {

@@ -12,7 +12,14 @@ import { cardKey, terminalKey } from '../store/record-keys';
 import { CARD_KEY_IDS, TERMINAL_KEY_IDS } from '../store/key-filter';
 import type { Transaction } from '../core/types';
 import { TXN_LOAD } from '../core/types';
-import { validateRecord, statefulVerdict, isBlacklisted, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
+import {
+  validateRecord,
+  statefulVerdict,
+  isBlacklisted,
+  type FileContext,
+  type RecordVerdict,
+  type ValidationContext,
+} from '../core/validate';
 import { FIELD_MASK, HISTORY_CARD, HISTORY_TERMINAL, REASON_SHIFT, STATELESS_REASONS, UNKNOWN, VERDICT_FIELDS } from './validation-pipe';
 import type { BatchContext } from './context';
 
@@ -20,9 +27,23 @@ const CHUNK_RECORDS = 4096;
 const HELD = "status IN ('ACCEPTED', 'SUSPENDED', 'PENDING_INTEROP')";
 
 const RECORD_COLUMNS = [
-  'issuer_id', 'card_no', 'card_type', 'txn_type', 'amount_fen', 'balance_before_fen', 'balance_after_fen',
-  'card_seq', 'terminal_id', 'terminal_seq', 'acquirer_id', 'merchant_id', 'occurred_at', 'tac', 'batch_no',
-  'line_id', 'station_id',
+  'issuer_id',
+  'card_no',
+  'card_type',
+  'txn_type',
+  'amount_fen',
+  'balance_before_fen',
+  'balance_after_fen',
+  'card_seq',
+  'terminal_id',
+  'terminal_seq',
+  'acquirer_id',
+  'merchant_id',
+  'occurred_at',
+  'tac',
+  'batch_no',
+  'line_id',
+  'station_id',
 ] as const;
 
 export const TRANSACTION_SELECT = RECORD_COLUMNS.join(', ');
@@ -230,7 +251,8 @@ export class RecordImporter {
       },
       blacklistOf: (issuer_id, card_no) =>
         this.ctx.blacklist.of(
-          issuer_id, card_no,
+          issuer_id,
+          card_no,
           current !== null && current.card_no === card_no && current.issuer_id === issuer_id ? currentKey : cardKey(issuer_id, card_no, 0),
         ),
     };
@@ -243,7 +265,7 @@ export class RecordImporter {
         return validateRecord(r, this.fileCtx, vctx);
       }
       hint = code;
-      const reason = code >> REASON_SHIFT & 0xf;
+      const reason = (code >> REASON_SHIFT) & 0xf;
       if (reason === 0) return statefulVerdict(r, vctx);
       const field = code & FIELD_MASK;
       return { status: 'REJECTED', reason: STATELESS_REASONS[reason - 1]!, field: field === 0 ? undefined : VERDICT_FIELDS[field - 1] };
@@ -263,28 +285,77 @@ export class RecordImporter {
         }
       }
       switch (verdict.status) {
-        case 'ACCEPTED': this.tally.accepted++; break;
-        case 'REJECTED': this.tally.rejected++; break;
-        case 'SUSPENDED': this.tally.suspended++; break;
-        case 'PENDING_INTEROP': this.tally.pending_interop++; break;
+        case 'ACCEPTED':
+          this.tally.accepted++;
+          break;
+        case 'REJECTED':
+          this.tally.rejected++;
+          break;
+        case 'SUSPENDED':
+          this.tally.suspended++;
+          break;
+        case 'PENDING_INTEROP':
+          this.tally.pending_interop++;
+          break;
       }
-      const detail = verdict.status === 'REJECTED' ? verdict.field ?? '' : '';
+      const detail = verdict.status === 'REJECTED' ? (verdict.field ?? '') : '';
       const ref = terminalRefs[i] ?? refs.refOf(r.acquirer_id, r.terminal_id);
       const tkey = terminalKey(ref, r.terminal_seq);
       const info =
         verdict.status === 'ACCEPTED' && local === 1 && blacklistedLoad === 0
           ? this.insertAccepted.run(
-              this.fileId, this.count, cardKeys[i]!, tkey,
-              r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
-              r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
-              r.line_id, r.station_id,
+              this.fileId,
+              this.count,
+              cardKeys[i]!,
+              tkey,
+              r.issuer_id,
+              r.card_no,
+              r.card_type,
+              r.txn_type,
+              r.amount_fen,
+              r.balance_before_fen,
+              r.balance_after_fen,
+              r.card_seq,
+              r.terminal_id,
+              r.terminal_seq,
+              r.acquirer_id,
+              r.merchant_id,
+              r.occurred_at,
+              r.tac,
+              r.batch_no,
+              r.line_id,
+              r.station_id,
             )
           : this.insert.run(
-              this.fileId, this.count, this.fileCtx.file_type, cardKeys[i]!, tkey,
-              r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
-              r.card_seq, r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no,
-              r.line_id, r.station_id,
-              local, verdict.status, verdict.reason, detail, verdict.status, verdict.reason, blacklistedLoad,
+              this.fileId,
+              this.count,
+              this.fileCtx.file_type,
+              cardKeys[i]!,
+              tkey,
+              r.issuer_id,
+              r.card_no,
+              r.card_type,
+              r.txn_type,
+              r.amount_fen,
+              r.balance_before_fen,
+              r.balance_after_fen,
+              r.card_seq,
+              r.terminal_id,
+              r.terminal_seq,
+              r.acquirer_id,
+              r.merchant_id,
+              r.occurred_at,
+              r.tac,
+              r.batch_no,
+              r.line_id,
+              r.station_id,
+              local,
+              verdict.status,
+              verdict.reason,
+              detail,
+              verdict.status,
+              verdict.reason,
+              blacklistedLoad,
               // An accepted record is cleared, and a suspended one posted to suspense, by the
               // batch that imports it (clearing-rules.md): the day is known now, and writing it
               // here spares rewriting every row at close. Until the day closes these dates are
@@ -306,4 +377,3 @@ export class RecordImporter {
     pipe?.release(this.count);
   }
 }
-

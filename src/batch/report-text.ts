@@ -6,7 +6,9 @@ import type { ExceptionsReport, ReconciliationReport } from './reconcile';
 export function yuan(fen: number): string {
   const sign = fen < 0 ? '-' : '';
   const abs = Math.abs(fen);
-  const whole = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const whole = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${sign}${whole}.${String(abs % 100).padStart(2, '0')}`;
 }
 
@@ -62,13 +64,19 @@ export function renderReport(
   for (const c of x.key_conflicts) {
     const rec = c.record as Record<string, unknown>;
     const held = c.held as Record<string, unknown>;
-    out.push(`    card ${rec.card_no} seq ${rec.card_seq} at ${rec.terminal_id}#${rec.terminal_seq} ${rec.amount_fen} fen  vs held  card ${held.card_no} seq ${held.card_seq} at ${held.terminal_id}#${held.terminal_seq} ${held.amount_fen} fen`);
+    out.push(
+      `    card ${rec.card_no} seq ${rec.card_seq} at ${rec.terminal_id}#${rec.terminal_seq} ${rec.amount_fen} fen  vs held  card ${held.card_no} seq ${held.card_seq} at ${held.terminal_id}#${held.terminal_seq} ${held.amount_fen} fen`,
+    );
   }
   out.push(`  suspended (blacklisted card): ${x.suspended.length}`);
-  for (const rec of x.suspended as Record<string, unknown>[]) out.push(`    card ${rec.card_no} seq ${rec.card_seq} ${rec.amount_fen} fen at ${rec.occurred_at}`);
+  for (const rec of x.suspended as Record<string, unknown>[])
+    out.push(`    card ${rec.card_no} seq ${rec.card_seq} ${rec.amount_fen} fen at ${rec.occurred_at}`);
   out.push(`  loads on blacklisted cards: ${x.blacklisted_loads.length}`);
-  for (const rec of x.blacklisted_loads as Record<string, unknown>[]) out.push(`    card ${rec.card_no} seq ${rec.card_seq} ${rec.amount_fen} fen at ${rec.occurred_at}`);
-  out.push(`  new card sequence gaps: ${x.card_seq_gaps.length}, new balance breaks: ${x.balance_breaks.length}, new terminal sequence gaps: ${x.terminal_seq_gaps.length}`);
+  for (const rec of x.blacklisted_loads as Record<string, unknown>[])
+    out.push(`    card ${rec.card_no} seq ${rec.card_seq} ${rec.amount_fen} fen at ${rec.occurred_at}`);
+  out.push(
+    `  new card sequence gaps: ${x.card_seq_gaps.length}, new balance breaks: ${x.balance_breaks.length}, new terminal sequence gaps: ${x.terminal_seq_gaps.length}`,
+  );
   out.push('');
   out.push(`Open reconciliation items: ${r.open_items.length}`);
   for (const i of r.open_items.slice(0, 200)) out.push(`  ${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${i.ref}`);

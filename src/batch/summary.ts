@@ -21,7 +21,11 @@ export interface DaySummary {
 export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySummary {
   const db = ctx.db;
   const D = ctx.date;
-  const one = (sql: string, ...args: unknown[]) => db.prepare(sql).pluck().get(...args) as number;
+  const one = (sql: string, ...args: unknown[]) =>
+    db
+      .prepare(sql)
+      .pluck()
+      .get(...args) as number;
   const range = batchRecordRange(ctx);
   const files = {
     imported: one("SELECT COUNT(*) FROM files WHERE batch_date = ? AND outcome = 'IMPORTED'", D),
@@ -37,7 +41,10 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
               COALESCE(SUM(cleared_date = @d), 0) AS cleared_n, COALESCE(SUM(CASE WHEN cleared_date = @d THEN amount_fen ELSE 0 END), 0) AS cleared_s
          FROM records WHERE id BETWEEN @lo AND @hi`,
     )
-    .get({ d: D, lo: range.lo, hi: range.hi }) as Record<'accepted' | 'rejected' | 'suspended' | 'pending_interop' | 'conflicts' | 'cleared_n' | 'cleared_s', number>;
+    .get({ d: D, lo: range.lo, hi: range.hi }) as Record<
+    'accepted' | 'rejected' | 'suspended' | 'pending_interop' | 'conflicts' | 'cleared_n' | 'cleared_s',
+    number
+  >;
   const records = {
     accepted: tonight.accepted,
     rejected: tonight.rejected,
@@ -46,7 +53,9 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
   };
   const clearedHere = { n: tonight.cleared_n, s: tonight.cleared_s };
   const clearedRemote = db
-    .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE national_date = ? AND cleared_date = ? AND NOT (id BETWEEN ? AND ?)')
+    .prepare(
+      'SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE national_date = ? AND cleared_date = ? AND NOT (id BETWEEN ? AND ?)',
+    )
     .get(D, D, range.lo, range.hi) as { n: number; s: number };
   const centre = ctx.registry.centreId;
   const settlement = db

@@ -57,8 +57,23 @@ export const UNKNOWN = -1;
 
 export const STATELESS_REASONS = ['E01', 'E02', 'E08', 'E04', 'E07', 'E06', 'E05'] as const;
 export const VERDICT_FIELDS = [
-  'issuer_id', 'card_no', 'card_type', 'txn_type', 'amount_fen', 'balance_before_fen', 'balance_after_fen', 'card_seq',
-  'terminal_id', 'terminal_seq', 'acquirer_id', 'merchant_id', 'occurred_at', 'tac', 'batch_no', 'line_id', 'station_id',
+  'issuer_id',
+  'card_no',
+  'card_type',
+  'txn_type',
+  'amount_fen',
+  'balance_before_fen',
+  'balance_after_fen',
+  'card_seq',
+  'terminal_id',
+  'terminal_seq',
+  'acquirer_id',
+  'merchant_id',
+  'occurred_at',
+  'tac',
+  'batch_no',
+  'line_id',
+  'station_id',
 ] as const;
 
 export interface WorkerSetup {

@@ -17,8 +17,27 @@ import { writeAhead, type AheadJob } from './early-acks';
 import { addHistory, CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
 import { cardKey, terminalKey } from '../store/record-keys';
 import {
-  ABORT, CARD_KEYS, CHUNK, CONSUMED, DONE, FAILED, FILTERS, HAS_DIGEST, HISTORY_CARD, RUNNING, HISTORY_TERMINAL, PRODUCED, REASON_SHIFT, RING, STATE,
-  STATELESS_REASONS, TERMINAL_KEYS, UNKNOWN, VERDICT_FIELDS, type Job, type WorkerSetup,
+  ABORT,
+  CARD_KEYS,
+  CHUNK,
+  CONSUMED,
+  DONE,
+  FAILED,
+  FILTERS,
+  HAS_DIGEST,
+  HISTORY_CARD,
+  RUNNING,
+  HISTORY_TERMINAL,
+  PRODUCED,
+  REASON_SHIFT,
+  RING,
+  STATE,
+  STATELESS_REASONS,
+  TERMINAL_KEYS,
+  UNKNOWN,
+  VERDICT_FIELDS,
+  type Job,
+  type WorkerSetup,
 } from './validation-pipe';
 
 const setup = workerData as WorkerSetup;
@@ -119,7 +138,10 @@ function run(job: Job): void {
 
   try {
     // Terminals of history, as numbered in the store (tonight's new ones hold no history).
-    for (const [id, acquirer, terminal] of db.prepare('SELECT id, acquirer_id, terminal_id FROM terminals').raw(true).iterate() as IterableIterator<[number, string, string]>) {
+    for (const [id, acquirer, terminal] of db
+      .prepare('SELECT id, acquirer_id, terminal_id FROM terminals')
+      .raw(true)
+      .iterate() as IterableIterator<[number, string, string]>) {
       terminals.set(`${acquirer}|${terminal}`, id);
     }
     const scan = scanExchangeFile(

@@ -105,7 +105,10 @@ function assertCountGross(what: string, c: CountGross): void {
   assert(Number.isSafeInteger(c.count) && c.count >= 0, `clearDay: ${what}: count must be an integer >= 0`);
   assert(Number.isSafeInteger(c.gross_fen) && c.gross_fen >= 0, `clearDay: ${what}: gross_fen must be an integer >= 0`);
   // Every cleared record carries amount_fen >= 1.
-  assert(c.gross_fen >= c.count && (c.count > 0 || c.gross_fen === 0), `clearDay: ${what}: gross_fen ${c.gross_fen} impossible for ${c.count} records`);
+  assert(
+    c.gross_fen >= c.count && (c.count > 0 || c.gross_fen === 0),
+    `clearDay: ${what}: gross_fen ${c.gross_fen} impossible for ${c.count} records`,
+  );
 }
 
 function safeAdd(a: number, b: number): number {
@@ -134,7 +137,13 @@ function mergePurchases(registry: Registry, groups: PurchaseGroupInput[]): Map<s
     assert(registry.participant(g.participant_id)?.role === 'acquirer', `clearDay: ${what}: not an acquirer`);
     assert(registry.merchantRate(g.participant_id, g.merchant_id) !== undefined, `clearDay: ${what}: not its merchant`);
     assertCountGross(what, { count: g.count, gross_fen: safeAdd(g.local_gross_fen, g.remote_gross_fen) });
-    assert(Number.isSafeInteger(g.local_gross_fen) && g.local_gross_fen >= 0 && Number.isSafeInteger(g.remote_gross_fen) && g.remote_gross_fen >= 0, `clearDay: ${what}: negative gross`);
+    assert(
+      Number.isSafeInteger(g.local_gross_fen) &&
+        g.local_gross_fen >= 0 &&
+        Number.isSafeInteger(g.remote_gross_fen) &&
+        g.remote_gross_fen >= 0,
+      `clearDay: ${what}: negative gross`,
+    );
     const key = `${g.participant_id}/${g.merchant_id}`;
     const m = merged.get(key);
     if (m === undefined) merged.set(key, { ...g });
@@ -202,7 +211,10 @@ export function clearDay(input: DayClearingInput): DayClearing {
   for (const g of purchases.values()) remote_gross_fen = safeAdd(remote_gross_fen, g.remote_gross_fen);
   // The national centre's category 4 is the same records as the remote part of the
   // acquirers' category 1, seen from the other side: the two must agree to the fen.
-  assert(remote_gross_fen === input.interop_out.gross_fen, `clearDay: remote purchases ${remote_gross_fen} != interop_out ${input.interop_out.gross_fen}`);
+  assert(
+    remote_gross_fen === input.interop_out.gross_fen,
+    `clearDay: remote purchases ${remote_gross_fen} != interop_out ${input.interop_out.gross_fen}`,
+  );
 
   const groups: ClearingGroup[] = [];
   for (const g of purchases.values()) {
@@ -272,7 +284,16 @@ export function clearDay(input: DayClearingInput): DayClearing {
     t.lines += 1;
     t.count += g.count;
     totals.set(g.participant_id, t);
-    lines.push({ participant_id: g.participant_id, merchant_id: g.merchant_id, category: g.category, count: g.count, gross_fen: g.gross_fen, fee_fen, net_fen, fee_rate });
+    lines.push({
+      participant_id: g.participant_id,
+      merchant_id: g.merchant_id,
+      category: g.category,
+      count: g.count,
+      gross_fen: g.gross_fen,
+      fee_fen,
+      net_fen,
+      fee_rate,
+    });
     nets.set(g.participant_id, safeAdd(nets.get(g.participant_id) ?? 0, net_fen));
   }
   assert(Number.isSafeInteger(cleared_gross_fen), 'clearDay: cleared gross passed 2^53 fen');
@@ -321,7 +342,9 @@ function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals
       const interop_out_fee_fen = t.fee_fen;
       p.move(ACCOUNT.float_cards, ACCOUNT.payable_national, input.interop_in.gross_fen);
       p.move(ACCOUNT.expense_interop_fees, ACCOUNT.receivable_national, interop_out_fee_fen);
-      clearing.push(entry(`${date}/clear/${id}`, date, 'clearing', `interop of ${date} cleared with the national centre ${id}: ${records}`, p));
+      clearing.push(
+        entry(`${date}/clear/${id}`, date, 'clearing', `interop of ${date} cleared with the national centre ${id}: ${records}`, p),
+      );
       // One entry empties both national accounts against each other and the
       // instruction, whatever the sign of the net (also at zero).
       const receivable_fen = input.interop_out.gross_fen - interop_out_fee_fen;
@@ -329,7 +352,9 @@ function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals
       s.credit(ACCOUNT.receivable_national, receivable_fen);
       if (net_fen > 0) s.credit(ACCOUNT.settlement_in_transit, net_fen);
       else s.debit(ACCOUNT.settlement_in_transit, -net_fen);
-      settlement.push(entry(`${date}/settle/${id}`, date, 'settlement', `settlement of ${date} with the national centre ${id}: net ${net_fen}`, s));
+      settlement.push(
+        entry(`${date}/settle/${id}`, date, 'settlement', `settlement of ${date} with the national centre ${id}: net ${net_fen}`, s),
+      );
       continue;
     }
     const role = registry.participant(id)!.role;
@@ -351,7 +376,13 @@ function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals
   }
 
   const suspense = new PostingList().move(ACCOUNT.float_cards, ACCOUNT.suspense_blacklist, input.suspended.gross_fen);
-  const suspended = entry(`${date}/suspense`, date, 'suspense', `${input.suspended.count} blacklisted record(s) of ${date} suspended`, suspense);
+  const suspended = entry(
+    `${date}/suspense`,
+    date,
+    'suspense',
+    `${input.suspended.count} blacklisted record(s) of ${date} suspended`,
+    suspense,
+  );
 
   return [...clearing, suspended, ...settlement].filter((e): e is JournalEntry => e !== undefined);
 }
@@ -392,7 +423,10 @@ export function bankConfirmationEntry(instruction: SettlementInstruction, date: 
   assert(m !== null, `bankConfirmationEntry: malformed instruction_id ${instruction.instruction_id}`);
   const participant_id = m[2];
   const centre_paid = instruction.payee_id === participant_id;
-  assert(centre_paid !== (instruction.payer_id === participant_id), `bankConfirmationEntry: ${instruction.instruction_id} is not between the centre and ${participant_id}`);
+  assert(
+    centre_paid !== (instruction.payer_id === participant_id),
+    `bankConfirmationEntry: ${instruction.instruction_id} is not between the centre and ${participant_id}`,
+  );
   assert(Number.isSafeInteger(instruction.amount_fen) && instruction.amount_fen > 0, 'bankConfirmationEntry: amount must be > 0');
   const p = new PostingList();
   if (centre_paid) p.move(ACCOUNT.settlement_in_transit, ACCOUNT.bank_settlement, instruction.amount_fen);

@@ -142,7 +142,8 @@ function parseParticipant(r: Reader, value: unknown, path: string, role: Partici
     unique(r, seen.merchants, mid, `${mp}.id`, 'merchant id');
     merchantIds.add(mid);
     const merchant: Merchant = { id: mid, name: r.string(m.name, `${mp}.name`) };
-    if (m[wrongRateKey] !== undefined) r.fail(`${mp}.${wrongRateKey}`, `not allowed here (a merchant's own rate under an ${role} is ${rateKey})`);
+    if (m[wrongRateKey] !== undefined)
+      r.fail(`${mp}.${wrongRateKey}`, `not allowed here (a merchant's own rate under an ${role} is ${rateKey})`);
     if (m[rateKey] !== undefined) merchant.rate = r.rate(m[rateKey], `${mp}.${rateKey}`);
     merchants.push(merchant);
   });

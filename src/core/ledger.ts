@@ -69,7 +69,10 @@ export function assertBalanced(entry: JournalEntry): void {
   let credit_fen = 0n;
   for (const p of entry.postings) {
     assert(isChartAccount(p.account), `journal entry ${entry.id}: ${p.account} is not an account of the chart`);
-    assert(Number.isSafeInteger(p.debit_fen) && Number.isSafeInteger(p.credit_fen), `journal entry ${entry.id}: amounts must be integer fen`);
+    assert(
+      Number.isSafeInteger(p.debit_fen) && Number.isSafeInteger(p.credit_fen),
+      `journal entry ${entry.id}: amounts must be integer fen`,
+    );
     assert(
       (p.debit_fen > 0 && p.credit_fen === 0) || (p.credit_fen > 0 && p.debit_fen === 0),
       `journal entry ${entry.id}: a posting on ${p.account} must have exactly one positive side`,

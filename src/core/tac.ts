@@ -204,7 +204,10 @@ function assertMacFields(rec: Omit<TacFields, 'card_no'>): void {
 export class PreparedCardKey {
   private readonly schedule = new Int32Array(DES_SCHEDULE_WORDS);
 
-  constructor(masterKey: Uint8Array, readonly card_no: string) {
+  constructor(
+    masterKey: Uint8Array,
+    readonly card_no: string,
+  ) {
     assertCardNo(card_no);
     writeCardSchedule(masterSchedule(masterKey), card_no, this.schedule, 0);
   }
@@ -263,8 +266,14 @@ export class TacKeyCache implements TacVerifier {
   private lastIssuerId = '';
   private lastIssuerIndex = -1;
 
-  constructor(keys: Keys, readonly capacity_cards: number = TAC_CACHE_CARDS_DEFAULT) {
-    assert(Number.isSafeInteger(capacity_cards) && capacity_cards >= 1 && capacity_cards <= 1 << 24, 'TacKeyCache: capacity must be 1..2^24');
+  constructor(
+    keys: Keys,
+    readonly capacity_cards: number = TAC_CACHE_CARDS_DEFAULT,
+  ) {
+    assert(
+      Number.isSafeInteger(capacity_cards) && capacity_cards >= 1 && capacity_cards <= 1 << 24,
+      'TacKeyCache: capacity must be 1..2^24',
+    );
     for (const [issuer_id, key] of keys.tac_master_keys) {
       this.masterIndex.set(issuer_id, this.masters.length);
       this.masters.push(masterSchedule(key));

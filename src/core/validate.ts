@@ -250,7 +250,10 @@ export function statelessVerdict(rec: Transaction, file: FileContext, ctx: State
  * The rules that need history, E03 E09 S01, for a record that passed
  * statelessVerdict: the held keys and the blacklist as of this record.
  */
-export function statefulVerdict(rec: Transaction, ctx: Pick<ValidationContext, 'registry' | 'limits' | 'held' | 'blacklistOf'>): RecordVerdict {
+export function statefulVerdict(
+  rec: Transaction,
+  ctx: Pick<ValidationContext, 'registry' | 'limits' | 'held' | 'blacklistOf'>,
+): RecordVerdict {
   const local = ctx.registry.isLocalIssuer(rec.issuer_id);
   const load = rec.txn_type === TXN_LOAD;
   const limits = ctx.limits;

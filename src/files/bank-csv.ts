@@ -49,7 +49,14 @@ export function readBankStatement(filePath: string): BankStatement {
   if (!parsed.ok) return parsed;
   const name = checkBankStatementName(path.basename(filePath));
   if (!name.ok) {
-    return { ok: true, bank_id: '', date: '', seq: 0, name_mismatch: `name does not follow the pattern: ${name.detail}`, lines: parsed.lines };
+    return {
+      ok: true,
+      bank_id: '',
+      date: '',
+      seq: 0,
+      name_mismatch: `name does not follow the pattern: ${name.detail}`,
+      lines: parsed.lines,
+    };
   }
   return { ok: true, bank_id: name.name.bank_id, date: name.name.date, seq: name.name.seq, lines: parsed.lines };
 }

@@ -712,7 +712,8 @@ export function codecDisagreements(root: Root): string[] {
   }
   const file_type = root.lookupEnum('lct.FileType');
   for (const t of FILE_TYPES) {
-    if (file_type.values[t] !== FILE_TYPE_NUMBER[t]) out.push(`FileType.${t}: .proto ${file_type.values[t]}, types.ts ${FILE_TYPE_NUMBER[t]}`);
+    if (file_type.values[t] !== FILE_TYPE_NUMBER[t])
+      out.push(`FileType.${t}: .proto ${file_type.values[t]}, types.ts ${FILE_TYPE_NUMBER[t]}`);
   }
   if (Object.keys(file_type.values).length !== FILE_TYPES.length + 1) out.push('FileType: other values in the .proto');
   const status = root.lookupEnum('lct.Status');

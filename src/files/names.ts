@@ -70,9 +70,10 @@ export function parseExchangeFileName(name: string): ExchangeFileName | null {
 
 /** The name a file with this header must have. Throws on a header no name can carry (a bug). */
 export function exchangeFileName(header: Pick<Header, keyof ExchangeFileName>): string {
-  const name = `${header.file_type}_${header.sender_id}_${header.receiver_id}_${header.business_date}_${String(
-    header.file_seq,
-  ).padStart(4, '0')}.pb`;
+  const name = `${header.file_type}_${header.sender_id}_${header.receiver_id}_${header.business_date}_${String(header.file_seq).padStart(
+    4,
+    '0',
+  )}.pb`;
   const check = checkExchangeFileName(name);
   if (!check.ok || check.name.file_type !== header.file_type || check.name.file_seq !== header.file_seq) {
     throw new RangeError(`no file name can carry this header (${check.ok ? 'file_seq' : check.detail}): ${name}`);

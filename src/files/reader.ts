@@ -11,16 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileRefusal, FileType, Header, RecordOf, Trailer } from '../core/types';
-import {
-  AnyRecord,
-  ExactSum,
-  HEADER,
-  MessageCodec,
-  RECORD_CODEC,
-  TRAILER,
-  assertCodecsMatchProto,
-  totalContributionOf,
-} from './codec';
+import { AnyRecord, ExactSum, HEADER, MessageCodec, RECORD_CODEC, TRAILER, assertCodecsMatchProto, totalContributionOf } from './codec';
 import { BROKEN, END, FrameReader } from './frames';
 import { EXCHANGE_NAME_PATTERN, checkExchangeFileName, nameHeaderDisagreements } from './names';
 import { DecodeError, WireReader } from './wire';
@@ -98,13 +89,7 @@ export function scanExchangeFileOf<K extends FileType>(
   return scanExchangeFile(filePath, onRecord as OnRecord | undefined, { ...opts, expectedType });
 }
 
-function scanFrames(
-  name: string,
-  bytes: number,
-  reader: FrameReader,
-  onRecord: OnRecord | undefined,
-  opts: ScanOptions,
-): FileScan {
+function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: OnRecord | undefined, opts: ScanOptions): FileScan {
   const scan: FileScan = {
     name,
     bytes,
@@ -228,8 +213,7 @@ function trailerChecksOf(trailer: Trailer, records: number, sum: bigint, sha256_
   const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${trailer_hex})`;
   return {
     count: trailer.record_count === records ? null : `record_count ${trailer.record_count}, records ${records}`,
-    total:
-      BigInt(trailer.total_amount_fen) === sum ? null : `total_amount_fen ${trailer.total_amount_fen}, records sum to ${sum}`,
+    total: BigInt(trailer.total_amount_fen) === sum ? null : `total_amount_fen ${trailer.total_amount_fen}, records sum to ${sum}`,
     digest: trailer_hex === sha256_hex ? null : `sha256 ${shown}, records hash to ${sha256_hex}`,
   };
 }

@@ -280,11 +280,11 @@ export class WireWriter {
     let low: number;
     let high: number;
     if (value >= 0) {
-      low = value % TWO_32 >>> 0;
+      low = (value % TWO_32) >>> 0;
       high = Math.floor(value / TWO_32) >>> 0;
     } else {
       const mag = -value;
-      let mag_low = mag % TWO_32 >>> 0;
+      let mag_low = (mag % TWO_32) >>> 0;
       let mag_high = Math.floor(mag / TWO_32) >>> 0;
       // two's complement of the magnitude
       mag_low = (~mag_low + 1) >>> 0;

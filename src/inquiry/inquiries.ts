@@ -94,7 +94,11 @@ export function resolveItem(
   db.transaction(() => {
     closeItem(db, id, effective, by, note);
     db.prepare('INSERT INTO operator_log (at, operator, action, target, note) VALUES (?, ?, ?, ?, ?)').run(
-      at, by, opts.clearRecord ? 'resolve+clear-record' : 'resolve', id, note,
+      at,
+      by,
+      opts.clearRecord ? 'resolve+clear-record' : 'resolve',
+      id,
+      note,
     );
     if (opts.clearRecord) {
       const recordId = (JSON.parse(item.ours_json) as { record_id?: number }).record_id ?? null;
@@ -161,7 +165,10 @@ export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHis
                          UNION ALL SELECT id FROM records WHERE id >= @unindexed AND card_key BETWEEN @lo AND @hi)
           ORDER BY r.card_key, r.id`,
       )
-      .all({ lo: base, hi: base + CARD_SEQ_SPAN - 1, unindexed: firstUnindexedId(db) }) as (CardRecordView & { issuer_id: string; card_no: string })[]
+      .all({ lo: base, hi: base + CARD_SEQ_SPAN - 1, unindexed: firstUnindexedId(db) }) as (CardRecordView & {
+      issuer_id: string;
+      card_no: string;
+    })[]
   )
     .filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
     .map(({ issuer_id: _i, card_no: _c, ...r }) => r);
@@ -175,7 +182,11 @@ export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHis
     if (missing > 0) gaps.push({ after_seq: a.card_seq, before_seq: b.card_seq, missing, jump_fen: jump, kind: 'SEQ_GAP' });
     else if (jump !== 0) gaps.push({ after_seq: a.card_seq, before_seq: b.card_seq, missing: 0, jump_fen: jump, kind: 'BALANCE_BREAK' });
   }
-  const open = (db.prepare("SELECT * FROM recon_items WHERE kind = 'float' AND ref = ? ORDER BY range_lo").all(`${issuer_id}/${card_no}`) as ReconItemRow[]).map(view);
+  const open = (
+    db
+      .prepare("SELECT * FROM recon_items WHERE kind = 'float' AND ref = ? ORDER BY range_lo")
+      .all(`${issuer_id}/${card_no}`) as ReconItemRow[]
+  ).map(view);
   return { issuer_id, card_no, records, gaps, open_items: open };
 }
 
@@ -187,7 +198,13 @@ export interface RecordStory {
   conflict_with: unknown | null;
   cleared_date: string | null;
   suspense_date: string | null;
-  interop: { exported_date: string; export_idx: number; national_status: string | null; national_reason: string | null; national_date: string | null } | null;
+  interop: {
+    exported_date: string;
+    export_idx: number;
+    national_status: string | null;
+    national_reason: string | null;
+    national_date: string | null;
+  } | null;
   entries: JournalEntry[];
   items: ItemView[];
 }
@@ -207,20 +224,39 @@ export function findRecordId(db: Db, ref: string): number | undefined {
 
 export function explainRecord(db: Db, id: number, ids: { national: string }): RecordStory {
   const r = db.prepare('SELECT * FROM records WHERE id = ?').get(id) as Record<string, unknown> & {
-    file_id: number; idx: number; acquirer_id: string; source: string; txn_type: number; verdict_status: string; verdict_reason: string;
-    verdict_detail: string; status: string; reason: string; cleared_date: string | null; suspense_date: string | null;
-    exported_date: string | null; export_idx: number | null; national_status: string | null; national_reason: string | null;
-    national_date: string | null; issuer_id: string; card_no: string; terminal_id: string;
+    file_id: number;
+    idx: number;
+    acquirer_id: string;
+    source: string;
+    txn_type: number;
+    verdict_status: string;
+    verdict_reason: string;
+    verdict_detail: string;
+    status: string;
+    reason: string;
+    cleared_date: string | null;
+    suspense_date: string | null;
+    exported_date: string | null;
+    export_idx: number | null;
+    national_status: string | null;
+    national_reason: string | null;
+    national_date: string | null;
+    issuer_id: string;
+    card_no: string;
+    terminal_id: string;
   };
   const file = db.prepare('SELECT name, batch_date, business_date FROM files WHERE id = ?').get(r.file_id) as {
-    name: string; batch_date: string; business_date: string | null;
+    name: string;
+    batch_date: string;
+    business_date: string | null;
   };
   const conflict = db.prepare('SELECT held_json FROM key_conflicts WHERE record_id = ?').pluck().get(id) as string | undefined;
   const entryIds: string[] = [];
   if (r.cleared_date) {
     const payee = r.source === 'INTEROP_IN' ? ids.national : r.acquirer_id;
     entryIds.push(`${r.cleared_date}/clear/${payee}`, `${r.cleared_date}/settle/${payee}`);
-    if (r.national_status === 'ACCEPTED') entryIds.push(`${r.cleared_date}/clear/${ids.national}`, `${r.cleared_date}/settle/${ids.national}`);
+    if (r.national_status === 'ACCEPTED')
+      entryIds.push(`${r.cleared_date}/clear/${ids.national}`, `${r.cleared_date}/settle/${ids.national}`);
   }
   if (r.suspense_date) entryIds.push(`${r.suspense_date}/suspense`);
   const seqOf = db.prepare('SELECT seq FROM entries WHERE id = ?').pluck();
@@ -237,8 +273,25 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
       .all({ a: `%"record_id":${id},%`, b: `%"record_id":${id}}%` }) as ReconItemRow[]
   ).map(view);
   const fields = Object.fromEntries(
-    ['issuer_id', 'card_no', 'card_type', 'txn_type', 'amount_fen', 'balance_before_fen', 'balance_after_fen', 'card_seq', 'terminal_id',
-      'terminal_seq', 'acquirer_id', 'merchant_id', 'occurred_at', 'tac', 'batch_no', 'line_id', 'station_id'].map((k) => [k, r[k]]),
+    [
+      'issuer_id',
+      'card_no',
+      'card_type',
+      'txn_type',
+      'amount_fen',
+      'balance_before_fen',
+      'balance_after_fen',
+      'card_seq',
+      'terminal_id',
+      'terminal_seq',
+      'acquirer_id',
+      'merchant_id',
+      'occurred_at',
+      'tac',
+      'batch_no',
+      'line_id',
+      'station_id',
+    ].map((k) => [k, r[k]]),
   );
   return {
     record: { id, ...fields },
@@ -246,7 +299,11 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
     verdict: {
       status: r.verdict_status,
       reason: r.verdict_reason,
-      rule: RECORD_RULES[r.verdict_reason] ?? (r.verdict_status === 'ACCEPTED' ? 'passed every rule: local card' : 'passed every rule: remote card, sent on to the national centre'),
+      rule:
+        RECORD_RULES[r.verdict_reason] ??
+        (r.verdict_status === 'ACCEPTED'
+          ? 'passed every rule: local card'
+          : 'passed every rule: remote card, sent on to the national centre'),
       detail: r.verdict_detail,
     },
     now: { status: r.status, reason: r.reason },
@@ -256,7 +313,13 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
     interop:
       r.exported_date === null
         ? null
-        : { exported_date: r.exported_date, export_idx: r.export_idx!, national_status: r.national_status, national_reason: r.national_reason, national_date: r.national_date },
+        : {
+            exported_date: r.exported_date,
+            export_idx: r.export_idx!,
+            national_status: r.national_status,
+            national_reason: r.national_reason,
+            national_date: r.national_date,
+          },
     entries,
     items,
   };

@@ -15,12 +15,8 @@ export function appendEntries(db: Db, entries: readonly JournalEntry[]): number 
   const last = db.prepare('SELECT hash FROM entries ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined;
   let prev = last?.hash ?? GENESIS_HASH;
   const existing = db.prepare('SELECT seq FROM entries WHERE id = ?').pluck();
-  const insertEntry = db.prepare(
-    'INSERT INTO entries (id, business_date, kind, memo, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const insertPosting = db.prepare(
-    'INSERT INTO postings (entry_seq, line, account, debit_fen, credit_fen) VALUES (?, ?, ?, ?, ?)',
-  );
+  const insertEntry = db.prepare('INSERT INTO entries (id, business_date, kind, memo, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertPosting = db.prepare('INSERT INTO postings (entry_seq, line, account, debit_fen, credit_fen) VALUES (?, ?, ?, ?, ?)');
   let appended = 0;
   for (const entry of entries) {
     assertBalanced(entry);
@@ -58,24 +54,22 @@ function toEntry(row: EntryRow, postings: { account: string; debit_fen: number; 
 
 export function readEntry(db: Db, seq: number): JournalEntry {
   const row = db.prepare('SELECT * FROM entries WHERE seq = ?').get(seq) as EntryRow;
-  const postings = db
-    .prepare('SELECT account, debit_fen, credit_fen FROM postings WHERE entry_seq = ? ORDER BY line')
-    .all(seq) as { account: string; debit_fen: number; credit_fen: number }[];
+  const postings = db.prepare('SELECT account, debit_fen, credit_fen FROM postings WHERE entry_seq = ? ORDER BY line').all(seq) as {
+    account: string;
+    debit_fen: number;
+    credit_fen: number;
+  }[];
   const entry = toEntry(row, postings);
   assertBalanced(entry);
   return entry;
 }
 
-export type VerifyResult =
-  | { ok: true; entries: number; postings: number }
-  | { ok: false; entry: string; seq: number; problem: string };
+export type VerifyResult = { ok: true; entries: number; postings: number } | { ok: false; entry: string; seq: number; problem: string };
 
 /** Re-checks the whole journal: balance of each entry, the hash chain, the trial balance. */
 export function verifyJournal(db: Db): VerifyResult {
   const rows = db.prepare('SELECT * FROM entries ORDER BY seq').iterate() as IterableIterator<EntryRow>;
-  const postingsOf = db.prepare(
-    'SELECT account, debit_fen, credit_fen FROM postings WHERE entry_seq = ? ORDER BY line',
-  );
+  const postingsOf = db.prepare('SELECT account, debit_fen, credit_fen FROM postings WHERE entry_seq = ? ORDER BY line');
   let prev = GENESIS_HASH;
   let entries = 0;
   let postings = 0;
@@ -96,7 +90,8 @@ export function verifyJournal(db: Db): VerifyResult {
     if (debits !== credits) {
       return { ok: false, entry: row.id, seq: row.seq, problem: `debits ${debits} != credits ${credits}` };
     }
-    if (row.prev_hash !== prev) return { ok: false, entry: row.id, seq: row.seq, problem: 'chain broken: prev_hash does not match the entry before' };
+    if (row.prev_hash !== prev)
+      return { ok: false, entry: row.id, seq: row.seq, problem: 'chain broken: prev_hash does not match the entry before' };
     if (chainHash(prev, entry) !== row.hash) return { ok: false, entry: row.id, seq: row.seq, problem: 'hash does not match the content' };
     prev = row.hash;
     trial += debits - credits;

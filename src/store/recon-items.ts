@@ -45,8 +45,17 @@ export function openItem(db: Db, date: string, item: NewReconItem): boolean {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
-      item.id, item.kind, item.category, item.ref, item.participant_id, date, JSON.stringify(item.ours ?? {}),
-      JSON.stringify(item.theirs ?? {}), item.amount_fen ?? 0, item.range_lo ?? null, item.range_hi ?? null,
+      item.id,
+      item.kind,
+      item.category,
+      item.ref,
+      item.participant_id,
+      date,
+      JSON.stringify(item.ours ?? {}),
+      JSON.stringify(item.theirs ?? {}),
+      item.amount_fen ?? 0,
+      item.range_lo ?? null,
+      item.range_hi ?? null,
     );
   return info.changes === 1;
 }

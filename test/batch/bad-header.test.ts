@@ -29,11 +29,21 @@ test('an upload whose business_date is no date is refused F05, and the batch clo
   for (const parallel of ['off', 'on'] as const) {
     const D = parallel === 'off' ? '20251230' : '20251231';
     const outcome = runBatch({
-      db, participants: cfg.participants, keys: cfg.keys, date: D, inboxDir: inbox, outboxDir: path.join(dir, 'out', D),
-      now: () => `${D}235959`, progress: () => {}, parallel,
+      db,
+      participants: cfg.participants,
+      keys: cfg.keys,
+      date: D,
+      inboxDir: inbox,
+      outboxDir: path.join(dir, 'out', D),
+      now: () => `${D}235959`,
+      progress: () => {},
+      parallel,
     });
     assert.equal(outcome.kind, 'done');
-    const row = db.prepare("SELECT outcome, refusal_code FROM files WHERE name = ? AND batch_date = ?").get(name, D) as { outcome: string; refusal_code: string };
+    const row = db.prepare('SELECT outcome, refusal_code FROM files WHERE name = ? AND batch_date = ?').get(name, D) as {
+      outcome: string;
+      refusal_code: string;
+    };
     assert.deepEqual(row, { outcome: 'REFUSED', refusal_code: 'F05' }, `with the worker ${parallel}`);
   }
   db.close();

@@ -21,23 +21,48 @@ interface Night {
 
 function args(dir: string, store: string, night: Night, outbox: string): string[] {
   return [
-    LCT, 'batch', '--date', night.iso, '--inbox', night.inbox, '--outbox', outbox, '--json', '--db', store,
-    '--config', path.join(dir, 'participants.json'), '--keys', path.join(dir, 'keys.json'),
+    LCT,
+    'batch',
+    '--date',
+    night.iso,
+    '--inbox',
+    night.inbox,
+    '--outbox',
+    outbox,
+    '--json',
+    '--db',
+    store,
+    '--config',
+    path.join(dir, 'participants.json'),
+    '--keys',
+    path.join(dir, 'keys.json'),
   ];
 }
 
 /** Odd attempts run the stateless rules on the worker thread, even ones on the main thread alone. */
 const THREAD = (on: boolean) => ({ LCT_VALIDATION_THREAD: on ? 'on' : 'off' });
 
-function runToEnd(dir: string, store: string, night: Night, outbox: string, thread = false): { status: number | null; stdout: string; ms: number } {
+function runToEnd(
+  dir: string,
+  store: string,
+  night: Night,
+  outbox: string,
+  thread = false,
+): { status: number | null; stdout: string; ms: number } {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, args(dir, store, night, outbox), { encoding: 'utf8', env: { ...process.env, ...NOW, ...THREAD(thread) } });
+  const r = spawnSync(process.execPath, args(dir, store, night, outbox), {
+    encoding: 'utf8',
+    env: { ...process.env, ...NOW, ...THREAD(thread) },
+  });
   return { status: r.status, stdout: r.stdout, ms: Date.now() - t0 };
 }
 
 function killAfter(dir: string, store: string, night: Night, outbox: string, ms: number, thread: boolean): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args(dir, store, night, outbox), { env: { ...process.env, ...NOW, ...THREAD(thread) }, stdio: 'ignore' });
+    const child = spawn(process.execPath, args(dir, store, night, outbox), {
+      env: { ...process.env, ...NOW, ...THREAD(thread) },
+      stdio: 'ignore',
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', () => {
       clearTimeout(timer);
@@ -53,7 +78,8 @@ function digests(outbox: string): Record<string, string> {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (!/\.tmp-\d+$/.test(e.name)) out[path.relative(outbox, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+      else if (!/\.tmp-\d+$/.test(e.name))
+        out[path.relative(outbox, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
     }
   };
   walk(outbox);
@@ -117,20 +143,30 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
 test('a rerun of a closed day changes nothing in the store and rewrites byte-identical files', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-rerun-'));
   const scenario = generateScenario(dir, { seed: 'rerun', days: 2, records: 600 });
-  const nights = scenario.days.map((d) => ({ iso: `${d.date.slice(0, 4)}-${d.date.slice(4, 6)}-${d.date.slice(6, 8)}`, inbox: path.join(dir, 'inbox', d.date) }));
+  const nights = scenario.days.map((d) => ({
+    iso: `${d.date.slice(0, 4)}-${d.date.slice(4, 6)}-${d.date.slice(6, 8)}`,
+    inbox: path.join(dir, 'inbox', d.date),
+  }));
   const store = path.join(dir, 'lct.db');
   const first = runToEnd(dir, store, nights[0]!, path.join(dir, 'a'));
   const second = runToEnd(dir, store, nights[1]!, path.join(dir, 'b'));
   // Every table's rows, digested per table (the whole dump passes spawnSync's 1 MB buffer).
   const dump = () => {
-    const r = spawnSync(process.execPath, ['-e', `
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
       const D=require(${JSON.stringify(require.resolve('better-sqlite3'))}); const db=new D(${JSON.stringify(store)},{readonly:true});
       const h=require('node:crypto'); const out={};
       for (const {name} of db.prepare("select name from sqlite_master where type='table' order by name").all()) {
         const rows=db.prepare('select * from "'+name+'"').all();
         out[name]=rows.length+' '+h.createHash('sha256').update(JSON.stringify(rows)).digest('hex');
       }
-      console.log(JSON.stringify(out));`], { encoding: 'utf8' });
+      console.log(JSON.stringify(out));`,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     return r.stdout;
   };

@@ -43,7 +43,10 @@ function tamper(file: string, sql: string): void {
 }
 
 const edits: [string, string][] = [
-  ['a posting amount on both sides', "UPDATE postings SET debit_fen = 101 WHERE entry_seq = 1 AND line = 0; UPDATE postings SET credit_fen = 101 WHERE entry_seq = 1 AND line = 1"],
+  [
+    'a posting amount on both sides',
+    'UPDATE postings SET debit_fen = 101 WHERE entry_seq = 1 AND line = 0; UPDATE postings SET credit_fen = 101 WHERE entry_seq = 1 AND line = 1',
+  ],
   ['one side of a posting', 'UPDATE postings SET debit_fen = 999 WHERE entry_seq = 2 AND line = 0'],
   ['an account name', "UPDATE postings SET account = 'income:fees' WHERE entry_seq = 3 AND line = 1"],
   ['an entry memo', "UPDATE entries SET memo = 'nothing to see' WHERE seq = 2"],

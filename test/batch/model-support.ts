@@ -19,7 +19,14 @@ import { terminalAlwaysActive } from '../../fixtures/city';
 import { tacSignerOf, timestampOf } from '../../fixtures/day';
 import { addDays, compactDateDayNumber, timestampSeconds } from '../../src/core/calendar';
 import type {
-  BlacklistEntry, FileType, Header, SettlementInstruction, StatementLine, Status, Transaction, Verdict,
+  BlacklistEntry,
+  FileType,
+  Header,
+  SettlementInstruction,
+  StatementLine,
+  Status,
+  Transaction,
+  Verdict,
 } from '../../src/core/types';
 import { encodeExchangeFile } from '../../src/files/writer';
 import { exchangeFileName } from '../../src/files/names';
@@ -141,7 +148,14 @@ export interface DayExpect {
   /** Every account's balance other than zero at the end of the day. */
   balances: [string, number][];
   /** What moved today, for the invariants that do not go through the model's fees. */
-  movement: { local_purchase_fen: number; interop_in_fen: number; load_fen: number; suspended_fen: number; bank_collect_fen: number; bank_pay_fen: number };
+  movement: {
+    local_purchase_fen: number;
+    interop_in_fen: number;
+    load_fen: number;
+    suspended_fen: number;
+    bank_collect_fen: number;
+    bank_pay_fen: number;
+  };
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -164,8 +178,23 @@ function sameRecord(a: Transaction, b: Transaction): boolean {
 
 function canonical(r: Transaction): unknown[] {
   return [
-    r.issuer_id, r.card_no, r.card_type, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen, r.card_seq,
-    r.terminal_id, r.terminal_seq, r.acquirer_id, r.merchant_id, r.occurred_at, r.tac, r.batch_no, r.line_id, r.station_id,
+    r.issuer_id,
+    r.card_no,
+    r.card_type,
+    r.txn_type,
+    r.amount_fen,
+    r.balance_before_fen,
+    r.balance_after_fen,
+    r.card_seq,
+    r.terminal_id,
+    r.terminal_seq,
+    r.acquirer_id,
+    r.merchant_id,
+    r.occurred_at,
+    r.tac,
+    r.batch_no,
+    r.line_id,
+    r.station_id,
   ];
 }
 
@@ -176,8 +205,15 @@ function compareText(a: string, b: string): number {
 function verdictOf(m: ModelRecord, status: Status, reason: string): Verdict {
   const r = m.rec;
   return {
-    index: m.index, issuer_id: r.issuer_id, card_no: r.card_no, card_seq: r.card_seq, terminal_id: r.terminal_id,
-    terminal_seq: r.terminal_seq, amount_fen: r.amount_fen, status, reason,
+    index: m.index,
+    issuer_id: r.issuer_id,
+    card_no: r.card_no,
+    card_seq: r.card_seq,
+    terminal_id: r.terminal_id,
+    terminal_seq: r.terminal_seq,
+    amount_fen: r.amount_fen,
+    status,
+    reason,
   };
 }
 
@@ -276,11 +312,25 @@ export class BatchModel {
     return seq;
   }
 
-  private exchangeFile(kind: 'TXN_UPLOAD' | 'INTEROP_IN' | 'BLACKLIST' | 'INTEROP_RESULT', sender: string, date: string, records: object[], ref_file = '', created_at?: string): Delivered {
+  private exchangeFile(
+    kind: 'TXN_UPLOAD' | 'INTEROP_IN' | 'BLACKLIST' | 'INTEROP_RESULT',
+    sender: string,
+    date: string,
+    records: object[],
+    ref_file = '',
+    created_at?: string,
+  ): Delivered {
     const seq = this.nextInboundSeq(kind, sender, date);
     const header: Header = {
-      format_version: 1, file_type: kind, sender_id: sender, receiver_id: this.centre_id, business_date: date, file_seq: seq,
-      created_at: created_at ?? `${date}230000`, ref_file, ref_reason: '',
+      format_version: 1,
+      file_type: kind,
+      sender_id: sender,
+      receiver_id: this.centre_id,
+      business_date: date,
+      file_seq: seq,
+      created_at: created_at ?? `${date}230000`,
+      ref_file,
+      ref_reason: '',
     };
     const bytes = encodeExchangeFile(header, records as never[]);
     return { name: exchangeFileName(header), bytes, sha256: sha256Hex(bytes), kind, sender_id: sender, business_date: date, seq };
@@ -294,15 +344,26 @@ export class BatchModel {
   conflictingCopy(f: Delivered, extra: RecordAsk): Delivered {
     assert(f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN' || f.kind === 'BLACKLIST');
     const header: Header = {
-      format_version: 1, file_type: f.kind, sender_id: f.sender_id, receiver_id: this.centre_id, business_date: f.business_date,
-      file_seq: f.seq, created_at: `${f.business_date}235959`, ref_file: '', ref_reason: '',
+      format_version: 1,
+      file_type: f.kind,
+      sender_id: f.sender_id,
+      receiver_id: this.centre_id,
+      business_date: f.business_date,
+      file_seq: f.seq,
+      created_at: `${f.business_date}235959`,
+      ref_file: '',
+      ref_reason: '',
     };
     let records: object[] = f.entries ?? [];
     if (f.records) {
       const first = f.records[0];
       const party = first === undefined ? -1 : this.city.parties.findIndex((p) => p.id === first.acquirer_id);
       const rec =
-        f.kind === 'INTEROP_IN' ? this.interopRecord(extra, f.business_date) : party >= 0 ? this.capture(party, extra, f.business_date) : undefined;
+        f.kind === 'INTEROP_IN'
+          ? this.interopRecord(extra, f.business_date)
+          : party >= 0
+            ? this.capture(party, extra, f.business_date)
+            : undefined;
       if (rec) this.generated.push({ rec, source: f.kind as Source });
       records = rec ? [...f.records, rec] : f.records;
     }
@@ -320,7 +381,14 @@ export class BatchModel {
     return this.city.cards.local_count + (k % Math.min(REMOTE_CARDS_IN_PLAY, remote));
   }
 
-  private recordAt(card: number, terminal: number, acquirer_id: string, txn_type: number, amount_fen: number, occurred_at: string): Transaction {
+  private recordAt(
+    card: number,
+    terminal: number,
+    acquirer_id: string,
+    txn_type: number,
+    amount_fen: number,
+    occurred_at: string,
+  ): Transaction {
     const cards = this.city.cards;
     const before = this.balance[card]!;
     const after = txn_type === 2 ? before + amount_fen : before - amount_fen;
@@ -329,11 +397,23 @@ export class BatchModel {
     const tseq = ++this.terminal_seq[terminal]!;
     this.balance[card] = after;
     const rec: Transaction = {
-      issuer_id: cards.issuers[cards.issuer[card]!]!, card_no: cards.card_no[card]!, card_type: cards.card_type[card]!,
-      txn_type, amount_fen, balance_before_fen: before, balance_after_fen: after, card_seq: seq,
-      terminal_id: this.city.terminals.id[terminal]!, terminal_seq: tseq, acquirer_id,
-      merchant_id: this.city.terminals.merchant_id[terminal]!, occurred_at, tac: '',
-      batch_no: String(this.city.terminals.batch_base[terminal]!), line_id: this.city.terminals.line_id[terminal]!, station_id: '',
+      issuer_id: cards.issuers[cards.issuer[card]!]!,
+      card_no: cards.card_no[card]!,
+      card_type: cards.card_type[card]!,
+      txn_type,
+      amount_fen,
+      balance_before_fen: before,
+      balance_after_fen: after,
+      card_seq: seq,
+      terminal_id: this.city.terminals.id[terminal]!,
+      terminal_seq: tseq,
+      acquirer_id,
+      merchant_id: this.city.terminals.merchant_id[terminal]!,
+      occurred_at,
+      tac: '',
+      batch_no: String(this.city.terminals.batch_base[terminal]!),
+      line_id: this.city.terminals.line_id[terminal]!,
+      station_id: '',
     };
     rec.tac = tacSignerOf(this.city).tacOf(rec);
     return rec;
@@ -442,8 +522,11 @@ export class BatchModel {
     const entries: BlacklistEntry[] = asks.map((a) => {
       const card = this.localCard(a.card);
       return {
-        issuer_id: cards.issuers[cards.issuer[card]!]!, card_no: cards.card_no[card]!, action: a.add ? 1 : 2,
-        effective_at: timestampOf(start_s + a.offset_s), reason: a.add ? 'LOST' : 'FOUND',
+        issuer_id: cards.issuers[cards.issuer[card]!]!,
+        card_no: cards.card_no[card]!,
+        action: a.add ? 1 : 2,
+        effective_at: timestampOf(start_s + a.offset_s),
+        reason: a.add ? 'LOST' : 'FOUND',
       };
     });
     return { ...this.exchangeFile('BLACKLIST', this.issuer_id, this.next_date, entries), entries };
@@ -471,7 +554,13 @@ export class BatchModel {
       if (!rejected && ((mismatch_mask >> (i % 16)) & 1) === 1) v.amount_fen += 1;
       return v;
     });
-    const ref = exchangeFileName({ file_type: 'INTEROP_OUT', sender_id: this.centre_id, receiver_id: this.national_id, business_date: out_date, file_seq: 1 });
+    const ref = exchangeFileName({
+      file_type: 'INTEROP_OUT',
+      sender_id: this.centre_id,
+      receiver_id: this.national_id,
+      business_date: out_date,
+      file_seq: 1,
+    });
     return { ...this.exchangeFile('INTEROP_RESULT', this.national_id, this.next_date, verdicts, ref), answers: { out_date, verdicts } };
   }
 
@@ -487,18 +576,30 @@ export class BatchModel {
    */
   bankStatement(chosen: Instruction[], noise: 'none' | 'unknown' | 'again' | 'wrong'): Delivered {
     const seq = this.nextInboundSeq('BANK', this.bank_id, this.next_date);
-    const paid = (i: SettlementInstruction) => ({ instruction_id: i.instruction_id, payer_id: i.payer_id, payee_id: i.payee_id, amount_fen: i.amount_fen });
+    const paid = (i: SettlementInstruction) => ({
+      instruction_id: i.instruction_id,
+      payer_id: i.payer_id,
+      payee_id: i.payee_id,
+      amount_fen: i.amount_fen,
+    });
     const parts = chosen.map(paid);
-    if (noise === 'unknown') parts.push({ instruction_id: `${this.next_date}-99999999`, payer_id: this.centre_id, payee_id: '99999999', amount_fen: 100 });
+    if (noise === 'unknown')
+      parts.push({ instruction_id: `${this.next_date}-99999999`, payer_id: this.centre_id, payee_id: '99999999', amount_fen: 100 });
     const again = this.instructions.find((i) => i.confirmed);
     if (noise === 'again' && again) parts.push(paid(again));
     const other = this.unpaid().find((i) => !chosen.includes(i));
     if (noise === 'wrong' && other) parts.push({ ...paid(other), amount_fen: other.amount_fen + 1 });
     const lines: BankLineSpec[] = parts.map((p, k) => ({
-      value_date: this.next_date, ...p, bank_ref: `B${this.next_date}${String(seq).padStart(2, '0')}${String(k).padStart(3, '0')}`,
+      value_date: this.next_date,
+      ...p,
+      bank_ref: `B${this.next_date}${String(seq).padStart(2, '0')}${String(k).padStart(3, '0')}`,
     }));
     for (const i of chosen) i.in_statement = true;
-    const text = ['value_date,instruction_id,payer_id,payee_id,amount_fen,bank_ref', ...lines.map((l) => [l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref].join(','))].join('\n') + '\n';
+    const text =
+      [
+        'value_date,instruction_id,payer_id,payee_id,amount_fen,bank_ref',
+        ...lines.map((l) => [l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref].join(',')),
+      ].join('\n') + '\n';
     const bytes = Buffer.from(text, 'utf8');
     const name = `BANK_${this.bank_id}_${this.next_date}_${String(seq).padStart(4, '0')}.csv`;
     return { name, bytes, sha256: sha256Hex(bytes), kind: 'BANK', sender_id: this.bank_id, business_date: this.next_date, seq, lines };
@@ -543,7 +644,8 @@ export class BatchModel {
   private validate(rec: Transaction): { status: Status; reason: string } {
     const by_card = this.held_by_card.get(`${rec.issuer_id}|${rec.card_no}|${rec.card_seq}`);
     const by_terminal = this.held_by_terminal.get(`${rec.acquirer_id}|${rec.terminal_id}|${rec.terminal_seq}`);
-    if ((by_card && sameRecord(by_card.rec, rec)) || (by_terminal && sameRecord(by_terminal.rec, rec))) return { status: 'REJECTED', reason: 'E03' };
+    if ((by_card && sameRecord(by_card.rec, rec)) || (by_terminal && sameRecord(by_terminal.rec, rec)))
+      return { status: 'REJECTED', reason: 'E03' };
     if (by_card || by_terminal) return { status: 'REJECTED', reason: 'E09' };
     if (!this.city.local_issuers.includes(rec.issuer_id)) return { status: 'PENDING_INTEROP', reason: '' };
     if (rec.txn_type !== 2 && this.isBlacklisted(rec)) return { status: 'SUSPENDED', reason: 'S01' };
@@ -623,8 +725,16 @@ export class BatchModel {
           f.records!.forEach((rec, index) => {
             const v = this.validate(rec);
             const m: ModelRecord = {
-              rec, source: f.kind as Source, file: f, file_order, index, imported_on: D,
-              verdict: v.status, verdict_reason: v.reason, status: v.status, reason: v.reason,
+              rec,
+              source: f.kind as Source,
+              file: f,
+              file_order,
+              index,
+              imported_on: D,
+              verdict: v.status,
+              verdict_reason: v.reason,
+              status: v.status,
+              reason: v.reason,
               blacklisted_load: v.status === 'ACCEPTED' && rec.txn_type === 2 && this.isBlacklisted(rec),
             };
             if (f.kind === 'TXN_UPLOAD') {
@@ -714,15 +824,33 @@ export class BatchModel {
       this.move('expense:agent-commission', fee);
     }
     if (cat3.count > 0) {
-      lines.push({ participant_id: this.national_id, merchant_id: '', category: 3, ...cat3, fee_fen: 0, net_fen: cat3.gross_fen, fee_rate: '0' });
+      lines.push({
+        participant_id: this.national_id,
+        merchant_id: '',
+        category: 3,
+        ...cat3,
+        fee_fen: 0,
+        net_fen: cat3.gross_fen,
+        fee_rate: '0',
+      });
     }
     if (cat4.count > 0) {
       const rate = this.participants.national.interop_fee_rate;
       const fee = feeOf(cat4.gross_fen, rate);
-      lines.push({ participant_id: this.national_id, merchant_id: '', category: 4, ...cat4, fee_fen: fee, net_fen: -(cat4.gross_fen - fee), fee_rate: rate });
+      lines.push({
+        participant_id: this.national_id,
+        merchant_id: '',
+        category: 4,
+        ...cat4,
+        fee_fen: fee,
+        net_fen: -(cat4.gross_fen - fee),
+        fee_rate: rate,
+      });
       this.move('expense:interop-fees', fee);
     }
-    lines.sort((a, b) => compareText(a.participant_id, b.participant_id) || a.category - b.category || compareText(a.merchant_id, b.merchant_id));
+    lines.sort(
+      (a, b) => compareText(a.participant_id, b.participant_id) || a.category - b.category || compareText(a.merchant_id, b.merchant_id),
+    );
     const nets = new Map<string, number>();
     for (const l of lines) nets.set(l.participant_id, (nets.get(l.participant_id) ?? 0) + l.net_fen);
     const instructions: SettlementInstruction[] = [];
@@ -731,7 +859,13 @@ export class BatchModel {
     for (const [p, net] of [...nets.entries()].sort((a, b) => compareText(a[0], b[0]))) {
       if (net === 0) continue;
       const pays = net > 0;
-      const ins = { instruction_id: `${D}-${p}`, payer_id: pays ? this.centre_id : p, payee_id: pays ? p : this.centre_id, amount_fen: Math.abs(net), business_date: D };
+      const ins = {
+        instruction_id: `${D}-${p}`,
+        payer_id: pays ? this.centre_id : p,
+        payee_id: pays ? p : this.centre_id,
+        amount_fen: Math.abs(net),
+        business_date: D,
+      };
       instructions.push(ins);
       this.instructions.push({ ...ins, confirmed: false, in_statement: false, has_line: false, local_only: false });
       if (pays) pay_out_fen += net;
@@ -779,19 +913,39 @@ export class BatchModel {
       const name = exchangeFileName({ file_type, sender_id: this.centre_id, receiver_id, business_date: D, file_seq });
       outbox.set(name, { file_type, receiver_id, ref_file, ref_reason, records });
     };
-    for (const a of answers.filter((a) => a.file.kind === 'TXN_UPLOAD')) out('TXN_ACK', a.file.sender_id, a.file.name, a.refusal, a.verdicts);
+    for (const a of answers.filter((a) => a.file.kind === 'TXN_UPLOAD'))
+      out('TXN_ACK', a.file.sender_id, a.file.name, a.refusal, a.verdicts);
     const late = new Map<number, ModelRecord[]>();
     for (const m of rejected_by_national) late.set(m.file_order, [...(late.get(m.file_order) ?? []), m]);
     for (const order of [...late.keys()].sort((a, b) => a - b)) {
       const list = late.get(order)!.sort((a, b) => a.index - b.index);
-      out('TXN_ACK', list[0]!.file.sender_id, list[0]!.file.name, '', list.map((m) => verdictOf(m, m.status, m.reason)));
+      out(
+        'TXN_ACK',
+        list[0]!.file.sender_id,
+        list[0]!.file.name,
+        '',
+        list.map((m) => verdictOf(m, m.status, m.reason)),
+      );
     }
-    out('INTEROP_OUT', this.national_id, '', '', pending.map((m) => m.rec));
-    for (const a of answers.filter((a) => a.file.kind === 'INTEROP_IN')) out('INTEROP_IN_RESULT', this.national_id, a.file.name, a.refusal, a.verdicts);
+    out(
+      'INTEROP_OUT',
+      this.national_id,
+      '',
+      '',
+      pending.map((m) => m.rec),
+    );
+    for (const a of answers.filter((a) => a.file.kind === 'INTEROP_IN'))
+      out('INTEROP_IN_RESULT', this.national_id, a.file.name, a.refusal, a.verdicts);
     const active = this.activeBlacklist();
     for (const p of this.party_ids) out('BLACKLIST', p, '', '', active);
     for (const p of [...nets.keys()]) {
-      out('CLEARING_STATEMENT', p, '', '', lines.filter((l) => l.participant_id === p).map((l) => ({ ...l })));
+      out(
+        'CLEARING_STATEMENT',
+        p,
+        '',
+        '',
+        lines.filter((l) => l.participant_id === p).map((l) => ({ ...l })),
+      );
     }
     out('SETTLEMENT', this.bank_id, '', '', instructions);
 
@@ -799,7 +953,12 @@ export class BatchModel {
     const summary: DaySummaryExpect = {
       date: `${D.slice(0, 4)}-${D.slice(4, 6)}-${D.slice(6, 8)}`,
       files,
-      records: { accepted: count('ACCEPTED'), rejected: count('REJECTED'), suspended: count('SUSPENDED'), pending_interop: count('PENDING_INTEROP') },
+      records: {
+        accepted: count('ACCEPTED'),
+        rejected: count('REJECTED'),
+        suspended: count('SUSPENDED'),
+        pending_interop: count('PENDING_INTEROP'),
+      },
       national_rejected: rejected_by_national.length,
       cleared: { count: cleared_count, gross_fen: cleared_gross_fen },
       settlement: { instructions: instructions.length, pay_out_fen, collect_fen },
@@ -807,13 +966,21 @@ export class BatchModel {
     const needs_person = files.refused > 0 || conflicts > 0 || summary.records.suspended > 0;
     const recon = this.reconcile(D, accepted_by_national.length + rejected_by_national.length, bank_matched);
     const day: DayExpect = {
-      date: D, summary, needs_person, recon, exit_code: needs_person || recon.new_items.length > 0 ? 3 : 0,
+      date: D,
+      summary,
+      needs_person,
+      recon,
+      exit_code: needs_person || recon.new_items.length > 0 ? 3 : 0,
       exceptions: {
         suspended: batch.filter((m) => m.verdict === 'SUSPENDED').map((m) => m.rec.card_no),
         blacklisted_loads: batch.filter((m) => m.blacklisted_load).map((m) => m.rec.card_no),
         key_conflicts: conflicts,
       },
-      nets, instructions, outbox, movement, balances: this.nonZeroBalances(),
+      nets,
+      instructions,
+      outbox,
+      movement,
+      balances: this.nonZeroBalances(),
     };
     this.closed.push(D);
     this.days.set(D, day);
@@ -893,11 +1060,21 @@ export class BatchModel {
     const new_items = open.filter((i) => !this.items_ever.has(i));
     for (const i of open) this.items_ever.add(i);
     return {
-      uploads_remote_only, national_local_only, national_matched, national_amount_mismatch: standing('national:AMOUNT_MISMATCH'),
-      bank_local_only: unpaid.length, bank_matched, bank_remote_only: standing('bank:REMOTE_ONLY'),
-      bank_amount_mismatch: standing('bank:AMOUNT_MISMATCH'), seq_gaps, balance_breaks,
-      ledger_movement_fen: 0 - (this.balances.get('float:cards') ?? 0) || 0, cards_movement_fen, explained_fen,
-      open_items: open.length, new_items,
+      uploads_remote_only,
+      national_local_only,
+      national_matched,
+      national_amount_mismatch: standing('national:AMOUNT_MISMATCH'),
+      bank_local_only: unpaid.length,
+      bank_matched,
+      bank_remote_only: standing('bank:REMOTE_ONLY'),
+      bank_amount_mismatch: standing('bank:AMOUNT_MISMATCH'),
+      seq_gaps,
+      balance_breaks,
+      ledger_movement_fen: 0 - (this.balances.get('float:cards') ?? 0) || 0,
+      cards_movement_fen,
+      explained_fen,
+      open_items: open.length,
+      new_items,
     };
   }
 

@@ -77,7 +77,10 @@ class RealSystem {
     const p = parseParticipants(JSON.parse(fs.readFileSync(path.join(this.dir, 'participants.json'), 'utf8')));
     assert.ok(p.ok);
     this.participants = p.value;
-    const k = parseKeys(JSON.parse(fs.readFileSync(path.join(this.dir, 'keys.json'), 'utf8')), p.value.issuers.map((i) => i.id));
+    const k = parseKeys(
+      JSON.parse(fs.readFileSync(path.join(this.dir, 'keys.json'), 'utf8')),
+      p.value.issuers.map((i) => i.id),
+    );
     assert.ok(k.ok);
     this.keys = k.value;
     this.db = openStore(path.join(this.dir, 'lct.db'));
@@ -97,8 +100,14 @@ class RealSystem {
   /** Day `date`'s batch; its clock says 02:00 the next morning unless told otherwise. */
   run(date: string, outboxDir: string, now = `${addDays(date, 1)}020000`): BatchOutcome {
     return runBatch({
-      db: this.db, participants: this.participants, keys: this.keys, date, inboxDir: this.inbox, outboxDir,
-      now: () => now, progress: () => {},
+      db: this.db,
+      participants: this.participants,
+      keys: this.keys,
+      date,
+      inboxDir: this.inbox,
+      outboxDir,
+      now: () => now,
+      progress: () => {},
     });
   }
 
@@ -162,7 +171,11 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
   assert.ok(s.exit_code === 0 || s.exit_code === 3, `day ${D}: exit code ${s.exit_code}`);
   assert.equal(s.exit_code === 3, s.exit_reasons.length > 0, `day ${D}: exit code and reasons agree`);
   if (expect.needs_person) assert.equal(s.exit_code, 3, `day ${D}: a refused file, key conflict or suspended record needs a person`);
-  assert.equal(s.exit_code, expect.exit_code, `day ${D}: exit code (new items: ${expect.recon.new_items.join(' ')}; reasons: ${s.exit_reasons.join('; ')})`);
+  assert.equal(
+    s.exit_code,
+    expect.exit_code,
+    `day ${D}: exit code (new items: ${expect.recon.new_items.join(' ')}; reasons: ${s.exit_reasons.join('; ')})`,
+  );
   assert.equal(s.open_mismatches, expect.recon.open_items, `day ${D}: open mismatches`);
   const reports = path.join(outboxDir, 'reports', D);
   const onDisk = JSON.parse(fs.readFileSync(path.join(reports, 'summary.json'), 'utf8'));
@@ -175,21 +188,46 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     recon.kinds,
     {
       uploads: { matched: 0, local_only: 0, remote_only: r.uploads_remote_only, amount_mismatch: 0 },
-      national: { matched: r.national_matched, local_only: r.national_local_only, remote_only: 0, amount_mismatch: r.national_amount_mismatch },
-      bank: { matched: r.bank_matched, local_only: r.bank_local_only, remote_only: r.bank_remote_only, amount_mismatch: r.bank_amount_mismatch },
+      national: {
+        matched: r.national_matched,
+        local_only: r.national_local_only,
+        remote_only: 0,
+        amount_mismatch: r.national_amount_mismatch,
+      },
+      bank: {
+        matched: r.bank_matched,
+        local_only: r.bank_local_only,
+        remote_only: r.bank_remote_only,
+        amount_mismatch: r.bank_amount_mismatch,
+      },
       float: {
-        ledger_movement_fen: r.ledger_movement_fen, cards_movement_fen: r.cards_movement_fen,
-        difference_fen: r.cards_movement_fen - r.ledger_movement_fen, explained_fen: r.explained_fen,
-        seq_gaps: r.seq_gaps, balance_breaks: r.balance_breaks,
+        ledger_movement_fen: r.ledger_movement_fen,
+        cards_movement_fen: r.cards_movement_fen,
+        difference_fen: r.cards_movement_fen - r.ledger_movement_fen,
+        explained_fen: r.explained_fen,
+        seq_gaps: r.seq_gaps,
+        balance_breaks: r.balance_breaks,
       },
     },
     `day ${D}: reconciliation.json`,
   );
-  assert.equal(recon.kinds.float.difference_fen, recon.kinds.float.explained_fen, `day ${D}: the card float's difference is all explained by gaps and breaks`);
+  assert.equal(
+    recon.kinds.float.difference_fen,
+    recon.kinds.float.explained_fen,
+    `day ${D}: the card float's difference is all explained by gaps and breaks`,
+  );
   assert.equal(recon.open_items.length, s.open_mismatches);
   const x = JSON.parse(fs.readFileSync(path.join(reports, 'exceptions.json'), 'utf8'));
-  assert.deepEqual(x.suspended.map((r: { card_no: string }) => r.card_no), expect.exceptions.suspended, `day ${D}: exceptions: suspended`);
-  assert.deepEqual(x.blacklisted_loads.map((r: { card_no: string }) => r.card_no), expect.exceptions.blacklisted_loads, `day ${D}: exceptions: blacklisted loads`);
+  assert.deepEqual(
+    x.suspended.map((r: { card_no: string }) => r.card_no),
+    expect.exceptions.suspended,
+    `day ${D}: exceptions: suspended`,
+  );
+  assert.deepEqual(
+    x.blacklisted_loads.map((r: { card_no: string }) => r.card_no),
+    expect.exceptions.blacklisted_loads,
+    `day ${D}: exceptions: blacklisted loads`,
+  );
   assert.equal(x.key_conflicts.length, expect.exceptions.key_conflicts, `day ${D}: exceptions: key conflicts`);
 
   // The ledger.
@@ -197,7 +235,8 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
   assert.ok(v.ok, `day ${D}: the journal verifies: ${JSON.stringify(v)}`);
   const balances = new Map(accountBalances(real.db).map((b) => [b.account, b.balance_fen]));
   for (const [account, balance] of balances) {
-    if (account.startsWith('payable:') || account.startsWith('receivable:')) assert.equal(balance, 0, `day ${D}: ${account} after the instructions`);
+    if (account.startsWith('payable:') || account.startsWith('receivable:'))
+      assert.equal(balance, 0, `day ${D}: ${account} after the instructions`);
   }
   let inTransit = 0;
   let float = 0;
@@ -212,14 +251,20 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
   const nonZero = [...balances.entries()].filter(([, b]) => b !== 0).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   assert.deepEqual(nonZero, model.nonZeroBalances(), `day ${D}: every balance`);
   for (const d of model.closed) {
-    const asOf = accountBalances(real.db, d).filter((b) => b.balance_fen !== 0).map((b) => [b.account, b.balance_fen]);
+    const asOf = accountBalances(real.db, d)
+      .filter((b) => b.balance_fen !== 0)
+      .map((b) => [b.account, b.balance_fen]);
     assert.deepEqual(asOf, model.days.get(d)!.balances, `day ${D}: every balance as of the end of ${d}`);
   }
 
   // Every record cleared at most once, on one day.
   const totalCleared = [...model.days.values()].reduce((n, d) => n + d.summary.cleared.count, 0);
   assert.equal(model.records.filter((m) => m.cleared_on !== undefined).length, totalCleared, 'model: cleared records');
-  assert.equal(real.db.prepare('SELECT COUNT(*) FROM records WHERE cleared_date IS NOT NULL').pluck().get(), totalCleared, `day ${D}: records cleared so far`);
+  assert.equal(
+    real.db.prepare('SELECT COUNT(*) FROM records WHERE cleared_date IS NOT NULL').pluck().get(),
+    totalCleared,
+    `day ${D}: records cleared so far`,
+  );
   const twice = real.db
     .prepare(
       `SELECT issuer_id, card_no, card_seq, COUNT(*) AS n FROM records WHERE cleared_date IS NOT NULL
@@ -227,11 +272,17 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     )
     .all();
   assert.deepEqual(twice, [], `day ${D}: a card counter cleared twice`);
-  const clearedBad = real.db.prepare("SELECT COUNT(*) FROM records WHERE cleared_date IS NOT NULL AND status IN ('REJECTED', 'SUSPENDED')").pluck().get();
+  const clearedBad = real.db
+    .prepare("SELECT COUNT(*) FROM records WHERE cleared_date IS NOT NULL AND status IN ('REJECTED', 'SUSPENDED')")
+    .pluck()
+    .get();
   assert.equal(clearedBad, 0, `day ${D}: a rejected or suspended record cleared`);
 
   // The outbox: exactly the model's files, each readable and right.
-  const written = fs.readdirSync(outboxDir).filter((n) => n.endsWith('.pb')).sort();
+  const written = fs
+    .readdirSync(outboxDir)
+    .filter((n) => n.endsWith('.pb'))
+    .sort();
   assert.deepEqual(written, [...expect.outbox.keys()].sort(), `day ${D}: the files written`);
   assert.deepEqual(outcome.written.files.map((f) => f.name).sort(), written, `day ${D}: the files runBatch says it wrote`);
   const produced = `${addDays(D, 1)}020000`;
@@ -244,11 +295,31 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     assert.equal(scan.unreadable ?? scan.trailer_mismatch ?? scan.name_mismatch, undefined, `${D}: ${name} reads clean`);
     const h = scan.header!;
     assert.deepEqual(
-      { file_type: h.file_type, sender_id: h.sender_id, receiver_id: h.receiver_id, business_date: h.business_date, created_at: h.created_at, ref_file: h.ref_file, ref_reason: h.ref_reason },
-      { file_type: want.file_type, sender_id: model.centre_id, receiver_id: want.receiver_id, business_date: D, created_at: produced, ref_file: want.ref_file, ref_reason: want.ref_reason },
+      {
+        file_type: h.file_type,
+        sender_id: h.sender_id,
+        receiver_id: h.receiver_id,
+        business_date: h.business_date,
+        created_at: h.created_at,
+        ref_file: h.ref_file,
+        ref_reason: h.ref_reason,
+      },
+      {
+        file_type: want.file_type,
+        sender_id: model.centre_id,
+        receiver_id: want.receiver_id,
+        business_date: D,
+        created_at: produced,
+        ref_file: want.ref_file,
+        ref_reason: want.ref_reason,
+      },
       `${D}: ${name} header`,
     );
-    assert.deepEqual(records.map((r, i) => subset(r, want.records[i] ?? {})), want.records, `${D}: ${name} records`);
+    assert.deepEqual(
+      records.map((r, i) => subset(r, want.records[i] ?? {})),
+      want.records,
+      `${D}: ${name} records`,
+    );
     const total = scan.trailer!.total_amount_fen;
     switch (want.file_type) {
       case 'CLEARING_STATEMENT':
@@ -259,10 +330,16 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
       case 'SETTLEMENT':
         settlement = records as SettlementInstruction[];
         assert.equal(total, s.settlement.pay_out_fen + s.settlement.collect_fen, `${D}: SETTLEMENT total = pay_out + collect`);
-        assert.equal(total, settlement.reduce((n, i) => n + i.amount_fen, 0));
+        assert.equal(
+          total,
+          settlement.reduce((n, i) => n + i.amount_fen, 0),
+        );
         break;
       case 'INTEROP_OUT':
-        assert.equal(total, records.reduce((n: number, r) => n + (r as { amount_fen: number }).amount_fen, 0));
+        assert.equal(
+          total,
+          records.reduce((n: number, r) => n + (r as { amount_fen: number }).amount_fen, 0),
+        );
         break;
     }
   }
@@ -280,16 +357,24 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
 // The commands.
 
 class UploadCmd implements Cmd {
-  constructor(readonly party: number, readonly asks: RecordAsk[], readonly offset_days: number) {}
+  constructor(
+    readonly party: number,
+    readonly asks: RecordAsk[],
+    readonly offset_days: number,
+  ) {}
   check = () => true;
   run(m: BatchModel, r: RealSystem): void {
     deliver(m, r, m.upload(this.party, this.asks, this.offset_days));
   }
-  toString = () => `Upload(party ${this.party}, ${this.asks.length} record(s)${this.asks.some((a) => a.remote) ? ' some remote' : ''}, day ${this.offset_days >= 0 ? '+' : ''}${this.offset_days})`;
+  toString = () =>
+    `Upload(party ${this.party}, ${this.asks.length} record(s)${this.asks.some((a) => a.remote) ? ' some remote' : ''}, day ${this.offset_days >= 0 ? '+' : ''}${this.offset_days})`;
 }
 
 class InteropInCmd implements Cmd {
-  constructor(readonly asks: RecordAsk[], readonly offset_days: number) {}
+  constructor(
+    readonly asks: RecordAsk[],
+    readonly offset_days: number,
+  ) {}
   check = () => true;
   run(m: BatchModel, r: RealSystem): void {
     deliver(m, r, m.interopIn(this.asks, this.offset_days));
@@ -315,7 +400,11 @@ class ResendIdenticalCmd implements Cmd {
  * file established nothing, so it is judged (refused) and answered again.
  */
 class ResendConflictingCmd implements Cmd {
-  constructor(readonly k: number, readonly extra: RecordAsk, readonly again: boolean) {}
+  constructor(
+    readonly k: number,
+    readonly extra: RecordAsk,
+    readonly again: boolean,
+  ) {}
   private candidates = (m: Readonly<BatchModel>) =>
     m.imported.filter((f) => f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN' || f.kind === 'BLACKLIST');
   check = (m: Readonly<BatchModel>) => this.candidates(m).length > 0;
@@ -331,7 +420,10 @@ class ResendConflictingCmd implements Cmd {
 
 /** A record already sent, identical, inside a new file: E03 while the first one holds its keys. */
 class DuplicateRecordCmd implements Cmd {
-  constructor(readonly k: number, readonly change: boolean) {}
+  constructor(
+    readonly k: number,
+    readonly change: boolean,
+  ) {}
   check = (m: Readonly<BatchModel>) => m.resendable().length > 0;
   run(m: BatchModel, r: RealSystem): void {
     deliver(m, r, m.copyOf(pick(m.resendable(), this.k), this.change));
@@ -350,16 +442,25 @@ class BlacklistCmd implements Cmd {
 }
 
 class NationalResultCmd implements Cmd {
-  constructor(readonly k: number, readonly answer_mask: number, readonly reject_mask: number, readonly mismatch_mask: number) {}
+  constructor(
+    readonly k: number,
+    readonly answer_mask: number,
+    readonly reject_mask: number,
+    readonly mismatch_mask: number,
+  ) {}
   check = (m: Readonly<BatchModel>) => m.unansweredExports().length > 0;
   run(m: BatchModel, r: RealSystem): void {
     deliver(m, r, m.nationalResult(pick(m.unansweredExports(), this.k), this.answer_mask, this.reject_mask, this.mismatch_mask));
   }
-  toString = () => `NationalResult(${this.k}, answer mask ${this.answer_mask.toString(2)}, reject mask ${this.reject_mask.toString(2)}, mismatch mask ${this.mismatch_mask.toString(2)})`;
+  toString = () =>
+    `NationalResult(${this.k}, answer mask ${this.answer_mask.toString(2)}, reject mask ${this.reject_mask.toString(2)}, mismatch mask ${this.mismatch_mask.toString(2)})`;
 }
 
 class BankStatementCmd implements Cmd {
-  constructor(readonly mask: number, readonly noise: 'none' | 'unknown' | 'again' | 'wrong') {}
+  constructor(
+    readonly mask: number,
+    readonly noise: 'none' | 'unknown' | 'again' | 'wrong',
+  ) {}
   check = (m: Readonly<BatchModel>) => m.unpaid().length > 0;
   run(m: BatchModel, r: RealSystem): void {
     const unpaid = m.unpaid();
@@ -430,7 +531,10 @@ const askArb: fc.Arbitrary<RecordAsk> = fc.record({
   terminal: fc.nat(60),
   amount: fc.nat(20000),
   // Now and then 06:00, 12:00 or 18:00 sharp: blacklist_grace_hours after an entry.
-  second: fc.oneof(fc.nat(86399), fc.constantFrom(1, 7, 13).map((h) => h * 3600)),
+  second: fc.oneof(
+    fc.nat(86399),
+    fc.constantFrom(1, 7, 13).map((h) => h * 3600),
+  ),
   composite: fc.boolean(),
   twice: fc.nat(7).map((x) => x === 0),
   days_before: fc.constantFrom(0, 0, 0, 0, 0, 1, 2),
@@ -468,7 +572,10 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   nationalArb,
   nationalArb,
   fc
-    .tuple(fc.nat(0xff), fc.constantFrom('none', 'none', 'none', 'unknown', 'again', 'wrong') as fc.Arbitrary<'none' | 'unknown' | 'again' | 'wrong'>)
+    .tuple(
+      fc.nat(0xff),
+      fc.constantFrom('none', 'none', 'none', 'unknown', 'again', 'wrong') as fc.Arbitrary<'none' | 'unknown' | 'again' | 'wrong'>,
+    )
     .map(([mask, noise]) => new BankStatementCmd(mask, noise)),
   fc.constant(new RerunLastDayCmd()),
   fc.integer({ min: 1, max: 3 }).map((k) => new PastDayCmd(k)),
@@ -525,7 +632,10 @@ test('the nightly batch agrees with the model over random sequences of days', { 
     }),
     { numRuns: NUM_RUNS, includeErrorInReport: true },
   );
-  const what = [...seen.entries()].sort().map(([k, n]) => `${k} ${n}`).join(', ');
+  const what = [...seen.entries()]
+    .sort()
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   process.stderr.write(`model.test: ${NUM_RUNS} runs, ${days} days, ${Date.now() - t0} ms; seen: ${what}\n`);
 });
 
@@ -540,7 +650,16 @@ test('a refused file sent again byte for byte is judged again, not passed over a
     const model = new BatchModel(city);
     const party = city.parties.findIndex((p) => p.role === 'acquirer');
     const acquirer = city.parties[party]!.id;
-    const asks: RecordAsk[] = [0, 1].map((card) => ({ card, remote: false, terminal: 0, amount: 500, second: 3600, composite: false, twice: false, days_before: 0 }));
+    const asks: RecordAsk[] = [0, 1].map((card) => ({
+      card,
+      remote: false,
+      terminal: 0,
+      amount: 500,
+      second: 3600,
+      composite: false,
+      twice: false,
+      days_before: 0,
+    }));
     const upload = model.upload(party, asks, 0);
     real.deliver(upload);
     const D1 = model.next_date;
@@ -548,8 +667,14 @@ test('a refused file sent again byte for byte is judged again, not passed over a
     // Night 1: the acquirer is not in the participants file yet.
     const without = { ...real.participants, acquirers: real.participants.acquirers.filter((a) => a.id !== acquirer) };
     const night1 = runBatch({
-      db: real.db, participants: without, keys: real.keys, date: D1, inboxDir: real.inbox, outboxDir: path.join(real.dir, 'out', D1),
-      now: () => `${D2}020000`, progress: () => {},
+      db: real.db,
+      participants: without,
+      keys: real.keys,
+      date: D1,
+      inboxDir: real.inbox,
+      outboxDir: path.join(real.dir, 'out', D1),
+      now: () => `${D2}020000`,
+      progress: () => {},
     });
     assert.equal(night1.kind, 'done');
     if (night1.kind !== 'done') return;

@@ -42,16 +42,26 @@ test('property: night keys find every id stored under a key, none other, and for
         }
       }
       for (let k = 0; k <= 40; k++) {
-        assert.deepEqual(found(keys, 'byCard', big + k), model.filter((m) => m.card === big + k).map((m) => m.id));
-        assert.deepEqual(found(keys, 'byTerminal', k), model.filter((m) => m.terminal === k).map((m) => m.id));
+        assert.deepEqual(
+          found(keys, 'byCard', big + k),
+          model.filter((m) => m.card === big + k).map((m) => m.id),
+        );
+        assert.deepEqual(
+          found(keys, 'byTerminal', k),
+          model.filter((m) => m.terminal === k).map((m) => m.id),
+        );
       }
     }),
     { numRuns: 60 },
   );
 });
 
-test('property: night cards group each card\'s runs in append order, keep cards that share a hash apart, and forget a rolled-back file', () => {
-  const rec = fc.record({ card: fc.integer({ min: 0, max: 30 }), seq: fc.integer({ min: 1, max: 60000 }), before: fc.integer({ min: -1000, max: 100000 }) });
+test("property: night cards group each card's runs in append order, keep cards that share a hash apart, and forget a rolled-back file", () => {
+  const rec = fc.record({
+    card: fc.integer({ min: 0, max: 30 }),
+    seq: fc.integer({ min: 1, max: 60000 }),
+    before: fc.integer({ min: -1000, max: 100000 }),
+  });
   fc.assert(
     fc.property(fc.array(rec, { maxLength: 2000 }), fc.nat(2000), (recs, cut) => {
       const cards = new NightCards();
@@ -82,7 +92,13 @@ test('property: night cards group each card\'s runs in append order, keep cards 
 });
 
 test('the blacklist filter answers every listed card and nothing for others', () => {
-  const entry = (card_no: string): BlacklistEntry => ({ issuer_id: '41010000', card_no, action: 1, effective_at: '20260101000000', reason: 'lost' });
+  const entry = (card_no: string): BlacklistEntry => ({
+    issuer_id: '41010000',
+    card_no,
+    action: 1,
+    effective_at: '20260101000000',
+    reason: 'lost',
+  });
   const listed = Array.from({ length: 500 }, (_, i) => `1000000000000${String(i * 7).padStart(7, '0')}`);
   const byCard = new Map(listed.map((c) => [`41010000|${c}`, [entry(c)]]));
   const blacklist = new CardBlacklist(byCard);

@@ -75,8 +75,15 @@ describe('validation on a second thread', () => {
       const outbox = path.join(dir, `outbox-${mode}`);
       for (const day of manifest.days) {
         const outcome = runBatch({
-          db, participants: cfg.participants, keys: cfg.keys, date: day.date, inboxDir: path.join(dir, day.inbox_dir),
-          outboxDir: path.join(outbox, day.date), now: () => `${addDays(day.date, 1)}013000`, progress: () => {}, parallel: mode,
+          db,
+          participants: cfg.participants,
+          keys: cfg.keys,
+          date: day.date,
+          inboxDir: path.join(dir, day.inbox_dir),
+          outboxDir: path.join(outbox, day.date),
+          now: () => `${addDays(day.date, 1)}013000`,
+          progress: () => {},
+          parallel: mode,
         });
         assert.equal(outcome.kind, 'done');
         // After the first night, filters too small for the next: the close must grow

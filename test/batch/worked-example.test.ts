@@ -58,8 +58,20 @@ test('the worked example: two nights give exactly the expected outcomes', async 
     const D = night.date.replace(/-/g, '');
     const outbox = path.join(work, 'outbox', D);
     const r = runLct([
-      'batch', '--date', night.date, '--inbox', path.join(EXAMPLE, 'inbox', D), '--outbox', outbox,
-      '--db', db, '--config', path.join(EXAMPLE, 'participants.json'), '--keys', path.join(EXAMPLE, 'keys.json'), '--json',
+      'batch',
+      '--date',
+      night.date,
+      '--inbox',
+      path.join(EXAMPLE, 'inbox', D),
+      '--outbox',
+      outbox,
+      '--db',
+      db,
+      '--config',
+      path.join(EXAMPLE, 'participants.json'),
+      '--keys',
+      path.join(EXAMPLE, 'keys.json'),
+      '--json',
     ]);
     await t.test(`${night.date}: exit code and summary`, () => {
       assert.equal(r.stderr.includes('    at '), false, `no stack trace: ${r.stderr}`);
@@ -90,7 +102,10 @@ test('the worked example: two nights give exactly the expected outcomes', async 
       }
     });
     await t.test(`${night.date}: every outbox file`, () => {
-      const written = fs.readdirSync(outbox).filter((n) => n.endsWith('.pb')).sort();
+      const written = fs
+        .readdirSync(outbox)
+        .filter((n) => n.endsWith('.pb'))
+        .sort();
       assert.deepEqual(written, night.outbox.map((o) => o.name).sort(), 'the set of files written');
       for (const exp of night.outbox) {
         const { scan, records } = readAll(path.join(outbox, exp.name));
@@ -122,16 +137,23 @@ test('the worked example: two nights give exactly the expected outcomes', async 
       }
       assert.equal(recon.open_items.length, night.summary.open_mismatches);
       const x = JSON.parse(fs.readFileSync(path.join(outbox, 'reports', D, 'exceptions.json'), 'utf8'));
-      const pairs = x.key_conflicts.map((c: { record: { card_no: string }; held: { card_no: string } }) => [c.record.card_no, c.held.card_no].sort());
+      const pairs = x.key_conflicts.map((c: { record: { card_no: string }; held: { card_no: string } }) =>
+        [c.record.card_no, c.held.card_no].sort(),
+      );
       assert.deepEqual(pairs.sort(), night.exceptions.key_conflicts.map((p) => [...p].sort()).sort());
       assert.deepEqual(x.suspended.map((s: { card_no: string }) => s.card_no).sort(), [...night.exceptions.suspended].sort());
-      assert.deepEqual(x.blacklisted_loads.map((s: { card_no: string }) => s.card_no).sort(), [...night.exceptions.blacklisted_loads].sort());
+      assert.deepEqual(
+        x.blacklisted_loads.map((s: { card_no: string }) => s.card_no).sort(),
+        [...night.exceptions.blacklisted_loads].sort(),
+      );
     });
     await t.test(`${night.date}: ledger balances`, () => {
       const b = runLct(['ledger', 'balances', '--date', night.date, '--json', '--db', db]);
       assert.equal(b.status, 0, b.stderr);
       const got = Object.fromEntries(
-        (JSON.parse(b.stdout) as { account: string; balance_fen: number }[]).filter((x) => x.balance_fen !== 0).map((x) => [x.account, x.balance_fen]),
+        (JSON.parse(b.stdout) as { account: string; balance_fen: number }[])
+          .filter((x) => x.balance_fen !== 0)
+          .map((x) => [x.account, x.balance_fen]),
       );
       const want = Object.fromEntries(Object.entries(night.balances).filter(([, v]) => v !== 0));
       assert.deepEqual(got, want);

@@ -11,7 +11,11 @@ const LCT = path.join(__dirname, '../../../bin/lct.js');
 import { EXAMPLE_DIR as EXAMPLE } from '../spec-vectors';
 
 function lct(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [LCT, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LCT_DB: '', LCT_CONFIG: '', LCT_KEYS: '' } });
+  const r = spawnSync(process.execPath, [LCT, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, LCT_DB: '', LCT_CONFIG: '', LCT_KEYS: '' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -64,15 +68,32 @@ const cases: { what: string; args: string[]; setup?: (dir: string) => void; exit
   },
   {
     what: 'a bad key, never printed',
-    setup: (d) => fs.writeFileSync(path.join(d, 'keys.json'), JSON.stringify({ issuers: { '41010001': { tac_master_key: 'SECRETSECRET' } } })),
+    setup: (d) =>
+      fs.writeFileSync(path.join(d, 'keys.json'), JSON.stringify({ issuers: { '41010001': { tac_master_key: 'SECRETSECRET' } } })),
     args: ['batch', '--date', '2025-12-30'],
     exit: 2,
     says: /keys\.json: issuers\.41010001\.tac_master_key: /,
   },
-  { what: 'a missing inbox', args: ['batch', '--date', '2025-12-30', '--inbox', 'no-inbox'], exit: 2, says: /no-inbox: no such inbox directory/ },
-  { what: 'ledger on a store that does not exist', args: ['ledger', 'verify', '--db', 'none.db'], exit: 2, says: /none\.db: no such store/ },
+  {
+    what: 'a missing inbox',
+    args: ['batch', '--date', '2025-12-30', '--inbox', 'no-inbox'],
+    exit: 2,
+    says: /no-inbox: no such inbox directory/,
+  },
+  {
+    what: 'ledger on a store that does not exist',
+    args: ['ledger', 'verify', '--db', 'none.db'],
+    exit: 2,
+    says: /none\.db: no such store/,
+  },
   { what: 'inspect a missing file', args: ['file', 'inspect', 'missing.pb'], exit: 2, says: /missing\.pb/ },
-  { what: 'explain a record of an empty store', setup: () => undefined, args: ['record', 'explain', 'X.pb#0', '--db', 'none.db'], exit: 2, says: /no such store/ },
+  {
+    what: 'explain a record of an empty store',
+    setup: () => undefined,
+    args: ['record', 'explain', 'X.pb#0', '--db', 'none.db'],
+    exit: 2,
+    says: /no such store/,
+  },
 ];
 
 for (const c of cases) {

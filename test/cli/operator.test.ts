@@ -21,11 +21,26 @@ before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-operator-'));
   db = path.join(dir, 'lct.db');
   for (const d of ['20251230', '20251231']) {
-    const r = spawnSync(process.execPath, [
-      LCT, 'batch', '--date', `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`, '--inbox', path.join(EXAMPLE_DIR, 'inbox', d),
-      '--outbox', path.join(dir, 'out', d), '--db', db, '--config', path.join(EXAMPLE_DIR, 'participants.json'),
-      '--keys', path.join(EXAMPLE_DIR, 'keys.json'),
-    ], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        LCT,
+        'batch',
+        '--date',
+        `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`,
+        '--inbox',
+        path.join(EXAMPLE_DIR, 'inbox', d),
+        '--outbox',
+        path.join(dir, 'out', d),
+        '--db',
+        db,
+        '--config',
+        path.join(EXAMPLE_DIR, 'participants.json'),
+        '--keys',
+        path.join(EXAMPLE_DIR, 'keys.json'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 3, r.stderr);
   }
 });
@@ -33,15 +48,26 @@ before(() => {
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('recon items lists the open bank items, and resolve closes one with a name and a note, once', () => {
-  const items = JSON.parse(lct(['recon', 'items', '--kind', 'bank', '--json']).stdout) as { id: string; category: string; closed: string | null }[];
+  const items = JSON.parse(lct(['recon', 'items', '--kind', 'bank', '--json']).stdout) as {
+    id: string;
+    category: string;
+    closed: string | null;
+  }[];
   assert.deepEqual(items.map((i) => i.category).sort(), ['AMOUNT_MISMATCH', 'REMOTE_ONLY']);
   const unknown = items.find((i) => i.category === 'REMOTE_ONLY')!;
   const r = lct(['recon', 'resolve', unknown.id, '--by', 'Li Wei', '--note', 'bank error, reversed by the bank', '--json']);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).effective, '20260101', 'effective on the first day not yet closed');
   const open = JSON.parse(lct(['recon', 'items', '--kind', 'bank', '--json']).stdout) as { id: string }[];
-  assert.deepEqual(open.map((i) => i.id), items.filter((i) => i.id !== unknown.id).map((i) => i.id));
-  const all = JSON.parse(lct(['recon', 'items', '--kind', 'bank', '--all', '--json']).stdout) as { id: string; closed_by: string; note: string }[];
+  assert.deepEqual(
+    open.map((i) => i.id),
+    items.filter((i) => i.id !== unknown.id).map((i) => i.id),
+  );
+  const all = JSON.parse(lct(['recon', 'items', '--kind', 'bank', '--all', '--json']).stdout) as {
+    id: string;
+    closed_by: string;
+    note: string;
+  }[];
   const closed = all.find((i) => i.id === unknown.id)!;
   assert.equal(closed.closed_by, 'Li Wei');
   assert.equal(closed.note, 'bank error, reversed by the bank');
@@ -72,7 +98,10 @@ test('card history gives the records in counter order with their verdicts', () =
     records: { card_seq: number; status: string }[];
   };
   const seqs = h.records.map((r) => r.card_seq);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+  );
   assert.ok(h.records.filter((r) => r.status === 'SUSPENDED').length >= 2);
   const text = lct(['card', 'history', '41010001:41010001782772436122']);
   assert.equal(text.status, 0);
@@ -99,7 +128,8 @@ test('record explain tells the verdict, the rule, the file and the entries it wa
 
 test('file inspect with --config and --db answers F04 and F03 as an import would, and a resend is sound', () => {
   const run = (args: string[]) => spawnSync(process.execPath, [LCT, 'file', 'inspect', ...args, '--json'], { encoding: 'utf8' });
-  const result = (r: { stdout: string }) => JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { refusal: { code: string } | null; not_checked: object };
+  const result = (r: { stdout: string }) =>
+    JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { refusal: { code: string } | null; not_checked: object };
   const wrongReceiver = path.join(EXAMPLE_DIR, 'inbox', '20251230', 'TXN_UPLOAD_41010202_41020000_20251230_0001.pb');
   const f04 = run([wrongReceiver, '--config', path.join(EXAMPLE_DIR, 'participants.json')]);
   assert.equal(f04.status, 1);

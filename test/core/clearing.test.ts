@@ -26,7 +26,11 @@ const registry = exampleRegistry();
 
 interface ExpectedNight {
   balances: Record<string, number>;
-  summary: { records: { suspended: number }; cleared: { count: number; gross_fen: number }; settlement: { instructions: number; pay_out_fen: number; collect_fen: number } };
+  summary: {
+    records: { suspended: number };
+    cleared: { count: number; gross_fen: number };
+    settlement: { instructions: number; pay_out_fen: number; collect_fen: number };
+  };
   outbox: { type: string; records: unknown[] }[];
 }
 
@@ -51,7 +55,13 @@ function inputFromLines(date: string, lines: StatementLine[], suspended: { count
     if (l.category === 1) {
       const remote = Math.min(remote_left, l.gross_fen - l.count); // leave each record at least 1 fen local
       remote_left -= remote;
-      purchases.push({ participant_id: l.participant_id, merchant_id: l.merchant_id, count: l.count, local_gross_fen: l.gross_fen - remote, remote_gross_fen: remote });
+      purchases.push({
+        participant_id: l.participant_id,
+        merchant_id: l.merchant_id,
+        count: l.count,
+        local_gross_fen: l.gross_fen - remote,
+        remote_gross_fen: remote,
+      });
     } else if (l.category === 2) {
       loads.push({ participant_id: l.participant_id, merchant_id: l.merchant_id, count: l.count, gross_fen: l.gross_fen });
     }
@@ -82,7 +92,10 @@ describe('the worked example', () => {
   const day1 = clearDay(inputFromLines('20251230', n1.lines, { count: 5, gross_fen: 6600 }));
   const day2 = clearDay(inputFromLines('20251231', n2.lines, { count: 6, gross_fen: 25998 - 6600 }));
 
-  for (const [date, day, expected] of [['20251230', day1, n1], ['20251231', day2, n2]] as const) {
+  for (const [date, day, expected] of [
+    ['20251230', day1, n1],
+    ['20251231', day2, n2],
+  ] as const) {
     it(`${date}: statement lines, in file order`, () => {
       // The expected outbox lists one statement per participant in participant order,
       // each sorted by (category, merchant_id): the same order as DayClearing.lines.
@@ -150,7 +163,13 @@ const arbCountGross = fc
 const arbDay: fc.Arbitrary<DayClearingInput> = fc
   .record({
     purchases: fc.array(
-      fc.tuple(fc.constantFrom(...acquirerMerchants), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 3_000_000 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 1_000_000 })),
+      fc.tuple(
+        fc.constantFrom(...acquirerMerchants),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 3_000_000 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+      ),
       { maxLength: 25 },
     ),
     loads: fc.array(fc.tuple(fc.constantFrom(...agentMerchants), arbCountGross), { maxLength: 12 }),
@@ -158,13 +177,15 @@ const arbDay: fc.Arbitrary<DayClearingInput> = fc
     suspended: arbCountGross,
   })
   .map(({ purchases, loads, interop_in, suspended }) => {
-    const p: PurchaseGroupInput[] = purchases.map(([[participant_id, merchant_id], local_count, local_extra, remote_count, remote_extra]) => ({
-      participant_id,
-      merchant_id,
-      count: local_count + remote_count,
-      local_gross_fen: local_count === 0 ? 0 : local_count + local_extra,
-      remote_gross_fen: remote_count === 0 ? 0 : remote_count + remote_extra,
-    }));
+    const p: PurchaseGroupInput[] = purchases.map(
+      ([[participant_id, merchant_id], local_count, local_extra, remote_count, remote_extra]) => ({
+        participant_id,
+        merchant_id,
+        count: local_count + remote_count,
+        local_gross_fen: local_count === 0 ? 0 : local_count + local_extra,
+        remote_gross_fen: remote_count === 0 ? 0 : remote_count + remote_extra,
+      }),
+    );
     const remote = p.reduce((s, g) => s + g.remote_gross_fen, 0);
     const remote_count = purchases.reduce((s, g) => s + g[3], 0);
     return {
@@ -212,7 +233,10 @@ describe('clearDay: properties', () => {
         const nets = sum([...day.nets.values()]);
         // Acquirers get purchases less fees, agents owe loads less commission, the
         // national centre gets interop in and owes interop out less its fee.
-        assert.equal(nets, purchases_gross - fees(1) - (loads_gross - fees(2)) + input.interop_in.gross_fen - (input.interop_out.gross_fen - fees(4)));
+        assert.equal(
+          nets,
+          purchases_gross - fees(1) - (loads_gross - fees(2)) + input.interop_in.gross_fen - (input.interop_out.gross_fen - fees(4)),
+        );
         assert.equal(nets, day.totals.pay_out_fen - day.totals.collect_fen);
         assert.equal(sum(day.lines.map((l) => l.net_fen)), nets);
         // Each line's fee is the rounded product on its own gross.
@@ -221,7 +245,10 @@ describe('clearDay: properties', () => {
         assert.equal(b.get('income:fees') ?? 0n, -BigInt(fees(1)));
         assert.equal(b.get('expense:agent-commission') ?? 0n, BigInt(fees(2)));
         assert.equal(b.get('expense:interop-fees') ?? 0n, BigInt(fees(4)));
-        assert.equal(b.get('float:cards') ?? 0n, BigInt(local_gross + input.interop_in.gross_fen + input.suspended.gross_fen - loads_gross));
+        assert.equal(
+          b.get('float:cards') ?? 0n,
+          BigInt(local_gross + input.interop_in.gross_fen + input.suspended.gross_fen - loads_gross),
+        );
         assert.equal(b.get('settlement:in-transit') ?? 0n, BigInt(day.totals.collect_fen - day.totals.pay_out_fen));
         // Lines only for groups with records; instructions only for non-zero nets.
         for (const l of day.lines) assert.ok(l.count > 0);
@@ -252,7 +279,12 @@ describe('clearDay: properties', () => {
         // The same records handed in as two groups (one of them empty) clear the same.
         const split = input.purchases.flatMap((g) => [g, { ...g, count: 0, local_gross_fen: 0, remote_gross_fen: 0 }]);
         const splitLoads = input.loads.flatMap((g) =>
-          g.count >= 2 ? [{ ...g, count: 1, gross_fen: 1 }, { ...g, count: g.count - 1, gross_fen: g.gross_fen - 1 }] : [g],
+          g.count >= 2
+            ? [
+                { ...g, count: 1, gross_fen: 1 },
+                { ...g, count: g.count - 1, gross_fen: g.gross_fen - 1 },
+              ]
+            : [g],
         );
         assert.deepEqual(snapshot(clearDay({ ...input, purchases: shuffle(split), loads: shuffle(splitLoads) })), base);
       }),
@@ -304,8 +336,18 @@ describe('clearDay: properties', () => {
   it('refuses input that cannot come from real records', () => {
     const none = { count: 0, gross_fen: 0 };
     const base = { date: '20251230', registry, purchases: [], loads: [], interop_in: none, interop_out: none, suspended: none };
-    assert.throws(() => clearDay({ ...base, purchases: [{ participant_id: '41010201', merchant_id: '410120100000001', count: 1, local_gross_fen: 5, remote_gross_fen: 0 }] }), /not an acquirer/);
-    assert.throws(() => clearDay({ ...base, loads: [{ participant_id: '41010201', merchant_id: '410101010000001', count: 1, gross_fen: 5 }] }), /not its merchant/);
+    assert.throws(
+      () =>
+        clearDay({
+          ...base,
+          purchases: [{ participant_id: '41010201', merchant_id: '410120100000001', count: 1, local_gross_fen: 5, remote_gross_fen: 0 }],
+        }),
+      /not an acquirer/,
+    );
+    assert.throws(
+      () => clearDay({ ...base, loads: [{ participant_id: '41010201', merchant_id: '410101010000001', count: 1, gross_fen: 5 }] }),
+      /not its merchant/,
+    );
     assert.throws(() => clearDay({ ...base, interop_in: { count: 2, gross_fen: 1 } }), /impossible/);
     assert.throws(() => clearDay({ ...base, interop_out: { count: 1, gross_fen: 5 } }), /remote purchases/);
     assert.throws(() => clearDay({ ...base, date: '2025-12-30' }));
@@ -314,7 +356,11 @@ describe('clearDay: properties', () => {
 
 describe('bank confirmations', () => {
   it('a payment by the centre: Dr settlement:in-transit, Cr bank:settlement', () => {
-    const e = bankConfirmationEntry({ instruction_id: '20251230-41010101', payer_id: '41010000', payee_id: '41010101', amount_fen: 9024, business_date: '20251230' }, '20251231', 'B0000001');
+    const e = bankConfirmationEntry(
+      { instruction_id: '20251230-41010101', payer_id: '41010000', payee_id: '41010101', amount_fen: 9024, business_date: '20251230' },
+      '20251231',
+      'B0000001',
+    );
     assert.equal(e.id, '20251231/bank/20251230-41010101');
     assert.deepEqual(e.postings, [
       { account: 'settlement:in-transit', debit_fen: 9024, credit_fen: 0 },
@@ -323,7 +369,11 @@ describe('bank confirmations', () => {
   });
 
   it('a collection by the centre: Dr bank:settlement, Cr settlement:in-transit', () => {
-    const e = bankConfirmationEntry({ instruction_id: '20251230-41010201', payer_id: '41010201', payee_id: '41010000', amount_fen: 142398, business_date: '20251230' }, '20251231', 'B0000002');
+    const e = bankConfirmationEntry(
+      { instruction_id: '20251230-41010201', payer_id: '41010201', payee_id: '41010000', amount_fen: 142398, business_date: '20251230' },
+      '20251231',
+      'B0000002',
+    );
     assert.deepEqual(e.postings, [
       { account: 'bank:settlement', debit_fen: 142398, credit_fen: 0 },
       { account: 'settlement:in-transit', debit_fen: 0, credit_fen: 142398 },
@@ -331,7 +381,13 @@ describe('bank confirmations', () => {
   });
 
   it('refuses an instruction that does not name its participant', () => {
-    assert.throws(() => bankConfirmationEntry({ instruction_id: '20251230-41010201', payer_id: '41010000', payee_id: '41010101', amount_fen: 1, business_date: '20251230' }, '20251231', 'x'));
+    assert.throws(() =>
+      bankConfirmationEntry(
+        { instruction_id: '20251230-41010201', payer_id: '41010000', payee_id: '41010101', amount_fen: 1, business_date: '20251230' },
+        '20251231',
+        'x',
+      ),
+    );
   });
 });
 
@@ -377,7 +433,11 @@ describe('journal entries', () => {
     );
     const reordered = { postings: entry.postings, memo: entry.memo, kind: entry.kind, business_date: entry.business_date, id: entry.id };
     assert.equal(canonicalEntry(reordered), canonicalEntry(entry));
-    for (const change of [(e: JournalEntry) => (e.memo = 'x'), (e: JournalEntry) => (e.postings[0].debit_fen = 99), (e: JournalEntry) => (e.kind = 'k')]) {
+    for (const change of [
+      (e: JournalEntry) => (e.memo = 'x'),
+      (e: JournalEntry) => (e.postings[0].debit_fen = 99),
+      (e: JournalEntry) => (e.kind = 'k'),
+    ]) {
       const e = structuredClone(entry);
       change(e);
       assert.notEqual(canonicalEntry(e), canonicalEntry(entry));

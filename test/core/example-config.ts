@@ -21,7 +21,10 @@ export function exampleParticipants(): Participants {
 }
 
 export function exampleKeys(p: Participants = exampleParticipants()): Keys {
-  const r = parseKeys(readExampleJson('keys.json'), p.issuers.map((i) => i.id));
+  const r = parseKeys(
+    readExampleJson('keys.json'),
+    p.issuers.map((i) => i.id),
+  );
   if (!r.ok) throw new Error(`example keys.json refused: ${r.path}: ${r.message}`);
   return r.value;
 }

@@ -24,9 +24,16 @@ const arbRate = fc
 describe('feeFen', () => {
   it('equals round_half_up of the exact product (bigint model)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 0, max: 10_000_000 }), fc.maxSafeInteger().map((n) => Math.abs(n))), arbRate, (gross, rate) => {
-        assert.equal(feeFen(gross, rate), exactFee(gross, rate));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 10_000_000 }),
+          fc.maxSafeInteger().map((n) => Math.abs(n)),
+        ),
+        arbRate,
+        (gross, rate) => {
+          assert.equal(feeFen(gross, rate), exactFee(gross, rate));
+        },
+      ),
       { numRuns: 20000 },
     );
   });

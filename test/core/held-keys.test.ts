@@ -48,7 +48,10 @@ describe('HeldKeyIndex', () => {
         assert.equal(index.size, added.length);
         for (const q of [...asked, ...added.slice(0, 200)]) {
           assert.equal(index.byCardKey(q.issuer_id, q.card_no, q.card_seq), byCard.get(cardKey(q.issuer_id, q.card_no, q.card_seq)));
-          assert.equal(index.byTerminalKey(q.acquirer_id, q.terminal_id, q.terminal_seq), byTerminal.get(terminalKey(q.acquirer_id, q.terminal_id, q.terminal_seq)));
+          assert.equal(
+            index.byTerminalKey(q.acquirer_id, q.terminal_id, q.terminal_seq),
+            byTerminal.get(terminalKey(q.acquirer_id, q.terminal_id, q.terminal_seq)),
+          );
         }
       }),
       { numRuns: 100 },

@@ -126,7 +126,13 @@ describe('TAC cases', () => {
       assert.equal(cache.tacOf(rec), c.tac, 'TacKeyCache.tacOf');
       assert.equal(cache.verify(rec), true, 'TacKeyCache.verify');
       assert.equal(cache.verify({ ...rec, tac: c.tac === '00000000' ? '00000001' : '00000000' }), false);
-      assert.equal(cache.verify({ ...rec, amount_fen: (rec.amount_fen % 1000) + 1 === rec.amount_fen ? rec.amount_fen + 1 : (rec.amount_fen % 1000) + 1 }), false);
+      assert.equal(
+        cache.verify({
+          ...rec,
+          amount_fen: (rec.amount_fen % 1000) + 1 === rec.amount_fen ? rec.amount_fen + 1 : (rec.amount_fen % 1000) + 1,
+        }),
+        false,
+      );
     });
   }
 });
@@ -134,7 +140,12 @@ describe('TAC cases', () => {
 describe('TacKeyCache', () => {
   const mk = bytes('11223344556677888877665544332211');
   const mk2 = bytes('0123456789ABCDEFFEDCBA9876543210');
-  const keys = { tac_master_keys: new Map([['41010001', mk], ['41010002', mk2]]) };
+  const keys = {
+    tac_master_keys: new Map([
+      ['41010001', mk],
+      ['41010002', mk2],
+    ]),
+  };
 
   const arbRecord = fc.record({
     issuer_id: fc.constantFrom('41010001', '41010002'),
@@ -144,7 +155,12 @@ describe('TacKeyCache', () => {
     terminal_id: fc.stringMatching(/^[0-9A-F]{12}$/),
     terminal_seq: fc.integer({ min: 0, max: 0xffffffff }),
     occurred_at: fc
-      .tuple(fc.integer({ min: 2000, max: 2099 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 86399 }))
+      .tuple(
+        fc.integer({ min: 2000, max: 2099 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 28 }),
+        fc.integer({ min: 0, max: 86399 }),
+      )
       .map(([y, m, d, s]) =>
         [y, m, d, Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map((v, i) => String(v).padStart(i === 0 ? 4 : 2, '0')).join(''),
       ),
@@ -165,7 +181,14 @@ describe('TacKeyCache', () => {
 
   it('keeps one card number under two issuers apart', () => {
     const cache = new TacKeyCache(keys);
-    const r = { card_no: '41010001000000012345', amount_fen: 1, txn_type: 6, terminal_id: '0A00000000FF', terminal_seq: 1, occurred_at: '20251230000000' };
+    const r = {
+      card_no: '41010001000000012345',
+      amount_fen: 1,
+      txn_type: 6,
+      terminal_id: '0A00000000FF',
+      terminal_seq: 1,
+      occurred_at: '20251230000000',
+    };
     const a = cache.tacOf({ ...r, issuer_id: '41010001' });
     const b = cache.tacOf({ ...r, issuer_id: '41010002' });
     assert.equal(a, '5A16E476');
@@ -190,7 +213,16 @@ describe('TacKeyCache', () => {
     const cache = new TacKeyCache(keys);
     assert.equal(cache.hasKey('41019999'), false);
     assert.throws(() =>
-      cache.verify({ issuer_id: '41019999', card_no: '41019999000000000001', amount_fen: 1, txn_type: 6, terminal_id: '000000000000', terminal_seq: 1, occurred_at: '20251230000000', tac: '00000000' }),
+      cache.verify({
+        issuer_id: '41019999',
+        card_no: '41019999000000000001',
+        amount_fen: 1,
+        txn_type: 6,
+        terminal_id: '000000000000',
+        terminal_seq: 1,
+        occurred_at: '20251230000000',
+        tac: '00000000',
+      }),
     );
   });
 });

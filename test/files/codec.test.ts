@@ -220,9 +220,17 @@ test('int64 and uint64 extremes round-trip exactly; beyond the safe range is ref
 
 test('values a field cannot hold are refused on writing (a bigint is not silently written as 0)', () => {
   const bad: [MessageCodec<unknown>, object, RegExp][] = [
-    [STATEMENT_LINE as MessageCodec<unknown>, { ...SAMPLE_STATEMENT_LINE, net_fen: 5n }, /StatementLine.net_fen must be a safe integer, not 5n/],
+    [
+      STATEMENT_LINE as MessageCodec<unknown>,
+      { ...SAMPLE_STATEMENT_LINE, net_fen: 5n },
+      /StatementLine.net_fen must be a safe integer, not 5n/,
+    ],
     [STATEMENT_LINE as MessageCodec<unknown>, { ...SAMPLE_STATEMENT_LINE, net_fen: 2 ** 53 }, /net_fen must be a safe integer/],
-    [TRANSACTION as MessageCodec<unknown>, { ...SAMPLE_TRANSACTION, amount_fen: -1 }, /Transaction.amount_fen must be an integer in 0..2\^32-1/],
+    [
+      TRANSACTION as MessageCodec<unknown>,
+      { ...SAMPLE_TRANSACTION, amount_fen: -1 },
+      /Transaction.amount_fen must be an integer in 0..2\^32-1/,
+    ],
     [TRANSACTION as MessageCodec<unknown>, { ...SAMPLE_TRANSACTION, amount_fen: 1.5 }, /amount_fen/],
     [TRANSACTION as MessageCodec<unknown>, { ...SAMPLE_TRANSACTION, balance_after_fen: 2 ** 31 }, /balance_after_fen/],
     [TRANSACTION as MessageCodec<unknown>, { ...SAMPLE_TRANSACTION, card_no: 41010001 }, /Transaction.card_no must be a string/],
@@ -264,7 +272,10 @@ test('decoding is strict: wire types, UTF-8, enums, truncation, field 0, groups'
     );
   }
   // Unknown fields of every wire type are skipped (proto3), whatever their number.
-  const t = decodeMessage(TRANSACTION, Buffer.from('9001' + '05' + '9901' + '00'.repeat(8) + '9a01' + '0201ff' + '9d01' + '00'.repeat(4) + '280a', 'hex'));
+  const t = decodeMessage(
+    TRANSACTION,
+    Buffer.from('9001' + '05' + '9901' + '00'.repeat(8) + '9a01' + '0201ff' + '9d01' + '00'.repeat(4) + '280a', 'hex'),
+  );
   assert.equal(t.amount_fen, 10);
   // The last of a repeated scalar field wins.
   assert.equal(decodeMessage(TRANSACTION, Buffer.from('28012802', 'hex')).amount_fen, 2);
@@ -290,10 +301,7 @@ test('property: the fast Transaction decoder agrees with the table-driven one on
     });
   fc.assert(
     fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 64 })), (bytes) => {
-      assert.deepEqual(
-        outcome(bytes, TRANSACTION as MessageCodec<unknown>),
-        outcome(bytes, TRANSACTION_BY_TABLE as MessageCodec<unknown>),
-      );
+      assert.deepEqual(outcome(bytes, TRANSACTION as MessageCodec<unknown>), outcome(bytes, TRANSACTION_BY_TABLE as MessageCodec<unknown>));
     }),
     { numRuns: 3000 },
   );
@@ -314,17 +322,22 @@ test('the fast Transaction encoder writes exactly what the table-driven one writ
 
 test('WireReader reads varints of every length the writer writes', () => {
   fc.assert(
-    fc.property(fc.maxSafeInteger(), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: -0x80000000, max: 0x7fffffff }), (i64, u32, s32) => {
-      const w = new WireWriter(4);
-      w.varint64(i64);
-      w.varint32(u32);
-      w.sint32(s32);
-      const r = new WireReader(Buffer.from(w.view()));
-      assert.equal(r.varint64(true), i64);
-      assert.equal(r.varint32(), u32);
-      assert.equal(r.sint32(), s32);
-      assert.equal(r.pos, r.end);
-    }),
+    fc.property(
+      fc.maxSafeInteger(),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+      (i64, u32, s32) => {
+        const w = new WireWriter(4);
+        w.varint64(i64);
+        w.varint32(u32);
+        w.sint32(s32);
+        const r = new WireReader(Buffer.from(w.view()));
+        assert.equal(r.varint64(true), i64);
+        assert.equal(r.varint32(), u32);
+        assert.equal(r.sint32(), s32);
+        assert.equal(r.pos, r.end);
+      },
+    ),
     { numRuns: 1000 },
   );
 });

@@ -36,7 +36,9 @@ const ALL = NIGHTS.flatMap((night) => expectedInbox(night).map((e) => ({ ...e, p
 
 test('the expected outcomes cover every file of each night', () => {
   for (const night of NIGHTS) {
-    const listed = expectedInbox(night).map((e) => e.name).sort();
+    const listed = expectedInbox(night)
+      .map((e) => e.name)
+      .sort();
     assert.deepEqual(listed, fs.readdirSync(path.join(EXAMPLE, 'inbox', night)).sort(), night);
   }
 });
@@ -120,7 +122,10 @@ test('lct file inspect --json: exit 0 on the sound files, 1 with the F-code on t
     const run = runs[i];
     assert.notEqual(run.stdout, '', `${e.name}: no output (exit ${run.code}): ${run.stderr}`);
     assertNoStackTrace(run, e.name);
-    const lines = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const result = lines.at(-1) as { kind: string; ok: boolean; refusal: { code: string } | null };
     assert.equal(result.kind, 'result', e.name);
     const code = e.outcome === 'refused' ? e.code : undefined;

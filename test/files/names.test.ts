@@ -94,7 +94,12 @@ test('a name and a header disagree field by field', () => {
 
 test('bank statement names', () => {
   assert.deepEqual(parseBankStatementName('BANK_10000001_20251231_0001.csv'), { bank_id: '10000001', date: '20251231', seq: 1 });
-  for (const bad of ['BANK_1000001_20251231_0001.csv', 'BANK_10000001_20251231_001.csv', 'BANK_10000001_20251231_0001.CSV', 'BANK_10000001_2025123_0001.csv']) {
+  for (const bad of [
+    'BANK_1000001_20251231_0001.csv',
+    'BANK_10000001_20251231_001.csv',
+    'BANK_10000001_20251231_0001.CSV',
+    'BANK_10000001_2025123_0001.csv',
+  ]) {
     assert.equal(parseBankStatementName(bad), null, bad);
   }
   assert.equal(bankStatementName({ bank_id: '10000001', date: '20251231', seq: 12 }), 'BANK_10000001_20251231_0012.csv');

@@ -12,16 +12,7 @@ import { BLACKLIST_ENTRY, HEADER, TRAILER, TRANSACTION, VERDICT, encodeMessage }
 import { exchangeFileName } from '../../src/files/names';
 import { EMPTY_SHA256_HEX, FileScan, ScanOptions, refusalOf, scanExchangeFile, structuralFaults } from '../../src/files/reader';
 import { encodeExchangeFile } from '../../src/files/writer';
-import {
-  AnyRecord,
-  SAMPLE_BLACKLIST_ENTRY,
-  SAMPLE_VERDICT,
-  fileArb,
-  fileWith,
-  frame,
-  sampleHeader,
-  transactions,
-} from './arbitraries';
+import { AnyRecord, SAMPLE_BLACKLIST_ENTRY, SAMPLE_VERDICT, fileArb, fileWith, frame, sampleHeader, transactions } from './arbitraries';
 
 const HEADER_1 = sampleHeader('TXN_UPLOAD');
 const NAME = exchangeFileName(HEADER_1);
@@ -35,10 +26,14 @@ interface Scanned {
 
 function scanBytes(bytes: Uint8Array, name = NAME, opts: ScanOptions = {}): Scanned {
   const records: AnyRecord[] = [];
-  const scan = scanExchangeFile(fileWith(name, bytes), (r, i) => {
-    assert.equal(i, records.length, 'onRecord gets 0-based indexes in order');
-    records.push(r);
-  }, opts);
+  const scan = scanExchangeFile(
+    fileWith(name, bytes),
+    (r, i) => {
+      assert.equal(i, records.length, 'onRecord gets 0-based indexes in order');
+      records.push(r);
+    },
+    opts,
+  );
   return { scan, records, refusal: refusalOf(scan) };
 }
 
@@ -255,7 +250,11 @@ const F02_CASES: RefusalCase[] = [
   },
   {
     what: 'a digest without the length prefixes',
-    bytes: fileOf(H, ...R, trailerFrame({ ...trailerOf(RECORDS), sha256: sha256(Buffer.concat(RECORDS.map((r) => encodeMessage(TRANSACTION, r)))) })),
+    bytes: fileOf(
+      H,
+      ...R,
+      trailerFrame({ ...trailerOf(RECORDS), sha256: sha256(Buffer.concat(RECORDS.map((r) => encodeMessage(TRANSACTION, r)))) }),
+    ),
     code: 'F02',
     frame: 5,
     detail: /^sha256 /,
@@ -363,8 +362,14 @@ test('refusalOf: F01, F05, F04, F02, F03 in that order', () => {
   const f01_and_f05 = scanBytes(F01_CASES[2].bytes, 'TXN_UPLOAD_41010101_41010000_20251230_9.pb').scan;
   const f05_and_f02 = scanBytes(F02_CASES[0].bytes, 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb').scan;
   const f02 = scanBytes(F02_CASES[0].bytes).scan;
-  assert.deepEqual(structuralFaults(f01_and_f05).map((f) => f.code), ['F01', 'F05']);
-  assert.deepEqual(structuralFaults(f05_and_f02).map((f) => f.code), ['F05', 'F02']);
+  assert.deepEqual(
+    structuralFaults(f01_and_f05).map((f) => f.code),
+    ['F01', 'F05'],
+  );
+  assert.deepEqual(
+    structuralFaults(f05_and_f02).map((f) => f.code),
+    ['F05', 'F02'],
+  );
 
   const table: [FileScan, { wrongParty?: FileRefusal; conflict?: FileRefusal }, string | null][] = [
     [good, {}, null],

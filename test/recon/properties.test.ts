@@ -24,8 +24,22 @@ import { accountBalances, verifyJournal, type AccountBalance } from '../../src/s
 import { openItemsAt } from '../../src/store/recon-items';
 import { parseExchangeFileName } from '../../src/files/names';
 import {
-  ReconModel, assertReportAgreesWithStore, balanceOf, interopOutName, itemKey, loadConfig, newItemReasons, readRecords, readReport, runNight,
-  settlementName, storeOpenKeys, writeBankStatement, writeInteropResult, type Config, type StatementLine,
+  ReconModel,
+  assertReportAgreesWithStore,
+  balanceOf,
+  interopOutName,
+  itemKey,
+  loadConfig,
+  newItemReasons,
+  readRecords,
+  readReport,
+  runNight,
+  settlementName,
+  storeOpenKeys,
+  writeBankStatement,
+  writeInteropResult,
+  type Config,
+  type StatementLine,
 } from './support';
 
 const TMP = os.tmpdir();
@@ -77,8 +91,15 @@ interface RunResult {
   open: string[];
   /** Per night: the store's and the model's national/bank items, in-transit, report agreement. */
   per_night: {
-    D: string; store: string[]; model: string[]; in_transit: number; model_in_transit: number; report_problem: string | null;
-    exit_code: number; new_items: Map<string, number>; model_new_items: Map<string, number>;
+    D: string;
+    store: string[];
+    model: string[];
+    in_transit: number;
+    model_in_transit: number;
+    report_problem: string | null;
+    exit_code: number;
+    new_items: Map<string, number>;
+    model_new_items: Map<string, number>;
   }[];
   verify_ok: boolean;
 }
@@ -103,8 +124,15 @@ function makeBase(): Base {
     sent.forEach((r: Transaction, index) => {
       const code = rejectCardsEndingIn7(r);
       const v: Verdict = {
-        index, issuer_id: r.issuer_id, card_no: r.card_no, card_seq: r.card_seq, terminal_id: r.terminal_id, terminal_seq: r.terminal_seq,
-        amount_fen: r.amount_fen, status: code === null ? 'ACCEPTED' : 'REJECTED', reason: code ?? '',
+        index,
+        issuer_id: r.issuer_id,
+        card_no: r.card_no,
+        card_seq: r.card_seq,
+        terminal_id: r.terminal_id,
+        terminal_seq: r.terminal_seq,
+        amount_fen: r.amount_fen,
+        status: code === null ? 'ACCEPTED' : 'REJECTED',
+        reason: code ?? '',
       };
       verdicts.push({ ref_file, verdict: v, clears: v.status === 'ACCEPTED' });
       if (v.status === 'ACCEPTED') groups.add(`${r.acquirer_id}|${r.merchant_id}`);
@@ -114,8 +142,19 @@ function makeBase(): Base {
       wrong.verdict = { ...wrong.verdict, amount_fen: wrong.verdict.amount_fen + 100 };
       wrong.clears = false;
       verdicts.push({
-        ref_file, clears: false,
-        verdict: { index: sent.length, issuer_id: '31000001', card_no: '31009999999999999990', card_seq: 4242, terminal_id: '0C0000000BAD', terminal_seq: 4242, amount_fen: 4321, status: 'ACCEPTED', reason: '' },
+        ref_file,
+        clears: false,
+        verdict: {
+          index: sent.length,
+          issuer_id: '31000001',
+          card_no: '31009999999999999990',
+          card_seq: 4242,
+          terminal_id: '0C0000000BAD',
+          terminal_seq: 4242,
+          amount_fen: 4321,
+          status: 'ACCEPTED',
+          reason: '',
+        },
       });
     }
   }
@@ -124,14 +163,35 @@ function makeBase(): Base {
   const lines: LineToSend[] = [];
   for (const D of nights) {
     for (const i of readRecords(path.join(dir, 'outbox', D, settlementName(cfg, D)), 'SETTLEMENT').records as SettlementInstruction[]) {
-      lines.push({ line: { value_date: '', instruction_id: i.instruction_id, payer_id: i.payer_id, payee_id: i.payee_id, amount_fen: i.amount_fen, bank_ref: `R${i.instruction_id}` } });
+      lines.push({
+        line: {
+          value_date: '',
+          instruction_id: i.instruction_id,
+          payer_id: i.payer_id,
+          payee_id: i.payee_id,
+          amount_fen: i.amount_fen,
+          bank_ref: `R${i.instruction_id}`,
+        },
+      });
     }
   }
   const last = lines[lines.length - 1]!;
   last.line = { ...last.line, amount_fen: last.line.amount_fen + 1000 };
   last.wrong_for = last.line.instruction_id.slice(0, 8);
-  lines.push({ line: { value_date: '', instruction_id: `${nights[0]}-41019999`, payer_id: cfg.centre, payee_id: '41019999', amount_fen: 12345, bank_ref: 'RUNKNOWN' } });
-  assert.ok(verdicts.some((v) => v.verdict.status === 'REJECTED'), 'the scenario has national rejections');
+  lines.push({
+    line: {
+      value_date: '',
+      instruction_id: `${nights[0]}-41019999`,
+      payer_id: cfg.centre,
+      payee_id: '41019999',
+      amount_fen: 12345,
+      bank_ref: 'RUNKNOWN',
+    },
+  });
+  assert.ok(
+    verdicts.some((v) => v.verdict.status === 'REJECTED'),
+    'the scenario has national rejections',
+  );
   return { dir, cfg, nights, answerNights, verdicts, lines, db_path: path.join(dir, 'lct.db'), accepted_groups: groups.size };
 }
 
@@ -166,9 +226,15 @@ function runAnswers(base: Base, plan: Delivery | null, acceptNight: number | nul
           report_problem = (err as Error).message;
         }
         per_night.push({
-          D, store: storeOpenKeys(db, D), model: model.openAt(D),
-          in_transit: balanceOf(db, 'settlement:in-transit', D), model_in_transit: model.inTransitFen(), report_problem,
-          exit_code: summary.exit_code, new_items: newItemReasons(summary, ['national', 'bank', 'uploads', 'float']), model_new_items: model.openedOn(D),
+          D,
+          store: storeOpenKeys(db, D),
+          model: model.openAt(D),
+          in_transit: balanceOf(db, 'settlement:in-transit', D),
+          model_in_transit: model.inTransitFen(),
+          report_problem,
+          exit_code: summary.exit_code,
+          new_items: newItemReasons(summary, ['national', 'bank', 'uploads', 'float']),
+          model_new_items: model.openedOn(D),
         });
       });
       const lastNight = base.answerNights[M - 1]!;
@@ -189,7 +255,12 @@ function runAnswers(base: Base, plan: Delivery | null, acceptNight: number | nul
 function deliver(base: Base, plan: Delivery | null, acceptNight: number | null, inbox: (j: number) => string): void {
   const nights = base.answerNights;
   // Verdicts: (night, ref_file, slot) -> one INTEROP_RESULT.
-  interface PlannedFile<T> { night: number; date: number; order: number; items: { order: number; item: T }[] }
+  interface PlannedFile<T> {
+    night: number;
+    date: number;
+    order: number;
+    items: { order: number; item: T }[];
+  }
   const resultFiles = new Map<string, PlannedFile<Verdict> & { ref_file: string }>();
   base.verdicts.forEach((x, i) => {
     const p = plan?.v[i] ?? { night: 0, slot: 0, order: x.verdict.index, date: 0 };
@@ -258,10 +329,12 @@ describe('a. the order, split and timing of the answers do not change the outcom
       assert.equal(n.in_transit, n.model_in_transit);
     }
     const last = reference.per_night[M - 1]!.store.filter((k) => !k.startsWith('bank|LOCAL_ONLY|'));
-    assert.deepEqual(
-      last.map((k) => k.split('|').slice(0, 2).join('|')).sort(),
-      ['bank|AMOUNT_MISMATCH', 'bank|REMOTE_ONLY', 'national|AMOUNT_MISMATCH', 'national|REMOTE_ONLY'],
-    );
+    assert.deepEqual(last.map((k) => k.split('|').slice(0, 2).join('|')).sort(), [
+      'bank|AMOUNT_MISMATCH',
+      'bank|REMOTE_ONLY',
+      'national|AMOUNT_MISMATCH',
+      'national|REMOTE_ONLY',
+    ]);
   });
 
   test('property: any split, order and spread of the answers gives the reference ledger and items', () => {
@@ -269,10 +342,17 @@ describe('a. the order, split and timing of the answers do not change the outcom
     const nL = base.lines.length;
     const slot = fc.nat({ max: 2 });
     const night = fc.nat({ max: M - 1 });
-    const vArb = fc.array(fc.record({ night, slot, order: fc.nat({ max: 1000 }), date: fc.nat({ max: M - 1 }) }), { minLength: nV, maxLength: nV });
-    const lArb = fc.array(fc.record({ night, slot, order: fc.nat({ max: 1000 }), date: fc.nat({ max: M - 1 }), value: fc.nat({ max: M - 1 }) }), {
-      minLength: nL, maxLength: nL,
+    const vArb = fc.array(fc.record({ night, slot, order: fc.nat({ max: 1000 }), date: fc.nat({ max: M - 1 }) }), {
+      minLength: nV,
+      maxLength: nV,
     });
+    const lArb = fc.array(
+      fc.record({ night, slot, order: fc.nat({ max: 1000 }), date: fc.nat({ max: M - 1 }), value: fc.nat({ max: M - 1 }) }),
+      {
+        minLength: nL,
+        maxLength: nL,
+      },
+    );
     // Accepted verdicts are cleared on the night they arrive, and fees are rounded on
     // each day's group gross (clearing-rules.md, "Clearing a day"): only when all of
     // them arrive on one night is the ledger the reference's to the fen. When they are
@@ -377,8 +457,14 @@ function runFloat(
         }
         const f = report.kinds.float;
         out.push({
-          D, difference_fen: f.difference_fen, explained_fen: f.explained_fen, seq_gaps: f.seq_gaps, balance_breaks: f.balance_breaks,
-          uploads_remote_only: report.kinds.uploads.remote_only, complete: D >= lastArrival, report_problem,
+          D,
+          difference_fen: f.difference_fen,
+          explained_fen: f.explained_fen,
+          seq_gaps: f.seq_gaps,
+          balance_breaks: f.balance_breaks,
+          uploads_remote_only: report.kinds.uploads.remote_only,
+          complete: D >= lastArrival,
+          report_problem,
         });
       }
     } finally {

@@ -15,7 +15,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateScenario } from '../../fixtures/scenario';
-import { answerInteropOut, executeSettlement, rejectCardsEndingIn7, type InteropAnswer, type SettlementExecution } from '../../fixtures/counterparties';
+import {
+  answerInteropOut,
+  executeSettlement,
+  rejectCardsEndingIn7,
+  type InteropAnswer,
+  type SettlementExecution,
+} from '../../fixtures/counterparties';
 import type { Verdict } from '../../src/core/types';
 import { addDays } from '../../src/core/calendar';
 import type { DaySummary } from '../../src/batch/summary';
@@ -25,8 +31,20 @@ import { verifyJournal, accountBalances } from '../../src/store/journal';
 import { getItem, openItemsAt } from '../../src/store/recon-items';
 import { listItems, resolveItem } from '../../src/inquiry/inquiries';
 import {
-  ReconModel, assertReportAgreesWithStore, balanceOf, interopOutName, loadConfig, newItemReasons, nextSeqIn, readRecords, readReport, runNight,
-  storeOpenKeys, writeBankStatement, writeInteropResult, type Config,
+  ReconModel,
+  assertReportAgreesWithStore,
+  balanceOf,
+  interopOutName,
+  loadConfig,
+  newItemReasons,
+  nextSeqIn,
+  readRecords,
+  readReport,
+  runNight,
+  storeOpenKeys,
+  writeBankStatement,
+  writeInteropResult,
+  type Config,
 } from './support';
 
 const NIGHTS = 5;
@@ -88,7 +106,11 @@ before(() => {
       // last records of the first INTEROP_OUT left unanswered.
       answers.push(
         answerInteropOut(prev, inbox(D), {
-          date: D, reject: rejectCardsEndingIn7, wrong_amount: n === 1, unknown_verdict: n === 1, unanswered: n === 1 ? UNANSWERED : 0,
+          date: D,
+          reject: rejectCardsEndingIn7,
+          wrong_amount: n === 1,
+          unknown_verdict: n === 1,
+          unanswered: n === 1 ? UNANSWERED : 0,
         }),
       );
       // The bank: the first night's first instruction goes unpaid and an unknown
@@ -99,11 +121,19 @@ before(() => {
       // The missing payment of the first night arrives, late (after its D+2), in a
       // second statement of night 4.
       const missing = payments[1]!.missing_instruction!;
-      const ins = readRecords(path.join(outbox(dates[0]!), `SETTLEMENT_${cfg.centre}_${cfg.bank}_${dates[0]}_0001.pb`), 'SETTLEMENT').records.find(
-        (i) => i.instruction_id === missing,
-      )!;
+      const ins = readRecords(
+        path.join(outbox(dates[0]!), `SETTLEMENT_${cfg.centre}_${cfg.bank}_${dates[0]}_0001.pb`),
+        'SETTLEMENT',
+      ).records.find((i) => i.instruction_id === missing)!;
       const file = writeBankStatement(inbox(D), cfg, D, nextSeqIn(inbox(D), 'BANK', D), [
-        { value_date: D, instruction_id: ins.instruction_id, payer_id: ins.payer_id, payee_id: ins.payee_id, amount_fen: ins.amount_fen, bank_ref: 'LATE0001' },
+        {
+          value_date: D,
+          instruction_id: ins.instruction_id,
+          payer_id: ins.payer_id,
+          payee_id: ins.payee_id,
+          amount_fen: ins.amount_fen,
+          bank_ref: 'LATE0001',
+        },
       ]);
       lateBankLine = { file, instruction_id: missing };
     }
@@ -117,8 +147,15 @@ before(() => {
         const r = sent[index]!;
         const code = index === sent.length - UNANSWERED ? null : rejectCardsEndingIn7(r);
         verdicts.push({
-          index, issuer_id: r.issuer_id, card_no: r.card_no, card_seq: r.card_seq, terminal_id: r.terminal_id, terminal_seq: r.terminal_seq,
-          amount_fen: r.amount_fen, status: code === null ? 'ACCEPTED' : 'REJECTED', reason: code ?? '',
+          index,
+          issuer_id: r.issuer_id,
+          card_no: r.card_no,
+          card_seq: r.card_seq,
+          terminal_id: r.terminal_id,
+          terminal_seq: r.terminal_seq,
+          amount_fen: r.amount_fen,
+          status: code === null ? 'ACCEPTED' : 'REJECTED',
+          reason: code ?? '',
         });
       }
       const file = writeInteropResult(inbox(D), cfg, D, nextSeqIn(inbox(D), 'INTEROP_RESULT', D), ref_file, verdicts);
@@ -158,10 +195,18 @@ before(() => {
       const item = openItemsAt(db, D, { kind: 'national' }).find((i) => i.category === 'AMOUNT_MISMATCH')!;
       mismatchItemId = item.id;
       mismatchRecordId = (JSON.parse(item.ours_json) as { record_id: number }).record_id;
-      const r = resolveItem(db, item.id, 'Wang Fang', 'national centre confirmed our amount; clear it', `${addDay(D)}091500`, { clearRecord: true });
+      const r = resolveItem(db, item.id, 'Wang Fang', 'national centre confirmed our amount; clear it', `${addDay(D)}091500`, {
+        clearRecord: true,
+      });
       assert.ok(r.ok, JSON.stringify(r));
       if (!r.ok) throw new Error('unreachable');
-      resolutions.push({ id: item.id, by: 'Wang Fang', note: 'national centre confirmed our amount; clear it', effective: r.effective, after_night: D });
+      resolutions.push({
+        id: item.id,
+        by: 'Wang Fang',
+        note: 'national centre confirmed our amount; clear it',
+        effective: r.effective,
+        after_night: D,
+      });
       model.resolved(`national|AMOUNT_MISMATCH|${item.ref}`, r.effective);
     }
     if (n === 3) {
@@ -171,7 +216,13 @@ before(() => {
       const r = resolveItem(db, item.id, 'Li Lei', 'bank error: reversed by the bank, ref RV-77', `${addDay(D)}100000`);
       assert.ok(r.ok, JSON.stringify(r));
       if (!r.ok) throw new Error('unreachable');
-      resolutions.push({ id: item.id, by: 'Li Lei', note: 'bank error: reversed by the bank, ref RV-77', effective: r.effective, after_night: D });
+      resolutions.push({
+        id: item.id,
+        by: 'Li Lei',
+        note: 'bank error: reversed by the bank, ref RV-77',
+        effective: r.effective,
+        after_night: D,
+      });
       model.resolved(`bank|REMOTE_ONLY|${item.ref}`, r.effective);
     }
   }
@@ -206,8 +257,11 @@ test('each night, the national and bank items open are exactly what the counterp
   assert.ok(at(1).has(`national|REMOTE_ONLY|${ref(first.verdicts - 1 + first.unanswered)}`), 'the verdict for a record never sent');
   assert.ok(at(1).has(`bank|REMOTE_ONLY|${payments[1]!.unknown_instruction}`));
   assert.ok(at(2).has(`bank|AMOUNT_MISMATCH|${payments[2]!.wrong_amount_instruction}`));
-  assert.ok(!at(1).has(`bank|LOCAL_ONLY|${payments[2]!.wrong_amount_instruction}`) && !at(3).has(`bank|LOCAL_ONLY|${payments[2]!.wrong_amount_instruction}`),
-    'a wrong line is a mismatch, not a missing payment');
+  assert.ok(
+    !at(1).has(`bank|LOCAL_ONLY|${payments[2]!.wrong_amount_instruction}`) &&
+      !at(3).has(`bank|LOCAL_ONLY|${payments[2]!.wrong_amount_instruction}`),
+    'a wrong line is a mismatch, not a missing payment',
+  );
 });
 
 test('a night that opens national or bank items says so and exits 3', () => {
@@ -228,7 +282,10 @@ test('a missing bank payment is LOCAL_ONLY exactly at the end of D+2, and a late
   assert.equal(item.closed_by, 'data');
   assert.ok(lateBankLine && item.close_note?.includes(lateBankLine.file), `closed by the late line: ${item.close_note}`);
   // It was paid: bank:settlement moved by it on night 4.
-  assert.ok(nights[2]!.report.open_items.some((i) => i.id === id), 'listed in the D+2 report');
+  assert.ok(
+    nights[2]!.report.open_items.some((i) => i.id === id),
+    'listed in the D+2 report',
+  );
   assert.ok(!nights[3]!.report.open_items.some((i) => i.id === id));
 });
 
@@ -245,8 +302,12 @@ test('unanswered INTEROP_OUT records are LOCAL_ONLY at the end of D+3 and close 
   // The late verdicts take effect: the accepted record is cleared on night 5, a rejected one never.
   const outDate = dates[0]!;
   for (const v of lateAnswer!.verdicts) {
-    const r = db.prepare('SELECT status, cleared_date, national_status FROM records WHERE exported_date = ? AND export_idx = ?').get(outDate, v.index) as {
-      status: string; cleared_date: string | null; national_status: string;
+    const r = db
+      .prepare('SELECT status, cleared_date, national_status FROM records WHERE exported_date = ? AND export_idx = ?')
+      .get(outDate, v.index) as {
+      status: string;
+      cleared_date: string | null;
+      national_status: string;
     };
     assert.equal(r.national_status, v.status);
     if (v.status === 'ACCEPTED') assert.equal(r.cleared_date, dates[4]);
@@ -290,7 +351,10 @@ test('an operator resolution closes the item, keeps name and note, and takes eff
   }
   // The released record was held until the resolution, then cleared at our amount.
   assert.ok(mismatchItemId && unknownBankItemId);
-  const rec = db.prepare('SELECT cleared_date, national_status FROM records WHERE id = ?').get(mismatchRecordId) as { cleared_date: string; national_status: string };
+  const rec = db.prepare('SELECT cleared_date, national_status FROM records WHERE id = ?').get(mismatchRecordId) as {
+    cleared_date: string;
+    national_status: string;
+  };
   assert.deepEqual(rec, { cleared_date: dates[3], national_status: 'ACCEPTED' });
 });
 
@@ -306,7 +370,7 @@ test('reconciliation.json agrees with the store and with what was matched each n
 // The spec counts under `matched` what matched on day D: a record that an operator
 // released from a national AMOUNT_MISMATCH (resolve --clear-record) matched nothing
 // on the day the release takes effect, so it is not counted then.
-test('national.matched counts the verdicts that matched on the day, not an operator\'s release', () => {
+test("national.matched counts the verdicts that matched on the day, not an operator's release", () => {
   for (const n of nights) {
     assert.equal(n.report.kinds.national.matched, model.tallies.get(n.D)!.national_matched, `${n.D} national.matched`);
   }

@@ -34,7 +34,10 @@ export interface Config {
 export function loadConfig(dir: string): Config {
   const p = parseParticipants(JSON.parse(fs.readFileSync(path.join(dir, 'participants.json'), 'utf8')));
   assert.ok(p.ok, 'participants.json parses');
-  const k = parseKeys(JSON.parse(fs.readFileSync(path.join(dir, 'keys.json'), 'utf8')), p.value.issuers.map((i) => i.id));
+  const k = parseKeys(
+    JSON.parse(fs.readFileSync(path.join(dir, 'keys.json'), 'utf8')),
+    p.value.issuers.map((i) => i.id),
+  );
   assert.ok(k.ok, 'keys.json parses');
   return { participants: p.value, keys: k.value, centre: p.value.centre.id, national: p.value.national.id, bank: p.value.bank.id };
 }
@@ -43,8 +46,14 @@ export function loadConfig(dir: string): Config {
 export function runNight(db: Db, cfg: Config, D: string, inboxDir: string, outboxDir: string): DaySummary {
   fs.mkdirSync(inboxDir, { recursive: true });
   const outcome = runBatch({
-    db, participants: cfg.participants, keys: cfg.keys, date: D, inboxDir, outboxDir,
-    now: () => `${addDays(D, 1)}013000`, progress: () => {},
+    db,
+    participants: cfg.participants,
+    keys: cfg.keys,
+    date: D,
+    inboxDir,
+    outboxDir,
+    now: () => `${addDays(D, 1)}013000`,
+    progress: () => {},
   });
   assert.equal(outcome.kind, 'done', `night ${D}: ${outcome.kind === 'out_of_order' ? outcome.message : ''}`);
   if (outcome.kind !== 'done') throw new Error('unreachable');
@@ -71,10 +80,24 @@ export function settlementName(cfg: Config, D: string): string {
 }
 
 /** An INTEROP_RESULT answering `ref_file`, written into the inbox; returns its name. */
-export function writeInteropResult(inboxDir: string, cfg: Config, business_date: string, file_seq: number, ref_file: string, verdicts: Verdict[]): string {
+export function writeInteropResult(
+  inboxDir: string,
+  cfg: Config,
+  business_date: string,
+  file_seq: number,
+  ref_file: string,
+  verdicts: Verdict[],
+): string {
   const header: Header & { file_type: 'INTEROP_RESULT' } = {
-    format_version: 1, file_type: 'INTEROP_RESULT', sender_id: cfg.national, receiver_id: cfg.centre, business_date, file_seq,
-    created_at: `${business_date}0${String(file_seq % 10)}0000`, ref_file, ref_reason: '',
+    format_version: 1,
+    file_type: 'INTEROP_RESULT',
+    sender_id: cfg.national,
+    receiver_id: cfg.centre,
+    business_date,
+    file_seq,
+    created_at: `${business_date}0${String(file_seq % 10)}0000`,
+    ref_file,
+    ref_reason: '',
   };
   const name = exchangeFileName(header);
   fs.mkdirSync(inboxDir, { recursive: true });
@@ -132,12 +155,24 @@ export function assertReportAgreesWithStore(db: Db, D: string, report: Reconcili
     assert.equal(report.kinds[kind].remote_only, n(kind, 'REMOTE_ONLY'), `${D} ${kind}.remote_only`);
     assert.equal(report.kinds[kind].amount_mismatch, n(kind, 'AMOUNT_MISMATCH'), `${D} ${kind}.amount_mismatch`);
   }
-  assert.deepEqual(report.kinds.uploads, { matched: 0, local_only: 0, remote_only: n('uploads', 'REMOTE_ONLY'), amount_mismatch: 0 }, `${D} uploads`);
+  assert.deepEqual(
+    report.kinds.uploads,
+    { matched: 0, local_only: 0, remote_only: n('uploads', 'REMOTE_ONLY'), amount_mismatch: 0 },
+    `${D} uploads`,
+  );
   const f = report.kinds.float;
   assert.equal(f.seq_gaps, n('float', 'SEQ_GAP'), `${D} float.seq_gaps`);
   assert.equal(f.balance_breaks, n('float', 'BALANCE_BREAK'), `${D} float.balance_breaks`);
-  assert.equal(f.explained_fen, open.filter((i) => i.kind === 'float').reduce((s, i) => s + i.amount_fen, 0), `${D} float.explained_fen`);
-  assert.equal(f.ledger_movement_fen, 0 - balanceOf(db, 'float:cards', D), `${D} float.ledger_movement_fen: credits - debits of float:cards`);
+  assert.equal(
+    f.explained_fen,
+    open.filter((i) => i.kind === 'float').reduce((s, i) => s + i.amount_fen, 0),
+    `${D} float.explained_fen`,
+  );
+  assert.equal(
+    f.ledger_movement_fen,
+    0 - balanceOf(db, 'float:cards', D),
+    `${D} float.ledger_movement_fen: credits - debits of float:cards`,
+  );
   assert.equal(f.difference_fen, f.cards_movement_fen - f.ledger_movement_fen, `${D} float.difference_fen`);
   assert.deepEqual(report.open_items.map((i) => i.id).sort(), open.map((i) => i.id).sort(), `${D} open_items`);
   if (summary) assert.equal(summary.open_mismatches, report.open_items.length, `${D} summary.open_mismatches`);
@@ -176,7 +211,11 @@ export interface NightTally {
 }
 
 const sameKeys = (r: Transaction, v: Verdict) =>
-  r.issuer_id === v.issuer_id && r.card_no === v.card_no && r.card_seq === v.card_seq && r.terminal_id === v.terminal_id && r.terminal_seq === v.terminal_seq;
+  r.issuer_id === v.issuer_id &&
+  r.card_no === v.card_no &&
+  r.card_seq === v.card_seq &&
+  r.terminal_id === v.terminal_id &&
+  r.terminal_seq === v.terminal_seq;
 
 export class ReconModel {
   /** ref_file#index -> the record we sent. */
@@ -220,7 +259,12 @@ export class ReconModel {
   /** Night D: the inbox's INTEROP_RESULT files, then its bank statements, in the batch's order; then the deadlines. */
   night(D: string, inboxDir: string): NightTally {
     const tally: NightTally = { national_matched: 0, national_rejected: 0, bank_matched: 0 };
-    const names = fs.existsSync(inboxDir) ? fs.readdirSync(inboxDir).filter((n) => !n.startsWith('.') && !n.includes('.tmp')).sort() : [];
+    const names = fs.existsSync(inboxDir)
+      ? fs
+          .readdirSync(inboxDir)
+          .filter((n) => !n.startsWith('.') && !n.includes('.tmp'))
+          .sort()
+      : [];
     const results = names.filter((n) => {
       const x = parseExchangeFileName(n);
       return x !== null && x.file_type === 'INTEROP_RESULT' && x.business_date <= D;
@@ -245,7 +289,8 @@ export class ReconModel {
     // Deadlines: a record of day X's INTEROP_OUT unanswered at the end of X+3; an
     // instruction of day X with no line at all at the end of X+2.
     for (const [ref, s] of this.sent) {
-      if (!s.answered && s.out_date <= addDays(D, -3) && !this.isOpen(`national|LOCAL_ONLY|${ref}`)) this.open(`national|LOCAL_ONLY|${ref}`, D);
+      if (!s.answered && s.out_date <= addDays(D, -3) && !this.isOpen(`national|LOCAL_ONLY|${ref}`))
+        this.open(`national|LOCAL_ONLY|${ref}`, D);
     }
     for (const i of this.instructions.values()) {
       const key = `bank|LOCAL_ONLY|${i.instruction_id}`;
@@ -303,7 +348,10 @@ export class ReconModel {
 
   /** Keys of the items open at the end of D (a multiset, sorted). */
   openAt(D: string): string[] {
-    return this.items.filter((i) => i.opened <= D && (i.closed === null || i.closed > D)).map((i) => i.key).sort();
+    return this.items
+      .filter((i) => i.opened <= D && (i.closed === null || i.closed > D))
+      .map((i) => i.key)
+      .sort();
   }
 
   /**

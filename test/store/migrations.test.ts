@@ -23,15 +23,25 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   let db = openStore(storePath);
   for (const day of manifest.days) {
     const outcome = runBatch({
-      db, participants: cfg.participants, keys: cfg.keys, date: day.date, inboxDir: path.join(dir, day.inbox_dir),
-      outboxDir: path.join(dir, 'outbox', day.date), now: () => `${addDays(day.date, 1)}013000`, progress: () => {},
+      db,
+      participants: cfg.participants,
+      keys: cfg.keys,
+      date: day.date,
+      inboxDir: path.join(dir, day.inbox_dir),
+      outboxDir: path.join(dir, 'outbox', day.date),
+      now: () => `${addDays(day.date, 1)}013000`,
+      progress: () => {},
     });
     assert.equal(outcome.kind, 'done');
   }
   const keys = (sql: string) => (db.prepare(sql).raw().all() as unknown[][]).map((r) => JSON.stringify(r));
   const cardKeys = keys('SELECT card_key, record_id FROM card_keys ORDER BY 1, 2');
   const terminalKeys = keys('SELECT terminal_key, record_id FROM terminal_keys ORDER BY 1, 2');
-  assert.equal(cardKeys.length, db.prepare('SELECT COUNT(*) FROM records').pluck().get(), 'every record of a closed day is in the card keys');
+  assert.equal(
+    cardKeys.length,
+    db.prepare('SELECT COUNT(*) FROM records').pluck().get(),
+    'every record of a closed day is in the card keys',
+  );
   assert.equal(terminalKeys.length, cardKeys.length);
   // The second day is made open again, as an interrupted run would leave it.
   const secondDay = manifest.days[1]!.date;
@@ -54,7 +64,9 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   assert.deepEqual(keys('SELECT card_key, record_id FROM card_keys ORDER BY 1, 2'), closedOnly(cardKeys));
   assert.deepEqual(keys('SELECT terminal_key, record_id FROM terminal_keys ORDER BY 1, 2'), closedOnly(terminalKeys));
   const wrongNight = db
-    .prepare('SELECT COUNT(*) FROM card_keys k JOIN records r ON r.id = k.record_id JOIN files f ON f.id = r.file_id WHERE k.night <> CAST(f.batch_date AS INTEGER)')
+    .prepare(
+      'SELECT COUNT(*) FROM card_keys k JOIN records r ON r.id = k.record_id JOIN files f ON f.id = r.file_id WHERE k.night <> CAST(f.batch_date AS INTEGER)',
+    )
     .pluck()
     .get();
   assert.equal(wrongNight, 0, "each key is in its record's night");
