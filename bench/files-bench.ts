@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Header, Transaction } from '../src/core/types';
+import type { Header, Transaction } from '../src/core/types';
 import { exchangeFileName } from '../src/files/names';
 import { refusalOf, scanExchangeFile } from '../src/files/reader';
 import { writeExchangeFile } from '../src/files/writer';

@@ -86,7 +86,7 @@ function generate(): Transaction[] {
     const day = 1 + rand(30);
     const rec: Transaction = {
       issuer_id: '4101000' + '1',
-      card_no: '41010001' + String(c).padStart(12, '0'),
+      card_no: `41010001${String(c).padStart(12, '0')}`,
       card_type: 1,
       txn_type: isLoad ? 2 : rand(2) === 0 ? 6 : 9,
       amount_fen,
@@ -188,7 +188,7 @@ console.log(
 // one issuer here).
 const blacklist = new Map<string, BlacklistEntry[]>();
 for (let c = 0; c < records.length / PER_CARD; c += 1000) {
-  const card_no = '41010001' + String(c).padStart(12, '0');
+  const card_no = `41010001${String(c).padStart(12, '0')}`;
   blacklist.set(card_no, [{ issuer_id: '41010001', card_no, action: 1, effective_at: '20251101000000', reason: 'LOST' }]);
 }
 

@@ -60,7 +60,7 @@ export function batchCommand(o: BatchOptions): number {
     endProgress();
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
     progress('done');
-    if (o.json) process.stdout.write(JSON.stringify(outcome.summary) + '\n');
+    if (o.json) process.stdout.write(`${JSON.stringify(outcome.summary)}\n`);
     else {
       process.stdout.write(renderSummary(outcome.summary));
       process.stdout.write(`  report: ${path.join(outcome.written.reportDir, 'report.txt')}\n`);

@@ -16,7 +16,7 @@ export function registerLedgerCommands(program: Command): void {
       const db = openExistingStore(o);
       try {
         const balances = accountBalances(db, through);
-        if (o.json) process.stdout.write(JSON.stringify(balances) + '\n');
+        if (o.json) process.stdout.write(`${JSON.stringify(balances)}\n`);
         else {
           const width = Math.max(8, ...balances.map((b) => b.account.length));
           for (const b of balances) process.stdout.write(`${b.account.padEnd(width)}  ${yuan(b.balance_fen).padStart(18)}\n`);
@@ -34,7 +34,7 @@ export function registerLedgerCommands(program: Command): void {
       const db = openExistingStore(o);
       try {
         const r = verifyJournal(db);
-        if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+        if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         if (!r.ok) throw new CheckFailed(`ledger verify: entry ${r.entry} (seq ${r.seq}): ${r.problem}`);
         if (!o.json)
           process.stdout.write(`ledger verify: ok, ${r.entries} entries, ${r.postings} postings, chain intact, trial balance zero\n`);

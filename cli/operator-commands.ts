@@ -41,7 +41,7 @@ export function registerOperatorCommands(program: Command): void {
       const db = openExistingStore(o);
       try {
         const items = listItems(db, { kind: o.kind, participant: o.participant, opened, all: o.all });
-        if (o.json) process.stdout.write(JSON.stringify(items) + '\n');
+        if (o.json) process.stdout.write(`${JSON.stringify(items)}\n`);
         else printItems(items);
       } finally {
         db.close();
@@ -61,7 +61,7 @@ export function registerOperatorCommands(program: Command): void {
       try {
         const r = resolveItem(db, id, o.by.trim(), o.note.trim(), beijingNow(), { clearRecord: o.clearRecord });
         if (!r.ok) throw new CheckFailed(r.problem);
-        if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+        if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else {
           process.stdout.write(`resolved ${id}, effective ${r.effective}, by ${o.by}\n`);
           if (r.released_record !== null)
@@ -85,7 +85,7 @@ export function registerOperatorCommands(program: Command): void {
           | undefined;
         if (text === undefined) throw new UsageError(`day ${o.date} is not closed`);
         const x = JSON.parse(text);
-        if (o.json) process.stdout.write(text + '\n');
+        if (o.json) process.stdout.write(`${text}\n`);
         else {
           process.stdout.write(`exceptions of ${o.date}\n`);
           process.stdout.write(`  key conflicts: ${x.key_conflicts.length}\n`);
@@ -120,7 +120,7 @@ export function registerOperatorCommands(program: Command): void {
       try {
         const h = cardHistory(db, issuer, m[2]!);
         if (o.json) {
-          process.stdout.write(JSON.stringify(h) + '\n');
+          process.stdout.write(`${JSON.stringify(h)}\n`);
           return;
         }
         if (h.records.length === 0)
@@ -163,7 +163,7 @@ export function registerOperatorCommands(program: Command): void {
             | undefined) ?? '';
         const s = explainRecord(db, id, { national });
         if (o.json) {
-          process.stdout.write(JSON.stringify(s) + '\n');
+          process.stdout.write(`${JSON.stringify(s)}\n`);
           return;
         }
         const r = s.record as Record<string, string | number>;

@@ -94,7 +94,9 @@ function exportPending(ctx: BatchContext, range: { lo: number; hi: number }): vo
     .pluck()
     .all(range.lo, range.hi) as number[];
   const mark = ctx.db.prepare('UPDATE records SET exported_date = ?, export_idx = ? WHERE id = ?');
-  ids.forEach((id, i) => mark.run(ctx.date, i, id));
+  ids.forEach((id, i) => {
+    mark.run(ctx.date, i, id);
+  });
 }
 
 interface GroupRow {

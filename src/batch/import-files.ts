@@ -255,12 +255,24 @@ function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): v
   const named = parseBankStatementName(file.name);
   const refuse = (refusal: FileRefusal) => ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, refusal))();
   const parsed = readBankStatement(file.path);
-  if (!parsed.ok) return refuse({ code: 'F01', detail: `line ${parsed.line}: ${parsed.detail}` });
-  if (!named) return refuse({ code: 'F05', detail: 'name does not follow BANK_<bank_id>_<YYYYMMDD>_<NNNN>.csv' });
-  if (named.bank_id !== ctx.registry.bankId) return refuse({ code: 'F04', detail: `sender ${named.bank_id} is not the settlement bank` });
+  if (!parsed.ok) {
+    refuse({ code: 'F01', detail: `line ${parsed.line}: ${parsed.detail}` });
+    return;
+  }
+  if (!named) {
+    refuse({ code: 'F05', detail: 'name does not follow BANK_<bank_id>_<YYYYMMDD>_<NNNN>.csv' });
+    return;
+  }
+  if (named.bank_id !== ctx.registry.bankId) {
+    refuse({ code: 'F04', detail: `sender ${named.bank_id} is not the settlement bank` });
+    return;
+  }
   const identity = { sender_id: named.bank_id, receiver_id: ctx.registry.centreId, business_date: named.date, file_seq: named.seq };
   const conflict = conflictOf(ctx, 'BANK_STATEMENT', identity);
-  if (conflict) return refuse(conflict);
+  if (conflict) {
+    refuse(conflict);
+    return;
+  }
   ctx.db.transaction(() => {
     const fileId = insertFileRow(ctx, file, sha, 'BANK_STATEMENT', identity);
     const insert = ctx.db.prepare(

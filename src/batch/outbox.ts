@@ -249,9 +249,9 @@ export function writeOutbox(
   const summary = JSON.parse(day.summary_json) as DaySummary;
   const reconciliation = JSON.parse(day.reconciliation_json) as ReconciliationReport;
   const exceptions = JSON.parse(day.exceptions_json) as ExceptionsReport;
-  writeTextAtomically(path.join(reportDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  writeTextAtomically(path.join(reportDir, 'reconciliation.json'), JSON.stringify(reconciliation, null, 2) + '\n');
-  writeTextAtomically(path.join(reportDir, 'exceptions.json'), JSON.stringify(exceptions, null, 2) + '\n');
+  writeTextAtomically(path.join(reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeTextAtomically(path.join(reportDir, 'reconciliation.json'), `${JSON.stringify(reconciliation, null, 2)}\n`);
+  writeTextAtomically(path.join(reportDir, 'exceptions.json'), `${JSON.stringify(exceptions, null, 2)}\n`);
   writeTextAtomically(path.join(reportDir, 'report.txt'), renderReport(summary, reconciliation, exceptions, written));
   db.transaction(() => {
     for (const [name, sha] of digests) remember.run(D, name, sha);

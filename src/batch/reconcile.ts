@@ -438,7 +438,7 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
         const hi = b.card_seq - 1;
         const runs: [number, number][] =
           hi - lo + 1 > LONG_RUN ? [[lo, hi]] : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, lo + i]);
-        runs.forEach(([x, y], i) =>
+        runs.forEach(([x, y], i) => {
           note({
             id: `float:SEQ_GAP:${subject}:${x}-${y}`,
             kind: 'float',
@@ -450,8 +450,8 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
             amount_fen: i === 0 ? jump : 0,
             range_lo: x,
             range_hi: y,
-          }),
-        );
+          });
+        });
       } else {
         note({
           id: `float:BALANCE_BREAK:${subject}:${a.card_seq}-${b.card_seq}`,

@@ -28,7 +28,7 @@ export function renderSummary(s: DaySummary): string {
     `  open reconciliation items: ${s.open_mismatches}`,
   ];
   for (const r of s.exit_reasons) lines.push(`  needs a person: ${r}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderReport(
@@ -84,5 +84,5 @@ export function renderReport(
   out.push('');
   out.push(`Files written: ${written.length}`);
   for (const w of written) out.push(`  ${w.name}  ${w.records} record(s)`);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

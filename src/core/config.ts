@@ -250,7 +250,7 @@ export function parseKeys(json: unknown, issuerIds?: string[]): ConfigResult<Key
   if (issuerIds !== undefined) {
     const local = new Set(issuerIds);
     for (const id of [...local].sort()) {
-      if (!Object.prototype.hasOwnProperty.call(issuers, id)) r.fail(`issuers.${id}`, 'missing: no TAC master key for this local issuer');
+      if (!Object.hasOwn(issuers, id)) r.fail(`issuers.${id}`, 'missing: no TAC master key for this local issuer');
     }
     for (const id of tac_master_keys.keys()) {
       if (!local.has(id)) r.fail(`issuers.${id}`, 'not a local issuer of the participants file');

@@ -18,19 +18,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Root } from 'protobufjs';
 import {
-  BlacklistEntry,
+  type BlacklistEntry,
   FILE_TYPES,
   FILE_TYPE_NUMBER,
-  FileType,
-  Header,
-  RecordOf,
+  type FileType,
+  type Header,
+  type RecordOf,
   STATUS_NUMBER,
-  SettlementInstruction,
-  StatementLine,
-  Status,
-  Trailer,
-  Transaction,
-  Verdict,
+  type SettlementInstruction,
+  type StatementLine,
+  type Status,
+  type Trailer,
+  type Transaction,
+  type Verdict,
 } from '../core/types';
 import { DecodeError, WIRE_LEN, WIRE_VARINT, WireReader, WireWriter, wireTypeName } from './wire';
 
@@ -139,7 +139,7 @@ function encodeFields(message: string, fields: readonly FieldSpec[], value: Fiel
         break;
       case 'FileType': {
         const n = FILE_TYPE_NUMBER[v as FileType];
-        if (n === undefined || !Object.prototype.hasOwnProperty.call(FILE_TYPE_NUMBER, v as string)) {
+        if (n === undefined || !Object.hasOwn(FILE_TYPE_NUMBER, v as string)) {
           throw fieldError(message, f, v, 'a FileType');
         }
         w.tag(f.no, WIRE_VARINT);
@@ -148,7 +148,7 @@ function encodeFields(message: string, fields: readonly FieldSpec[], value: Fiel
       }
       case 'Status': {
         const n = STATUS_NUMBER[v as Status];
-        if (n === undefined || !Object.prototype.hasOwnProperty.call(STATUS_NUMBER, v as string)) {
+        if (n === undefined || !Object.hasOwn(STATUS_NUMBER, v as string)) {
           throw fieldError(message, f, v, 'a Status');
         }
         w.tag(f.no, WIRE_VARINT);

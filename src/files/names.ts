@@ -6,7 +6,7 @@
 //
 // sender, receiver and bank ids are 8-digit institution codes, the date a real
 // calendar date, NNNN exactly four digits 0001..9999.
-import { FILE_TYPES, FileType, Header } from '../core/types';
+import { FILE_TYPES, type FileType, type Header } from '../core/types';
 import { isCompactDate } from '../core/calendar';
 
 export interface ExchangeFileName {

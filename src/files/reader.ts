@@ -10,8 +10,17 @@
 // another follows: every frame between the first and the last is a record.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileRefusal, FileType, Header, RecordOf, Trailer } from '../core/types';
-import { AnyRecord, ExactSum, HEADER, MessageCodec, RECORD_CODEC, TRAILER, assertCodecsMatchProto, totalContributionOf } from './codec';
+import type { FileRefusal, FileType, Header, RecordOf, Trailer } from '../core/types';
+import {
+  type AnyRecord,
+  ExactSum,
+  HEADER,
+  type MessageCodec,
+  RECORD_CODEC,
+  TRAILER,
+  assertCodecsMatchProto,
+  totalContributionOf,
+} from './codec';
 import { BROKEN, END, FrameReader } from './frames';
 import { EXCHANGE_NAME_PATTERN, checkExchangeFileName, nameHeaderDisagreements } from './names';
 import { DecodeError, WireReader } from './wire';

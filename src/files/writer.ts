@@ -6,8 +6,17 @@
 // (a rebuilt file is byte-identical).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileType, Header, RecordOf, Trailer } from '../core/types';
-import { AnyRecord, ExactSum, HEADER, MessageCodec, RECORD_CODEC, TRAILER, assertCodecsMatchProto, totalContributionOf } from './codec';
+import type { FileType, Header, RecordOf, Trailer } from '../core/types';
+import {
+  type AnyRecord,
+  ExactSum,
+  HEADER,
+  type MessageCodec,
+  RECORD_CODEC,
+  TRAILER,
+  assertCodecsMatchProto,
+  totalContributionOf,
+} from './codec';
 import { FrameWriter, writeAll } from './frames';
 import { exchangeFileName } from './names';
 import { FORMAT_VERSION } from './reader';

@@ -31,7 +31,9 @@ export function appendEntries(db: Db, entries: readonly JournalEntry[]): number 
     const hash = chainHash(prev, entry);
     const info = insertEntry.run(entry.id, entry.business_date, entry.kind, entry.memo, prev, hash);
     const entrySeq = Number(info.lastInsertRowid);
-    entry.postings.forEach((p, line) => insertPosting.run(entrySeq, line, p.account, p.debit_fen, p.credit_fen));
+    entry.postings.forEach((p, line) => {
+      insertPosting.run(entrySeq, line, p.account, p.debit_fen, p.credit_fen);
+    });
     prev = hash;
     appended++;
   }

@@ -17,7 +17,7 @@ export const TERMINAL_SEQ_SPAN = 2 ** 32;
 export function cardHash(issuer_id: string, card_no: string): number {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
-  const s = issuer_id + '|' + card_no;
+  const s = `${issuer_id}|${card_no}`;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);

@@ -53,7 +53,7 @@ const edits: [string, string][] = [
   ['an entry date', "UPDATE entries SET business_date = '20251229' WHERE seq = 3"],
   ['a deleted entry', 'DELETE FROM postings WHERE entry_seq = 2; DELETE FROM entries WHERE seq = 2'],
   ['a deleted posting pair', 'DELETE FROM postings WHERE entry_seq = 1'],
-  ['a stored hash', "UPDATE entries SET hash = '" + 'a'.repeat(64) + "' WHERE seq = 3"],
+  ['a stored hash', `UPDATE entries SET hash = '${'a'.repeat(64)}' WHERE seq = 3`],
 ];
 
 for (const [what, sql] of edits) {

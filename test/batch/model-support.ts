@@ -595,11 +595,10 @@ export class BatchModel {
       bank_ref: `B${this.next_date}${String(seq).padStart(2, '0')}${String(k).padStart(3, '0')}`,
     }));
     for (const i of chosen) i.in_statement = true;
-    const text =
-      [
-        'value_date,instruction_id,payer_id,payee_id,amount_fen,bank_ref',
-        ...lines.map((l) => [l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref].join(',')),
-      ].join('\n') + '\n';
+    const text = `${[
+      'value_date,instruction_id,payer_id,payee_id,amount_fen,bank_ref',
+      ...lines.map((l) => [l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref].join(',')),
+    ].join('\n')}\n`;
     const bytes = Buffer.from(text, 'utf8');
     const name = `BANK_${this.bank_id}_${this.next_date}_${String(seq).padStart(4, '0')}.csv`;
     return { name, bytes, sha256: sha256Hex(bytes), kind: 'BANK', sender_id: this.bank_id, business_date: this.next_date, seq, lines };
@@ -751,7 +750,9 @@ export class BatchModel {
           break;
         }
         case 'BANK':
-          f.lines!.forEach((line, k) => bank_lines.push({ line, ref: `${f.name}#${k}` }));
+          f.lines!.forEach((line, k) => {
+            bank_lines.push({ line, ref: `${f.name}#${k}` });
+          });
           break;
       }
     }
@@ -806,7 +807,9 @@ export class BatchModel {
       cat4.gross_fen += m.rec.amount_fen;
     }
     pending.sort(EXPORTED_SORT);
-    pending.forEach((m) => (m.exported_on = D));
+    pending.forEach((m) => {
+      m.exported_on = D;
+    });
     this.exported.set(D, pending);
 
     // Statement lines, nets, instructions.

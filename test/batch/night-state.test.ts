@@ -147,7 +147,9 @@ test('a filter built from the key tables has every key, and loads back as saved'
   for (const d of ['20260101', '20260102', '20260103']) db.prepare("INSERT INTO days (date, status) VALUES (?, 'CLOSED')").run(d);
   const insert = db.prepare('INSERT INTO card_keys (night, card_key, record_id) VALUES (?, ?, ?)');
   const keys = Array.from({ length: 5000 }, (_, i) => cardKey('41010000', `card${i}`, 1 + (i % 9)));
-  keys.forEach((k, i) => insert.run(20260101 + (i % 3), k, i + 1));
+  keys.forEach((k, i) => {
+    insert.run(20260101 + (i % 3), k, i + 1);
+  });
   db.prepare('INSERT INTO terminal_keys (night, terminal_key, record_id) VALUES (?, ?, ?)').run(20260101, 2 ** 32 + 5, 1);
   const built = loadKeyFilters(db); // nothing saved yet: built from the tables
   assert.equal(built.card.keys, keys.length);

@@ -7,7 +7,7 @@ import { buildRegistry, isTerminalActiveOn, isTerminalActiveOnDay } from '../../
 import { compactDateDayNumber } from '../../src/core/calendar';
 import { readExampleJson } from './example-config';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit arbitrary paths of the parsed JSON
 type Json = any;
 
 function example(): Json {
@@ -320,7 +320,7 @@ describe('parseKeys', () => {
   });
 
   it('refuses a key that is not hex', () => {
-    const r = parseKeys({ issuers: { '41010001': { tac_master_key: KEY.slice(0, 31) + 'G' } } });
+    const r = parseKeys({ issuers: { '41010001': { tac_master_key: `${KEY.slice(0, 31)}G` } } });
     assert.ok(!r.ok && r.path === 'issuers.41010001.tac_master_key');
   });
 

@@ -97,7 +97,7 @@ describe('TAC known answers', () => {
 
   it('key diversification', () => {
     // D is given as 16 digits; any card_no ending in them diversifies the same.
-    const dtk = diversifyKey(bytes(diversification.master_key), '4101' + diversification.d);
+    const dtk = diversifyKey(bytes(diversification.master_key), `4101${diversification.d}`);
     assert.equal(hex(dtk), diversification.diversified_key);
   });
 

@@ -6,16 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import {
-  BlacklistEntry,
+  type BlacklistEntry,
   FILE_TYPES,
-  FileType,
-  Header,
-  RecordOf,
-  SettlementInstruction,
-  StatementLine,
-  Status,
-  Transaction,
-  Verdict,
+  type FileType,
+  type Header,
+  type RecordOf,
+  type SettlementInstruction,
+  type StatementLine,
+  type Status,
+  type Transaction,
+  type Verdict,
 } from '../../src/core/types';
 
 export type AnyRecord = RecordOf[FileType];

@@ -10,7 +10,7 @@ import Long from 'long';
 import {
   BLACKLIST_ENTRY,
   HEADER,
-  MessageCodec,
+  type MessageCodec,
   SETTLEMENT_INSTRUCTION,
   STATEMENT_LINE,
   TRAILER,
@@ -110,7 +110,7 @@ test('an absent field reads as its proto3 default, materialized on the record', 
   assert.deepEqual(Object.keys(t), Object.keys(SAMPLE_TRANSACTION));
   assert.equal(t.issuer_id, '');
   assert.equal(t.amount_fen, 0);
-  assert.ok(Object.prototype.hasOwnProperty.call(t, 'station_id'));
+  assert.ok(Object.hasOwn(t, 'station_id'));
   // ...and defaults are left off the wire: an all-default record is zero bytes.
   assert.equal(encodeMessage(TRANSACTION, t).length, 0);
   const s = decodeMessage(STATEMENT_LINE, new Uint8Array(0));
@@ -248,11 +248,11 @@ test('decoding is strict: wire types, UTF-8, enums, truncation, field 0, groups'
     // issuer_id (field 1, a string) sent as a varint: the example's F01.
     [TRANSACTION as MessageCodec<unknown>, '0803', 'Transaction.issuer_id: wire type 0, expected length-delimited'],
     [TRANSACTION as MessageCodec<unknown>, '2a0131', 'Transaction.amount_fen: wire type 2, expected varint'],
-    [TRANSACTION as MessageCodec<unknown>, '29' + '00'.repeat(8), 'Transaction.amount_fen: wire type 1, expected varint'],
+    [TRANSACTION as MessageCodec<unknown>, `29${'00'.repeat(8)}`, 'Transaction.amount_fen: wire type 1, expected varint'],
     [TRANSACTION as MessageCodec<unknown>, '0a02c328', 'Transaction.issuer_id: not valid UTF-8'],
     [TRANSACTION as MessageCodec<unknown>, '0a0541', 'Transaction.issuer_id: length 5 runs past the end of the message'],
     [TRANSACTION as MessageCodec<unknown>, '2880', 'Transaction.amount_fen: varint runs past the end of the message'],
-    [TRANSACTION as MessageCodec<unknown>, '28' + 'ff'.repeat(10) + '01', 'Transaction.amount_fen: varint longer than 10 bytes'],
+    [TRANSACTION as MessageCodec<unknown>, `28${'ff'.repeat(10)}01`, 'Transaction.amount_fen: varint longer than 10 bytes'],
     [TRANSACTION as MessageCodec<unknown>, '0001', 'Transaction: field number 0'],
     [TRANSACTION as MessageCodec<unknown>, 'a301', 'Transaction: wire type 3 is not allowed'],
     [TRANSACTION as MessageCodec<unknown>, 'a70101', 'Transaction: wire type 7 is not allowed'],
@@ -272,10 +272,7 @@ test('decoding is strict: wire types, UTF-8, enums, truncation, field 0, groups'
     );
   }
   // Unknown fields of every wire type are skipped (proto3), whatever their number.
-  const t = decodeMessage(
-    TRANSACTION,
-    Buffer.from('9001' + '05' + '9901' + '00'.repeat(8) + '9a01' + '0201ff' + '9d01' + '00'.repeat(4) + '280a', 'hex'),
-  );
+  const t = decodeMessage(TRANSACTION, Buffer.from(`9001059901${'00'.repeat(8)}9a010201ff9d01${'00'.repeat(4)}280a`, 'hex'));
   assert.equal(t.amount_fen, 10);
   // The last of a repeated scalar field wins.
   assert.equal(decodeMessage(TRANSACTION, Buffer.from('28012802', 'hex')).amount_fen, 2);

@@ -10,9 +10,18 @@ import fc from 'fast-check';
 import type { FileRefusal, Header, Trailer, Transaction } from '../../src/core/types';
 import { BLACKLIST_ENTRY, HEADER, TRAILER, TRANSACTION, VERDICT, encodeMessage } from '../../src/files/codec';
 import { exchangeFileName } from '../../src/files/names';
-import { EMPTY_SHA256_HEX, FileScan, ScanOptions, refusalOf, scanExchangeFile, structuralFaults } from '../../src/files/reader';
+import { EMPTY_SHA256_HEX, type FileScan, type ScanOptions, refusalOf, scanExchangeFile, structuralFaults } from '../../src/files/reader';
 import { encodeExchangeFile } from '../../src/files/writer';
-import { AnyRecord, SAMPLE_BLACKLIST_ENTRY, SAMPLE_VERDICT, fileArb, fileWith, frame, sampleHeader, transactions } from './arbitraries';
+import {
+  type AnyRecord,
+  SAMPLE_BLACKLIST_ENTRY,
+  SAMPLE_VERDICT,
+  fileArb,
+  fileWith,
+  frame,
+  sampleHeader,
+  transactions,
+} from './arbitraries';
 
 const HEADER_1 = sampleHeader('TXN_UPLOAD');
 const NAME = exchangeFileName(HEADER_1);

@@ -41,7 +41,9 @@ test('a verdict whose ref_file names an INTEROP_OUT we never wrote is REMOTE_ONL
       };
       // Our day-1 INTEROP_OUT is _0001; these name a _0002, and one to another receiver.
       const neverWritten = [real.replace(/_0001\.pb$/, '_0002.pb'), real.replace(`_${cfg.national}_`, '_99999999_')];
-      neverWritten.forEach((ref_file, k) => writeInteropResult(path.join(dir, 'inbox', d2), cfg, d2, k + 1, ref_file, [accept(k)]));
+      neverWritten.forEach((ref_file, k) => {
+        writeInteropResult(path.join(dir, 'inbox', d2), cfg, d2, k + 1, ref_file, [accept(k)]);
+      });
       runNight(store, cfg, d2, path.join(dir, 'inbox', d2), path.join(dir, 'outbox', d2));
       const rows = store
         .prepare(

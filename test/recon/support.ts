@@ -231,9 +231,9 @@ export class ReconModel {
   /** What the centre wrote on night D: its INTEROP_OUT and SETTLEMENT. */
   wrote(D: string, outboxDir: string): void {
     const out = interopOutName(this.cfg, D);
-    readRecords(path.join(outboxDir, out), 'INTEROP_OUT').records.forEach((rec, index) =>
-      this.sent.set(`${out}#${index}`, { rec, out_date: D, answered: false }),
-    );
+    readRecords(path.join(outboxDir, out), 'INTEROP_OUT').records.forEach((rec, index) => {
+      this.sent.set(`${out}#${index}`, { rec, out_date: D, answered: false });
+    });
     for (const i of readRecords(path.join(outboxDir, settlementName(this.cfg, D)), 'SETTLEMENT').records) {
       assert.equal(this.instructions.has(i.instruction_id), false, `instruction ${i.instruction_id} issued twice`);
       this.instructions.set(i.instruction_id, { ...i, confirmed: false, any_line: false });
@@ -311,24 +311,43 @@ export class ReconModel {
   private verdict(D: string, ref_file: string, v: Verdict, tally: NightTally): void {
     const ref = `${ref_file}#${v.index}`;
     const s = this.sent.get(ref);
-    if (s === undefined || !sameKeys(s.rec, v)) return this.open(`national|REMOTE_ONLY|${ref}`, D);
-    if (s.answered) return this.open(`national|REMOTE_ONLY|${ref}`, D);
-    if (v.status !== 'ACCEPTED' && v.status !== 'REJECTED') return this.open(`national|REMOTE_ONLY|${ref}`, D);
+    if (s === undefined || !sameKeys(s.rec, v)) {
+      this.open(`national|REMOTE_ONLY|${ref}`, D);
+      return;
+    }
+    if (s.answered) {
+      this.open(`national|REMOTE_ONLY|${ref}`, D);
+      return;
+    }
+    if (v.status !== 'ACCEPTED' && v.status !== 'REJECTED') {
+      this.open(`national|REMOTE_ONLY|${ref}`, D);
+      return;
+    }
     s.answered = true;
     this.close(`national|LOCAL_ONLY|${ref}`, D);
-    if (v.status === 'ACCEPTED' && v.amount_fen !== s.rec.amount_fen) return this.open(`national|AMOUNT_MISMATCH|${ref}`, D);
+    if (v.status === 'ACCEPTED' && v.amount_fen !== s.rec.amount_fen) {
+      this.open(`national|AMOUNT_MISMATCH|${ref}`, D);
+      return;
+    }
     tally.national_matched++;
     if (v.status === 'REJECTED') tally.national_rejected++;
   }
 
   private bankLine(D: string, line: BankLine, tally: NightTally): void {
     const ins = this.instructions.get(line.instruction_id);
-    if (ins === undefined) return this.open(`bank|REMOTE_ONLY|${line.instruction_id}`, D);
+    if (ins === undefined) {
+      this.open(`bank|REMOTE_ONLY|${line.instruction_id}`, D);
+      return;
+    }
     ins.any_line = true;
     if (ins.payer_id !== line.payer_id || ins.payee_id !== line.payee_id || ins.amount_fen !== line.amount_fen) {
-      return this.open(`bank|AMOUNT_MISMATCH|${line.instruction_id}`, D);
+      this.open(`bank|AMOUNT_MISMATCH|${line.instruction_id}`, D);
+      return;
     }
-    if (ins.confirmed) return this.open(`bank|REMOTE_ONLY|${line.instruction_id}`, D);
+    if (ins.confirmed) {
+      this.open(`bank|REMOTE_ONLY|${line.instruction_id}`, D);
+      return;
+    }
     ins.confirmed = true;
     tally.bank_matched++;
     this.close(`bank|LOCAL_ONLY|${line.instruction_id}`, D);
