@@ -80,6 +80,7 @@ export class WireReader {
     for (let shift = 0; shift < 70; shift += 7) {
       if (pos >= end) throw new DecodeError('varint runs past the end of the message');
       const b = buf[pos++];
+      if (shift === 63 && b > 1 && b < 0x80) throw new DecodeError(TENTH_BYTE);
       if (shift < 28) value |= (b & 0x7f) << shift;
       else if (shift === 28) value |= (b & 0x0f) << 28;
       if (b < 0x80) {
@@ -105,6 +106,7 @@ export class WireReader {
       if (pos >= end) throw new DecodeError('varint runs past the end of the message');
       if (shift >= 70) throw new DecodeError('varint longer than 10 bytes');
       const b = buf[pos++];
+      if (shift === 63 && b > 1 && b < 0x80) throw new DecodeError(TENTH_BYTE);
       const bits = b & 0x7f;
       if (shift < 28) {
         low |= bits << shift;
@@ -201,7 +203,9 @@ export class WireReader {
     const end = this.end;
     for (let n = 0; n < 10; n++) {
       if (this.pos >= end) throw new DecodeError('varint runs past the end of the message');
-      if (this.buf[this.pos++] < 0x80) return;
+      const b = this.buf[this.pos++]!;
+      if (n === 9 && b > 1 && b < 0x80) throw new DecodeError(TENTH_BYTE);
+      if (b < 0x80) return;
     }
     throw new DecodeError('varint longer than 10 bytes');
   }
@@ -211,6 +215,11 @@ export class WireReader {
     this.pos += n;
   }
 }
+
+// A varint's 10th byte holds only bit 63: any other bit there would be dropped
+// silently, so two different byte strings would decode to the same number (a
+// flipped bit in a trailer's total would go unseen).
+const TENTH_BYTE = "varint's 10th byte is more than bit 63";
 
 function decodeUtf8(buf: Buffer, start: number, stop: number): string {
   try {

@@ -253,6 +253,9 @@ test('decoding is strict: wire types, UTF-8, enums, truncation, field 0, groups'
     [TRANSACTION as MessageCodec<unknown>, '0a0541', 'Transaction.issuer_id: length 5 runs past the end of the message'],
     [TRANSACTION as MessageCodec<unknown>, '2880', 'Transaction.amount_fen: varint runs past the end of the message'],
     [TRANSACTION as MessageCodec<unknown>, `28${'ff'.repeat(10)}01`, 'Transaction.amount_fen: varint longer than 10 bytes'],
+    // A 10th byte with more than bit 63 set would decode like 01: refused, not dropped.
+    [TRANSACTION as MessageCodec<unknown>, `28${'ff'.repeat(9)}03`, "Transaction.amount_fen: varint's 10th byte is more than bit 63"],
+    [HEADER as MessageCodec<unknown>, `080110${'ff'.repeat(9)}03`, "Header.file_type: varint's 10th byte is more than bit 63"],
     [TRANSACTION as MessageCodec<unknown>, '0001', 'Transaction: field number 0'],
     [TRANSACTION as MessageCodec<unknown>, 'a301', 'Transaction: wire type 3 is not allowed'],
     [TRANSACTION as MessageCodec<unknown>, 'a70101', 'Transaction: wire type 7 is not allowed'],
