@@ -182,19 +182,16 @@ class Parser {
       const e = t[this.pos + 1];
       if (e === 'u') {
         const hex = t.slice(this.pos + 2, this.pos + 6);
-        if (!/^[0-9A-Fa-f]{4}$/.test(hex)) {
-          this.pos++;
-          this.fail('a \\u escape without 4 hex digits');
-        }
+        if (!/^[0-9A-Fa-f]{4}$/.test(hex)) this.fail('a \\u escape without 4 hex digits');
         out += String.fromCharCode(Number.parseInt(hex, 16));
         this.pos += 6;
       } else if (e !== undefined && Object.hasOwn(ESCAPES, e)) {
         out += ESCAPES[e];
         this.pos += 2;
-      } else {
+      } else if (e === undefined) {
         this.pos++;
-        this.fail(e === undefined ? 'a string is not closed' : `an unknown escape \\${e}`);
-      }
+        this.fail('a string is not closed');
+      } else this.fail(`an unknown escape \\${e}`);
       from = this.pos;
     }
   }
