@@ -191,7 +191,13 @@ function checksOf(scan: FileScan): Record<'framing' | 'count' | 'total' | 'diges
   const framing: Check =
     broken === undefined
       ? { ok: true, detail: `${scan.frames} frames: Header, ${scan.records} records, Trailer` }
-      : { ok: false, code: 'F01', frame: broken.frame, detail: `frame ${broken.frame}: ${broken.detail}` };
+      : {
+          ok: false,
+          code: 'F01',
+          frame: broken.frame,
+          // No frame when the file was refused unread (too big).
+          detail: broken.frame === undefined ? broken.detail : `frame ${broken.frame}: ${broken.detail}`,
+        };
   const t = trailerChecks(scan);
   const trailerCheck = (mismatch: string | null, ok: string): Check => {
     if (scan.trailer === null) return { ok: null, detail: 'no Trailer was read' };
