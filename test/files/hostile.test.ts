@@ -20,7 +20,10 @@ import {
   readBankStatement,
   scanBankStatement,
 } from '../../src/files/bank-csv';
+import { HEADER, TRAILER, encodeMessage } from '../../src/files/codec';
+import { exchangeFileName } from '../../src/files/names';
 import { MAX_FILE_BYTES, refusalOf, scanExchangeFile } from '../../src/files/reader';
+import { frame, sampleHeader } from './arbitraries';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-hostile-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -94,6 +97,17 @@ describe('exchange files of any size: refused F01 or streamed, memory flat', () 
     assert.equal(s.header, null);
     fs.rmSync(p);
   });
+});
+
+it('a Trailer digest of 1 MiB: F02, with a detail of a line, not of 2 MiB of hex', () => {
+  const header = sampleHeader('BLACKLIST');
+  const trailer = { record_count: 0, total_amount_fen: 0, sha256: new Uint8Array(1 << 20).fill(0xab) };
+  const p = path.join(dir, exchangeFileName(header));
+  fs.writeFileSync(p, Buffer.concat([frame(encodeMessage(HEADER, header)), frame(encodeMessage(TRAILER, trailer))]));
+  const refusal = refusalOf(scanExchangeFile(p));
+  assert.equal(refusal?.code, 'F02');
+  assert.match(refusal!.detail, /^sha256 of 1048576 bytes \((ab){64}\.\.\.\), records hash to [0-9a-f]{64}$/);
+  fs.rmSync(p);
 });
 
 describe('bank statements of any size: refused or streamed, memory flat', () => {
