@@ -10,6 +10,7 @@ import { loadKeys, loadParticipants } from './config';
 import { configPath, endProgress, keysPath, parseDateOption, progressReporter, storePath, withConfig, withStore } from './common';
 import { beijingNow } from './dates';
 import { UsageError } from './errors';
+import { printText } from './printing';
 import { isCompactTimestamp } from '../src/core/calendar';
 
 interface BatchOptions {
@@ -62,8 +63,8 @@ export function batchCommand(o: BatchOptions): number {
     progress('done');
     if (o.json) process.stdout.write(`${JSON.stringify(outcome.summary)}\n`);
     else {
-      process.stdout.write(renderSummary(outcome.summary));
-      process.stdout.write(`  report: ${path.join(outcome.written.reportDir, 'report.txt')}\n`);
+      printText(renderSummary(outcome.summary));
+      printText(`  report: ${path.join(outcome.written.reportDir, 'report.txt')}\n`);
     }
     return outcome.summary.exit_code;
   } finally {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { openStore, type Db } from '../src/store/db';
 import { compactDate } from './dates';
 import { UsageError } from './errors';
+import { printable } from '../src/core/printable';
 
 export interface StoreOptions {
   db?: string;
@@ -54,7 +55,8 @@ export function progressReporter(): (message: string) => void {
   let lastStep = '';
   const started = performance.now();
   const everyLine = process.env.LCT_PROGRESS === 'all'; // every sub-step, for looking into a slow night
-  return (message) => {
+  return (raw) => {
+    const message = printable(raw); // it names files: their names come from outside
     if (tty) {
       const line = message === 'done' ? '' : message.slice(0, (process.stderr.columns ?? 100) - 1);
       process.stderr.write(`\r\x1b[K${line}`);

@@ -22,6 +22,7 @@ import { openExistingStore } from './common';
 import { buildRegistry } from '../src/core/registry';
 import { wrongParty } from '../src/core/file-party';
 import { priorImport } from '../src/store/file-log';
+import { printable, printableJson } from '../src/core/printable';
 
 export function registerFileCommands(program: Command): void {
   const file = program.command('file').description('exchange files and bank statements');
@@ -53,7 +54,7 @@ export function inspectFile(filePath: string, opts: { json: boolean; config?: st
     throw new UsageError(`${filePath}: cannot be read (permission denied)`);
   }
   exitQuietlyOnClosedStdout();
-  const out = new Output();
+  const out = new Output(opts.json);
   const name = path.basename(filePath);
   const fault =
     fileTypeOfName(name) === 'BANK' || name.toLowerCase().endsWith('.csv')
@@ -190,7 +191,13 @@ function checksOf(scan: FileScan): Record<'framing' | 'count' | 'total' | 'diges
   const framing: Check =
     broken === undefined
       ? { ok: true, detail: `${scan.frames} frames: Header, ${scan.records} records, Trailer` }
-      : { ok: false, code: 'F01', frame: broken.frame, detail: `frame ${broken.frame}: ${broken.detail}` };
+      : {
+          ok: false,
+          code: 'F01',
+          frame: broken.frame,
+          // No frame when the file was refused unread (too big).
+          detail: broken.frame === undefined ? broken.detail : `frame ${broken.frame}: ${broken.detail}`,
+        };
   const t = trailerChecks(scan);
   const trailerCheck = (mismatch: string | null, ok: string): Check => {
     if (scan.trailer === null) return { ok: null, detail: 'no Trailer was read' };
@@ -336,12 +343,19 @@ function inspectBankStatement(filePath: string, json: boolean, out: Output): Fil
 
 // ---------------------------------------------------------------------------
 
-/** Buffered stdout: lines are gathered and written 64 KiB at a time. */
+/**
+ * Buffered stdout: lines are gathered and written 64 KiB at a time. Every line
+ * carries values from the file: a text line has its control characters shown as
+ * escapes, a JSON line has the ones JSON.stringify leaves raw written as JSON escapes.
+ */
 class Output {
   private parts: string[] = [];
   private size = 0;
 
-  line(s: string): void {
+  constructor(private readonly json: boolean) {}
+
+  line(raw: string): void {
+    const s = this.json ? printableJson(raw) : printable(raw);
     this.parts.push(s, '\n');
     this.size += s.length + 1;
     if (this.size >= 64 * 1024) this.flush();

@@ -6,13 +6,14 @@ import { registerFileCommands } from './file-commands';
 import { registerBatchCommand } from './batch-command';
 import { registerLedgerCommands } from './ledger-commands';
 import { registerOperatorCommands } from './operator-commands';
+import { printable, printableText } from '../src/core/printable';
 
 export function buildProgram(): Command {
   const program = new Command('lct')
     .description('lct: the clearing engine of the city one-card')
     .exitOverride()
     .showHelpAfterError(false)
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(printableText(s)) });
   registerBatchCommand(program);
   registerLedgerCommands(program);
   registerOperatorCommands(program);
@@ -35,16 +36,17 @@ function exitCodeFor(err: unknown): number {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
     return EXIT_USAGE;
   }
+  // A message names files, fields and values from outside: one line, escaped.
   if (err instanceof UsageError) {
-    process.stderr.write(`lct: ${err.message}\n`);
+    process.stderr.write(`lct: ${printable(err.message)}\n`);
     return EXIT_USAGE;
   }
   if (err instanceof CheckFailed) {
-    process.stderr.write(`lct: ${err.message}\n`);
+    process.stderr.write(`lct: ${printable(err.message)}\n`);
     return EXIT_FAILED;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`lct: failed: ${message}\n`);
+  process.stderr.write(`lct: failed: ${printable(message)}\n`);
   if (process.env.LCT_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
   return EXIT_FAILED;
 }

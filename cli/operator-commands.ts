@@ -7,23 +7,24 @@ import { yuan } from '../src/batch/report-text';
 import { openExistingStore, parseDateOption, withStore } from './common';
 import { beijingNow } from './dates';
 import { CheckFailed, UsageError } from './errors';
+import { printText } from './printing';
 
 const KINDS = ['uploads', 'national', 'bank', 'float'];
 
 function printItems(items: ItemView[]): void {
   if (items.length === 0) {
-    process.stdout.write('no items\n');
+    printText('no items\n');
     return;
   }
   for (const i of items) {
     const state = i.closed ? `closed ${i.closed} by ${i.closed_by}` : 'open';
     const amount = i.kind === 'float' && i.amount_fen !== 0 ? `  jump ${yuan(i.amount_fen)}` : '';
-    process.stdout.write(
+    printText(
       `${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${(i.participant_id ?? '').padEnd(8)}  ${i.id}  [${state}]${amount}\n`,
     );
-    if (i.note) process.stdout.write(`            note: ${i.note}\n`);
+    if (i.note) printText(`            note: ${i.note}\n`);
   }
-  process.stdout.write(`${items.length} item(s)\n`);
+  printText(`${items.length} item(s)\n`);
 }
 
 export function registerOperatorCommands(program: Command): void {
@@ -63,9 +64,8 @@ export function registerOperatorCommands(program: Command): void {
         if (!r.ok) throw new CheckFailed(r.problem);
         if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else {
-          process.stdout.write(`resolved ${id}, effective ${r.effective}, by ${o.by}\n`);
-          if (r.released_record !== null)
-            process.stdout.write(`record ${r.released_record} will be cleared by the batch of ${r.effective}\n`);
+          printText(`resolved ${id}, effective ${r.effective}, by ${o.by}\n`);
+          if (r.released_record !== null) printText(`record ${r.released_record} will be cleared by the batch of ${r.effective}\n`);
         }
       } finally {
         db.close();
@@ -87,19 +87,17 @@ export function registerOperatorCommands(program: Command): void {
         const x = JSON.parse(text);
         if (o.json) process.stdout.write(`${text}\n`);
         else {
-          process.stdout.write(`exceptions of ${o.date}\n`);
-          process.stdout.write(`  key conflicts: ${x.key_conflicts.length}\n`);
+          printText(`exceptions of ${o.date}\n`);
+          printText(`  key conflicts: ${x.key_conflicts.length}\n`);
           for (const c of x.key_conflicts)
-            process.stdout.write(
+            printText(
               `    record ${c.record.id} card ${c.record.card_no} seq ${c.record.card_seq} vs held card ${c.held.card_no} seq ${c.held.card_seq}\n`,
             );
-          process.stdout.write(`  suspended: ${x.suspended.length}\n`);
-          for (const s of x.suspended)
-            process.stdout.write(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
-          process.stdout.write(`  loads on blacklisted cards: ${x.blacklisted_loads.length}\n`);
-          for (const s of x.blacklisted_loads)
-            process.stdout.write(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
-          process.stdout.write(
+          printText(`  suspended: ${x.suspended.length}\n`);
+          for (const s of x.suspended) printText(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
+          printText(`  loads on blacklisted cards: ${x.blacklisted_loads.length}\n`);
+          for (const s of x.blacklisted_loads) printText(`    record ${s.id} card ${s.card_no} seq ${s.card_seq} ${yuan(s.amount_fen)}\n`);
+          printText(
             `  new card sequence gaps: ${x.card_seq_gaps.length}, balance breaks: ${x.balance_breaks.length}, terminal gaps: ${x.terminal_seq_gaps.length}\n`,
           );
         }
@@ -125,16 +123,16 @@ export function registerOperatorCommands(program: Command): void {
         }
         if (h.records.length === 0)
           throw new CheckFailed(`no records of card ${issuer}:${m[2]} (give ISSUER_ID:CARD_NO if its issuer is not its first 8 digits)`);
-        process.stdout.write(`card ${issuer}:${h.card_no}: ${h.records.length} record(s)\n`);
+        printText(`card ${issuer}:${h.card_no}: ${h.records.length} record(s)\n`);
         const gapAfter = new Map(h.gaps.map((g) => [g.after_seq, g]));
         for (const r of h.records) {
           const verdict = r.status === 'REJECTED' ? `REJECTED ${r.reason}` : r.status;
-          process.stdout.write(
+          printText(
             `  seq ${String(r.card_seq).padStart(5)}  ${r.occurred_at}  type ${r.txn_type}  ${yuan(r.amount_fen).padStart(10)}  ${yuan(r.balance_before_fen).padStart(10)} -> ${yuan(r.balance_after_fen).padStart(10)}  ${r.acquirer_id}/${r.terminal_id}  ${verdict}${r.cleared_date ? `  cleared ${r.cleared_date}` : ''}\n`,
           );
           const g = r.status !== 'REJECTED' ? gapAfter.get(r.card_seq) : undefined;
           if (g) {
-            process.stdout.write(
+            printText(
               g.kind === 'SEQ_GAP'
                 ? `  ---- ${g.missing} counter(s) missing (${g.after_seq + 1}..${g.before_seq - 1}), balance jumps ${yuan(g.jump_fen)}\n`
                 : `  ---- balance break: ${yuan(g.jump_fen)} between ${g.after_seq} and ${g.before_seq}\n`,
@@ -142,7 +140,7 @@ export function registerOperatorCommands(program: Command): void {
           }
         }
         const open = h.open_items.filter((i) => i.closed === null).length;
-        process.stdout.write(`${h.gaps.length} gap(s)/break(s); ${open} open float item(s) of ${h.open_items.length}\n`);
+        printText(`${h.gaps.length} gap(s)/break(s); ${open} open float item(s) of ${h.open_items.length}\n`);
       } finally {
         db.close();
       }
@@ -167,29 +165,29 @@ export function registerOperatorCommands(program: Command): void {
           return;
         }
         const r = s.record as Record<string, string | number>;
-        process.stdout.write(
+        printText(
           `record ${id}: card ${r.issuer_id}:${r.card_no} seq ${r.card_seq}, ${yuan(r.amount_fen as number)} at ${r.acquirer_id}/${r.terminal_id}#${r.terminal_seq} (${r.merchant_id}) ${r.occurred_at}\n`,
         );
-        process.stdout.write(`  file      ${s.file.name} #${s.file.index}, imported by the batch of ${s.file.batch_date}\n`);
-        process.stdout.write(
+        printText(`  file      ${s.file.name} #${s.file.index}, imported by the batch of ${s.file.batch_date}\n`);
+        printText(
           `  verdict   ${s.verdict.status}${s.verdict.reason ? ` ${s.verdict.reason}` : ''}${s.verdict.detail ? ` (${s.verdict.detail})` : ''}\n`,
         );
-        process.stdout.write(`  rule      ${s.verdict.rule}\n`);
-        if (s.now.status !== s.verdict.status) process.stdout.write(`  now       ${s.now.status} ${s.now.reason}\n`);
-        if (s.conflict_with) process.stdout.write(`  held      ${JSON.stringify(s.conflict_with)}\n`);
+        printText(`  rule      ${s.verdict.rule}\n`);
+        if (s.now.status !== s.verdict.status) printText(`  now       ${s.now.status} ${s.now.reason}\n`);
+        if (s.conflict_with) printText(`  held      ${JSON.stringify(s.conflict_with)}\n`);
         if (s.interop)
-          process.stdout.write(
+          printText(
             `  interop   sent ${s.interop.exported_date} #${s.interop.export_idx}; national ${s.interop.national_status ?? 'no answer yet'}${s.interop.national_reason ? ` ${s.interop.national_reason}` : ''}${s.interop.national_date ? ` (batch ${s.interop.national_date})` : ''}\n`,
           );
-        process.stdout.write(`  cleared   ${s.cleared_date ?? (s.suspense_date ? `no: suspended on ${s.suspense_date}` : 'no')}\n`);
+        printText(`  cleared   ${s.cleared_date ?? (s.suspense_date ? `no: suspended on ${s.suspense_date}` : 'no')}\n`);
         for (const e of s.entries) {
-          process.stdout.write(`  entry     ${e.id}: ${e.memo}\n`);
+          printText(`  entry     ${e.id}: ${e.memo}\n`);
           for (const p of e.postings)
-            process.stdout.write(
+            printText(
               `              ${p.account.padEnd(32)} Dr ${yuan(p.debit_fen).padStart(12)}  Cr ${yuan(p.credit_fen).padStart(12)}\n`,
             );
         }
-        for (const i of s.items) process.stdout.write(`  item      ${i.id} [${i.closed ? `closed ${i.closed}` : 'open'}]\n`);
+        for (const i of s.items) printText(`  item      ${i.id} [${i.closed ? `closed ${i.closed}` : 'open'}]\n`);
       } finally {
         db.close();
       }

@@ -37,6 +37,14 @@ export interface Participant {
   terminals: Terminal[];
 }
 
+/** What an operator may do with corrections (clearing-rules.md, "Corrections"). */
+export type OperatorRight = 'propose' | 'approve';
+
+export interface Operator {
+  name: string;
+  may: OperatorRight[];
+}
+
 export interface Participants {
   centre: { id: string; name: string };
   national: { id: string; name: string; interop_fee_rate: string };
@@ -45,6 +53,8 @@ export interface Participants {
   acquirers: Participant[];
   agents: Participant[];
   limits: Limits;
+  /** The operators who may propose or approve corrections; empty when the file lists none. */
+  operators: Operator[];
 }
 
 export interface Keys {

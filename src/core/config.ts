@@ -7,10 +7,17 @@
 // The readers below never throw: each records a problem and hands back a placeholder,
 // so that one walk of the document finds the first problem without exceptions for
 // control flow. Only the first problem is returned.
+//
+// A key the format does not know is refused, not ignored (batch-cli.md, "Common
+// options"): `fee_rat` is a rate someone meant to set. Each object's keys are checked
+// when the object is read, before its fields. (A key given twice is caught earlier,
+// by parseStrictJson: the parsed value no longer shows it.)
 
-import type { Keys, Limits, Merchant, Participant, ParticipantRole, Participants, Terminal } from './config-types';
+import type { Keys, Limits, Merchant, Operator, OperatorRight, Participant, ParticipantRole, Participants, Terminal } from './config-types';
 import { isIsoDate } from './calendar';
 import { rateProblem } from './fees';
+import { pathOfKey } from './json-strict';
+import { holdsControlCharacter } from './printable';
 
 export type ConfigResult<T> = { ok: true; value: T } | { ok: false; path: string; message: string };
 
@@ -34,10 +41,20 @@ class Reader {
     this.problems.push({ path, message });
   }
 
-  object(value: unknown, path: string): Record<string, unknown> {
-    if (value === undefined) this.fail(path, 'missing');
-    else if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'not an object');
-    else return value as Record<string, unknown>;
+  /**
+   * An object whose keys must all be among `keys` (null: a map, whose keys are data
+   * the caller checks); path null is the document's root.
+   */
+  object(value: unknown, path: string | null, keys: readonly string[] | null): Record<string, unknown> {
+    const where = path ?? ROOT_PATH;
+    if (value === undefined) this.fail(where, 'missing');
+    else if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(where, 'not an object');
+    else {
+      if (keys !== null) {
+        for (const key of Object.keys(value)) if (!keys.includes(key)) this.fail(pathOfKey(path, key), 'unknown key');
+      }
+      return value as Record<string, unknown>;
+    }
     return {};
   }
 
@@ -102,8 +119,10 @@ function unique(r: Reader, seen: FirstSeen, id: string, path: string, what: stri
   else seen.set(id, path);
 }
 
+const PARTY_KEYS = ['id', 'name'] as const;
+
 function parseParty(r: Reader, value: unknown, path: string): { id: string; name: string } {
-  const o = r.object(value, path);
+  const o = r.object(value, path, PARTY_KEYS);
   return { id: r.institutionId(o.id, `${path}.id`), name: r.string(o.name, `${path}.name`) };
 }
 
@@ -113,16 +132,19 @@ interface Seen {
   terminals: FirstSeen;
 }
 
+const TERMINAL_KEYS = ['id', 'merchant_id', 'active_from', 'active_to'] as const;
+
 function parseParticipant(r: Reader, value: unknown, path: string, role: ParticipantRole, seen: Seen): Participant {
-  const o = r.object(value, path);
+  // The merchant-level override has the same key as the participant's own rate; the
+  // other key is refused rather than ignored, because whoever wrote it meant a rate
+  // (with its own message, so it passes the unknown-key check).
+  const rateKey = role === 'acquirer' ? 'fee_rate' : 'commission_rate';
+  const wrongRateKey = role === 'acquirer' ? 'commission_rate' : 'fee_rate';
+  const keys = ['id', 'name', ...(role === 'acquirer' ? ['kind'] : []), rateKey, wrongRateKey, 'merchants', 'terminals'];
+  const o = r.object(value, path, keys);
   const id = r.institutionId(o.id, `${path}.id`);
   unique(r, seen.participants, id, `${path}.id`, 'participant id');
   const name = r.string(o.name, `${path}.name`);
-
-  // The merchant-level override has the same key as the participant's own rate; the
-  // other key is refused rather than ignored, because whoever wrote it meant a rate.
-  const rateKey = role === 'acquirer' ? 'fee_rate' : 'commission_rate';
-  const wrongRateKey = role === 'acquirer' ? 'commission_rate' : 'fee_rate';
 
   let kind: Participant['kind'] = 'agent';
   if (role === 'acquirer') {
@@ -137,7 +159,7 @@ function parseParticipant(r: Reader, value: unknown, path: string, role: Partici
   const merchantIds = new Set<string>();
   r.array(o.merchants, `${path}.merchants`).forEach((mv, i) => {
     const mp = `${path}.merchants[${i}]`;
-    const m = r.object(mv, mp);
+    const m = r.object(mv, mp, ['id', 'name', rateKey, wrongRateKey]);
     const mid = r.matching(m.id, `${mp}.id`, MERCHANT_ID, '15 characters of [0-9A-Z]');
     unique(r, seen.merchants, mid, `${mp}.id`, 'merchant id');
     merchantIds.add(mid);
@@ -151,7 +173,7 @@ function parseParticipant(r: Reader, value: unknown, path: string, role: Partici
   const terminals: Terminal[] = [];
   r.array(o.terminals, `${path}.terminals`).forEach((tv, i) => {
     const tp = `${path}.terminals[${i}]`;
-    const t = r.object(tv, tp);
+    const t = r.object(tv, tp, TERMINAL_KEYS);
     const tid = r.matching(t.id, `${tp}.id`, TERMINAL_ID, '12 upper-case hex digits');
     unique(r, seen.terminals, tid, `${tp}.id`, 'terminal id');
     const merchant_id = r.string(t.merchant_id, `${tp}.merchant_id`);
@@ -174,8 +196,16 @@ function parseParticipant(r: Reader, value: unknown, path: string, role: Partici
   return { id, name, role, kind, rate, merchants, terminals };
 }
 
+const LIMITS_KEYS = [
+  'max_card_balance_fen',
+  'max_purchase_fen',
+  'overdraft_limit_fen',
+  'late_window_days',
+  'blacklist_grace_hours',
+] as const;
+
 function parseLimits(r: Reader, value: unknown): Limits {
-  const o = r.object(value, 'limits');
+  const o = r.object(value, 'limits', LIMITS_KEYS);
   return {
     max_card_balance_fen: r.count(o.max_card_balance_fen, 'limits.max_card_balance_fen'),
     max_purchase_fen: r.count(o.max_purchase_fen, 'limits.max_purchase_fen'),
@@ -185,6 +215,40 @@ function parseLimits(r: Reader, value: unknown): Limits {
   };
 }
 
+const RIGHTS: readonly OperatorRight[] = ['propose', 'approve'];
+
+/**
+ * The operators (clearing-rules.md, "Corrections"): optional, each named once. A
+ * name is matched exactly against `--by`, so one that could not be typed back or
+ * shown as written (blank, padded, holding a control character) is refused.
+ */
+function parseOperators(r: Reader, value: unknown): Operator[] {
+  if (value === undefined) return [];
+  const seen: FirstSeen = new Map();
+  return r.array(value, 'operators').map((v, i) => {
+    const path = `operators[${i}]`;
+    const o = r.object(v, path, ['name', 'may']);
+    const name = r.string(o.name, `${path}.name`);
+    if (typeof o.name === 'string') {
+      if (name.trim() === '') r.fail(`${path}.name`, 'empty');
+      else if (holdsControlCharacter(name)) r.fail(`${path}.name`, 'holds a control character');
+      else if (name.trim() !== name) r.fail(`${path}.name`, 'begins or ends with a space');
+      else unique(r, seen, name, `${path}.name`, 'operator name');
+    }
+    const may: OperatorRight[] = [];
+    const rights = r.array(o.may, `${path}.may`);
+    if (Array.isArray(o.may) && rights.length === 0) r.fail(`${path}.may`, 'empty (give propose, approve or both)');
+    rights.forEach((right, j) => {
+      if (!RIGHTS.includes(right as OperatorRight)) r.fail(`${path}.may[${j}]`, 'not propose or approve');
+      else if (may.includes(right as OperatorRight)) r.fail(`${path}.may[${j}]`, `${right} given twice`);
+      else may.push(right as OperatorRight);
+    });
+    return { name, may };
+  });
+}
+
+const ROOT_KEYS = ['centre', 'national', 'bank', 'issuers', 'acquirers', 'agents', 'limits', 'operators'] as const;
+
 /**
  * The participants file, checked. Ids are unique across the centre, the national
  * centre, the bank, acquirers and agents (one settlement account per id); merchant and
@@ -193,12 +257,12 @@ function parseLimits(r: Reader, value: unknown): Limits {
  */
 export function parseParticipants(json: unknown): ConfigResult<Participants> {
   const r = new Reader();
-  const root = r.object(json, ROOT_PATH);
+  const root = r.object(json, null, ROOT_KEYS);
   const seen: Seen = { participants: new Map(), merchants: new Map(), terminals: new Map() };
 
   const centre = parseParty(r, root.centre, 'centre');
   unique(r, seen.participants, centre.id, 'centre.id', 'participant id');
-  const nationalObject = r.object(root.national, 'national');
+  const nationalObject = r.object(root.national, 'national', ['id', 'name', 'interop_fee_rate']);
   const national = {
     id: r.institutionId(nationalObject.id, 'national.id'),
     name: r.string(nationalObject.name, 'national.name'),
@@ -217,10 +281,11 @@ export function parseParticipants(json: unknown): ConfigResult<Participants> {
   const acquirers = r.array(root.acquirers, 'acquirers').map((v, i) => parseParticipant(r, v, `acquirers[${i}]`, 'acquirer', seen));
   const agents = r.array(root.agents, 'agents').map((v, i) => parseParticipant(r, v, `agents[${i}]`, 'agent', seen));
   const limits = parseLimits(r, root.limits);
+  const operators = parseOperators(r, root.operators);
 
   const first = r.problems[0];
   if (first !== undefined) return { ok: false, path: first.path, message: first.message };
-  return { ok: true, value: { centre, national, bank, issuers, acquirers, agents, limits } };
+  return { ok: true, value: { centre, national, bank, issuers, acquirers, agents, limits, operators } };
 }
 
 /**
@@ -232,16 +297,17 @@ export function parseParticipants(json: unknown): ConfigResult<Participants> {
  */
 export function parseKeys(json: unknown, issuerIds?: string[]): ConfigResult<Keys> {
   const r = new Reader();
-  const root = r.object(json, ROOT_PATH);
-  const issuers = r.object(root.issuers, 'issuers');
+  const root = r.object(json, null, ['issuers']);
+  // Its keys are issuer ids, checked one by one below.
+  const issuers = r.object(root.issuers, 'issuers', null);
   const tac_master_keys = new Map<string, Buffer>();
   for (const id of Object.keys(issuers).sort()) {
-    const path = `issuers.${id}`;
+    const path = pathOfKey('issuers', id);
     if (!INSTITUTION_ID.test(id)) {
       r.fail(path, 'not an 8-digit issuer id');
       continue;
     }
-    const entry = r.object(issuers[id], path);
+    const entry = r.object(issuers[id], path, ['tac_master_key']);
     const key = entry.tac_master_key;
     if (key === undefined) r.fail(`${path}.tac_master_key`, 'missing');
     else if (typeof key !== 'string' || !MASTER_KEY.test(key)) r.fail(`${path}.tac_master_key`, 'not 32 hex digits');

@@ -8,6 +8,11 @@
 // How is the Trailer told from a record? It is the frame that ends the file. The
 // file's size is known before reading, so the reader knows, for each frame, whether
 // another follows: every frame between the first and the last is a record.
+//
+// Memory stays flat whatever the file says: one read buffer, one frame of at most
+// MAX_FRAME_BYTES. A file bigger than any real exchange file (a sparse 64 GB file
+// takes no disk and seconds to make) is refused F01 without being read at all, not
+// even hashed: reading it would hold up the night for minutes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileRefusal, FileType, Header, RecordOf, Trailer } from '../core/types';
@@ -30,6 +35,12 @@ export const FORMAT_VERSION = 1;
 /** SHA-256 of no bytes: the Trailer digest of a file with no records. */
 export const EMPTY_SHA256_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/**
+ * The largest exchange file read: 4 GiB, some 30 million records, several times a
+ * whole night of the city in one file. A bigger one is refused F01 unread.
+ */
+export const MAX_FILE_BYTES = 2 ** 32;
+
 export interface FileScan {
   /** The file's basename. */
   name: string;
@@ -45,7 +56,10 @@ export interface FileScan {
   total_amount_fen: number;
   /** SHA-256 of the record frames read, length prefixes included. */
   sha256_hex: string;
-  /** SHA-256 of the whole file: its identity in the store (F03, skipped resends). */
+  /**
+   * SHA-256 of the whole file: its identity in the store (F03, skipped resends);
+   * '' for a file refused unread because it is bigger than max_file_bytes.
+   */
   file_sha256_hex: string;
   /** F01, with the frame number (Header = frame 1) and a detail naming the byte where it applies. */
   unreadable?: FileRefusal;
@@ -67,6 +81,8 @@ export interface ScanOptions {
   chunk_bytes?: number;
   /** The largest frame accepted (default MAX_FRAME_BYTES). */
   max_frame_bytes?: number;
+  /** The largest file read (default MAX_FILE_BYTES). */
+  max_file_bytes?: number;
 }
 
 export type OnRecord<R = AnyRecord> = (record: R, index: number) => void;
@@ -81,6 +97,8 @@ export function scanExchangeFile(filePath: string, onRecord?: OnRecord, opts: Sc
   const fd = fs.openSync(filePath, 'r');
   try {
     const bytes = fs.fstatSync(fd).size;
+    const max_file_bytes = opts.max_file_bytes ?? MAX_FILE_BYTES;
+    if (bytes > max_file_bytes) return tooLarge(path.basename(filePath), bytes, max_file_bytes);
     const reader = new FrameReader(fd, bytes, { chunk_bytes: opts.chunk_bytes, max_frame_bytes: opts.max_frame_bytes });
     return scanFrames(path.basename(filePath), bytes, reader, onRecord, opts);
   } finally {
@@ -98,7 +116,17 @@ export function scanExchangeFileOf<K extends FileType>(
   return scanExchangeFile(filePath, onRecord as OnRecord | undefined, { ...opts, expectedType });
 }
 
-function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: OnRecord | undefined, opts: ScanOptions): FileScan {
+function tooLarge(name: string, bytes: number, max_file_bytes: number): FileScan {
+  const scan = emptyScan(name, bytes);
+  scan.unreadable = {
+    code: 'F01',
+    detail: `the file is ${bytes} bytes, more than the ${max_file_bytes} an exchange file may have: not read`,
+  };
+  return scan;
+}
+
+/** A scan before any frame is read; the name's pattern is checked already (F05). */
+function emptyScan(name: string, bytes: number): FileScan {
   const scan: FileScan = {
     name,
     bytes,
@@ -117,6 +145,12 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
       detail: `name does not follow the pattern ${EXCHANGE_NAME_PATTERN}: ${name_check.detail}`,
     };
   }
+  return scan;
+}
+
+function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: OnRecord | undefined, opts: ScanOptions): FileScan {
+  const scan = emptyScan(name, bytes);
+  const name_check = checkExchangeFileName(name);
   const total = new ExactSum();
   const r = new WireReader(reader.buf, 0, 0);
   const finish = (): FileScan => {
@@ -219,7 +253,9 @@ export function trailerChecks(scan: FileScan): TrailerChecks {
 
 function trailerChecksOf(trailer: Trailer, records: number, sum: bigint, sha256_hex: string): TrailerChecks {
   const trailer_hex = Buffer.from(trailer.sha256).toString('hex');
-  const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${trailer_hex})`;
+  // A digest field can be as big as its frame: a detail shows at most 64 bytes of it.
+  const shown_hex = trailer.sha256.length <= 64 ? trailer_hex : `${trailer_hex.slice(0, 128)}...`;
+  const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${shown_hex})`;
   return {
     count: trailer.record_count === records ? null : `record_count ${trailer.record_count}, records ${records}`,
     total: BigInt(trailer.total_amount_fen) === sum ? null : `total_amount_fen ${trailer.total_amount_fen}, records sum to ${sum}`,
