@@ -2,6 +2,7 @@
 // counts of what D's batch imported and cleared, read back from the store so that
 // a crash and rerun give the same object as an uninterrupted run.
 import { compactToIsoDate } from '../core/calendar';
+import { type JournalHead, journalHead } from '../store/journal';
 import type { BatchContext } from './context';
 import { batchRecordRange } from './close-day';
 import type { Reconciliation } from './reconcile';
@@ -14,6 +15,7 @@ export interface DaySummary {
   cleared: { count: number; gross_fen: number };
   settlement: { instructions: number; pay_out_fen: number; collect_fen: number };
   open_mismatches: number;
+  journal: JournalHead;
   exit_code: 0 | 3;
   exit_reasons: string[];
 }
@@ -82,6 +84,8 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     cleared: { count: clearedHere.n + clearedRemote.n, gross_fen: clearedHere.s + clearedRemote.s },
     settlement,
     open_mismatches: recon.report.open_items.length,
+    // Built last in the close, after its postings: the journal as the day leaves it.
+    journal: journalHead(db),
     exit_code: reasons.length > 0 ? 3 : 0,
     exit_reasons: reasons,
   };

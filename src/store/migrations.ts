@@ -287,4 +287,24 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX records_card_key;
   DROP INDEX records_terminal_key;
   `,
+
+  // 3: each day's summary carries the journal's extent at its close (summary.json's
+  // \`journal\`: entries and head), published with the day's reports to anchor the chain
+  // outside the store. A closed day of an older store gets it from what its close
+  // recorded: journal_head (NULL: the journal was empty) and that entry's seq, which
+  // is the count (entries are numbered 1..N). A head no longer in the journal gets
+  // nothing, so that \`ledger verify\` names the day. The join is done once into a
+  // temporary table: a lookup by hash per day would read the whole journal each time.
+  `
+  CREATE TEMP TABLE close_heads (date TEXT PRIMARY KEY, entries INTEGER NOT NULL, head TEXT NOT NULL) STRICT;
+  INSERT OR IGNORE INTO temp.close_heads (date, entries, head)
+    SELECT d.date, e.seq, e.hash FROM days d JOIN entries e ON e.hash = d.journal_head WHERE d.status = 'CLOSED'
+    UNION ALL
+    SELECT d.date, 0, '${'0'.repeat(64)}' FROM days d WHERE d.status = 'CLOSED' AND d.journal_head IS NULL;
+  UPDATE days SET summary_json = json_set(summary_json, '$.journal',
+      json((SELECT json_object('entries', h.entries, 'head', h.head) FROM temp.close_heads h WHERE h.date = days.date)))
+   WHERE status = 'CLOSED' AND summary_json IS NOT NULL AND json_type(summary_json, '$.journal') IS NULL
+     AND date IN (SELECT date FROM temp.close_heads);
+  DROP TABLE temp.close_heads;
+  `,
 ];

@@ -80,6 +80,17 @@ test('the worked example: two nights give exactly the expected outcomes', async 
       for (const [k, v] of Object.entries(night.summary)) assert.deepEqual(summary[k], v, `summary.${k}`);
       const onDisk = JSON.parse(fs.readFileSync(path.join(outbox, 'reports', D, 'summary.json'), 'utf8'));
       assert.deepEqual(onDisk, summary);
+      // `journal` is not in the expected files (its hashes are lct's own): it must be the
+      // journal as the night left it, which no later night changes.
+      const store = openStore(db, { readonly: true });
+      try {
+        const entries = store.prepare('SELECT COUNT(*) FROM entries').pluck().get() as number;
+        const head = store.prepare('SELECT hash FROM entries ORDER BY seq DESC LIMIT 1').pluck().get() as string;
+        assert.ok(entries > 0, 'the night posted');
+        assert.deepEqual(summary.journal, { entries, head }, 'summary.journal');
+      } finally {
+        store.close();
+      }
     });
     await t.test(`${night.date}: inbox outcomes`, () => {
       const store = openStore(db, { readonly: true });
@@ -162,6 +173,11 @@ test('the worked example: two nights give exactly the expected outcomes', async 
   await t.test('the ledger verifies', () => {
     const v = runLct(['ledger', 'verify', '--db', db]);
     assert.equal(v.status, 0, v.stderr + v.stdout);
+  });
+  await t.test("the ledger holds both nights' published journal heads", () => {
+    const v = runLct(['ledger', 'verify', '--db', db, '--heads', path.join(work, 'outbox'), '--json']);
+    assert.equal(v.status, 0, v.stderr + v.stdout);
+    assert.deepEqual(JSON.parse(v.stdout).heads, { ok: true, days: nights.length });
   });
   fs.rmSync(work, { recursive: true, force: true });
 });
