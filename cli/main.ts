@@ -6,6 +6,7 @@ import { registerFileCommands } from './file-commands';
 import { registerBatchCommand } from './batch-command';
 import { registerLedgerCommands } from './ledger-commands';
 import { registerOperatorCommands } from './operator-commands';
+import { registerCorrectCommands } from './correct-commands';
 
 export function buildProgram(): Command {
   const program = new Command('lct')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerBatchCommand(program);
   registerLedgerCommands(program);
   registerOperatorCommands(program);
+  registerCorrectCommands(program);
   registerFileCommands(program);
   return program;
 }

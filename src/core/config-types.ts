@@ -45,6 +45,7 @@ export interface Participants {
   acquirers: Participant[];
   agents: Participant[];
   limits: Limits;
+  operators: { name: string; may: ('propose' | 'approve')[] }[];
 }
 
 export interface Keys {

@@ -185,6 +185,33 @@ function parseLimits(r: Reader, value: unknown): Limits {
   };
 }
 
+const OPERATOR_RIGHTS = ['propose', 'approve'] as const;
+
+/**
+ * `operators` (clearing-rules.md, "Corrections"): optional, empty when absent. Names
+ * are unique and written without surrounding spaces, because a command names its
+ * operator by exact name; a right is `propose` or `approve`, each at most once.
+ */
+function parseOperators(r: Reader, value: unknown): Participants['operators'] {
+  if (value === undefined) return [];
+  const seen: FirstSeen = new Map();
+  return r.array(value, 'operators').map((v, i) => {
+    const path = `operators[${i}]`;
+    const o = r.object(v, path);
+    const name = r.string(o.name, `${path}.name`);
+    if (typeof o.name === 'string' && (name.trim() === '' || name.trim() !== name))
+      r.fail(`${path}.name`, 'empty or with surrounding spaces');
+    else unique(r, seen, name, `${path}.name`, 'operator');
+    const may: Participants['operators'][number]['may'] = [];
+    r.array(o.may, `${path}.may`).forEach((right, j) => {
+      if (!OPERATOR_RIGHTS.includes(right as 'propose')) r.fail(`${path}.may[${j}]`, 'not propose or approve');
+      else if (may.includes(right as 'propose')) r.fail(`${path}.may[${j}]`, `${right} given twice`);
+      else may.push(right as 'propose' | 'approve');
+    });
+    return { name, may };
+  });
+}
+
 /**
  * The participants file, checked. Ids are unique across the centre, the national
  * centre, the bank, acquirers and agents (one settlement account per id); merchant and
@@ -217,10 +244,11 @@ export function parseParticipants(json: unknown): ConfigResult<Participants> {
   const acquirers = r.array(root.acquirers, 'acquirers').map((v, i) => parseParticipant(r, v, `acquirers[${i}]`, 'acquirer', seen));
   const agents = r.array(root.agents, 'agents').map((v, i) => parseParticipant(r, v, `agents[${i}]`, 'agent', seen));
   const limits = parseLimits(r, root.limits);
+  const operators = parseOperators(r, root.operators);
 
   const first = r.problems[0];
   if (first !== undefined) return { ok: false, path: first.path, message: first.message };
-  return { ok: true, value: { centre, national, bank, issuers, acquirers, agents, limits } };
+  return { ok: true, value: { centre, national, bank, issuers, acquirers, agents, limits, operators } };
 }
 
 /**
