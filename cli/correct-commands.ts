@@ -100,7 +100,7 @@ function describe(c: CorrectionView): string {
     c.kind === 'adjustment'
       ? `adjustment of ${c.participant} by ${signed(c.amount_fen)} against ${c.account}`
       : `release of record ${c.record} (${c.amount_fen} fen to acquirer ${c.participant})`;
-  return `${c.id} ${c.status}: ${what}${c.item === null ? '' : `, settles item ${c.item}`}`;
+  return `${c.id}: ${what}${c.item === null ? '' : `, settles item ${c.item}`}`;
 }
 
 function print(c: CorrectionView, json: boolean | undefined, line: string): void {
@@ -205,7 +205,7 @@ export function registerCorrectCommands(program: Command): void {
           const effective = c.status === 'approved' || c.status === 'posted' ? `; effective ${effectiveText(c)}` : '';
           const entry = c.entry_id === null ? '' : `; entry ${c.entry_id}`;
           process.stdout.write(
-            `${describe(c)}\n    proposed by ${c.proposed_by} at ${c.proposed_at}${decided}${effective}${entry}\n    note: ${c.note}\n`,
+            `${describe(c)} [${c.status}]\n    proposed by ${c.proposed_by} at ${c.proposed_at}${decided}${effective}${entry}\n    note: ${c.note}\n`,
           );
         }
         process.stdout.write(`${list.length} correction(s)\n`);

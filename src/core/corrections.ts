@@ -82,6 +82,7 @@ export type CorrectionRefusalCode =
   | 'ACCOUNT_UNKNOWN'
   | 'RECORD_UNKNOWN'
   | 'RECORD_NOT_SUSPENDED'
+  | 'RECORD_NOT_FROM_ACQUIRER'
   | 'RECORD_RELEASE_PENDING'
   | 'ITEM_UNKNOWN'
   | 'ITEM_CLOSED';
@@ -159,6 +160,8 @@ export function adjustmentRefusal(
 export interface RecordFacts {
   /** FILE_NAME#INDEX. */
   ref: string;
+  /** The type of the file that brought it: TXN_UPLOAD or INTEROP_IN. */
+  source: string;
   status: string;
   acquirer_id: string;
   merchant_id: string;
@@ -167,6 +170,14 @@ export interface RecordFacts {
 
 function recordRefusal(registry: Registry, record: RecordFacts): CorrectionRefusal | undefined {
   if (record.status !== 'SUSPENDED') return refuse('RECORD_NOT_SUSPENDED', `record ${record.ref} is ${record.status}, not SUSPENDED`);
+  // A release clears the record in its acquirer's category-1 group; our card's record
+  // that the national centre brought has no acquirer of ours. Its money is released
+  // with an adjustment of the national centre against suspense:blacklist instead.
+  if (record.source !== 'TXN_UPLOAD')
+    return refuse(
+      'RECORD_NOT_FROM_ACQUIRER',
+      `record ${record.ref} came from the national centre (${record.source}), not from an acquirer: release its amount with an adjustment of ${registry.national_id} against suspense:blacklist`,
+    );
   // Only a local card's purchase is ever suspended (S01), so its acquirer is an
   // acquirer of the file that admitted it; a file edited since may have dropped it.
   if (

@@ -149,7 +149,7 @@ interface RecordRow {
  * The record named `FILE_NAME#INDEX`: the INDEX-th (0-based) record of the imported
  * file of that name, as `lct record explain` finds it. Undefined when there is none.
  */
-export function recordAt(db: Db, file_name: string, index: number): { id: number; source: string; facts: RecordFacts } | undefined {
+export function recordAt(db: Db, file_name: string, index: number): { id: number; facts: RecordFacts } | undefined {
   const file = db.prepare("SELECT first_record_id, record_count FROM files WHERE name = ? AND outcome = 'IMPORTED'").get(file_name) as
     | { first_record_id: number | null; record_count: number }
     | undefined;
@@ -162,8 +162,7 @@ export function recordAt(db: Db, file_name: string, index: number): { id: number
   const ref = `${file_name}#${index}`;
   return {
     id: r.id,
-    source: r.source,
-    facts: { ref, status: r.status, acquirer_id: r.acquirer_id, merchant_id: r.merchant_id, amount_fen: r.amount_fen },
+    facts: { ref, source: r.source, status: r.status, acquirer_id: r.acquirer_id, merchant_id: r.merchant_id, amount_fen: r.amount_fen },
   };
 }
 
@@ -173,7 +172,14 @@ function recordFacts(db: Db, c: CorrectionRow): RecordFacts | undefined {
     | RecordRow
     | undefined;
   if (r === undefined) return undefined;
-  return { ref: c.record_ref, status: r.status, acquirer_id: r.acquirer_id, merchant_id: r.merchant_id, amount_fen: r.amount_fen };
+  return {
+    ref: c.record_ref,
+    source: r.source,
+    status: r.status,
+    acquirer_id: r.acquirer_id,
+    merchant_id: r.merchant_id,
+    amount_fen: r.amount_fen,
+  };
 }
 
 function itemFacts(db: Db, item_id: string | null): ItemFacts | undefined {
@@ -254,15 +260,14 @@ export function proposeRelease(db: Db, auth: Authority, req: ReleaseRequest, at:
       : (db
           .prepare("SELECT id, status FROM corrections WHERE record_id = ? AND status IN ('proposed', 'approved') ORDER BY n LIMIT 1")
           .get(record.id) as { id: string; status: CorrectionStatus } | undefined);
-  const refusal =
-    releaseRefusal(
-      auth.operators,
-      auth.registry,
-      { by: req.by, record_ref: `${req.file_name}#${req.index}`, item_id: req.item_id },
-      record?.facts,
-      pending,
-      itemFacts(db, req.item_id),
-    ) ?? (record !== undefined && record.source !== 'TXN_UPLOAD' ? notFromAnAcquirer(record.facts.ref, record.source) : undefined);
+  const refusal = releaseRefusal(
+    auth.operators,
+    auth.registry,
+    { by: req.by, record_ref: `${req.file_name}#${req.index}`, item_id: req.item_id },
+    record?.facts,
+    pending,
+    itemFacts(db, req.item_id),
+  );
   if (refusal !== undefined) return { ok: false, refusal };
   const r = record!;
   const correction = insertProposal(
@@ -281,19 +286,6 @@ export function proposeRelease(db: Db, auth: Authority, req: ReleaseRequest, at:
     at,
   );
   return { ok: true, correction };
-}
-
-/**
- * A release clears the record in its acquirer's category-1 group; a record that the
- * national centre brought (INTEROP_IN, our card used elsewhere) has no acquirer of
- * ours. Its money is released with an adjustment of the national centre against
- * suspense:blacklist instead (docs/decisions.md, "Corrections").
- */
-function notFromAnAcquirer(ref: string, source: string): CorrectionRefusal {
-  return {
-    code: 'RECORD_NOT_SUSPENDED',
-    message: `record ${ref} came in a ${source} file, not from an acquirer: release its amount with an adjustment of the national centre against suspense:blacklist`,
-  };
 }
 
 export interface DecisionRequest {

@@ -61,6 +61,7 @@ describe('correction ids and the effective day', () => {
 describe('four eyes: every refusal, in its order', () => {
   const suspended: RecordFacts = {
     ref: 'TXN_UPLOAD_41010101_41010000_20251230_0001.pb#3',
+    source: 'TXN_UPLOAD',
     status: 'SUSPENDED',
     acquirer_id: '41010101',
     merchant_id: '410101010000001',
@@ -119,6 +120,11 @@ describe('four eyes: every refusal, in its order', () => {
         'of a REJECTED record',
         [OPERATORS, registry, p, { ...suspended, status: 'REJECTED' }, undefined, undefined],
         'RECORD_NOT_SUSPENDED',
+      ],
+      [
+        'of our card’s record that the national centre brought',
+        [OPERATORS, registry, p, { ...suspended, source: 'INTEROP_IN', acquirer_id: '11000101' }, undefined, undefined],
+        'RECORD_NOT_FROM_ACQUIRER',
       ],
       [
         'of a record whose acquirer left the file',
