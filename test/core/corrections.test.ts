@@ -29,7 +29,8 @@ import {
 } from '../../src/core/corrections';
 import { feeFen } from '../../src/core/fees';
 import type { SettlementInstruction, StatementLine } from '../../src/core/types';
-import { exampleRegistry } from './example-config';
+import { parseParticipants } from '../../src/core/config';
+import { exampleRegistry, readExampleJson } from './example-config';
 
 const registry = exampleRegistry();
 const none = { count: 0, gross_fen: 0 };
@@ -40,6 +41,43 @@ const OPERATORS: Operator[] = [
   { name: 'Wang Fang', may: ['approve'] },
   { name: 'Zhao Lei', may: [] },
 ];
+
+describe('operators in the participants file', () => {
+  const withOperators = (operators: unknown) => ({ ...(readExampleJson('participants.json') as object), operators });
+  it('are optional (none when absent) and kept as written', () => {
+    const none = parseParticipants(readExampleJson('participants.json'));
+    assert.ok(none.ok);
+    assert.deepEqual(none.value.operators, []);
+    const r = parseParticipants(withOperators(OPERATORS));
+    assert.ok(r.ok);
+    assert.deepEqual(r.value.operators, OPERATORS);
+  });
+  it('a bad entry is refused with its path', () => {
+    const cases: [unknown, string, string][] = [
+      [{}, 'operators', 'not an array'],
+      [[{ may: ['propose'] }], 'operators[0].name', 'missing'],
+      [[{ name: 7, may: [] }], 'operators[0].name', 'not a string'],
+      [[{ name: ' Li Wei', may: [] }], 'operators[0].name', 'empty or with surrounding spaces'],
+      [[{ name: '', may: [] }], 'operators[0].name', 'empty or with surrounding spaces'],
+      [[{ name: 'Li Wei' }], 'operators[0].may', 'missing'],
+      [[{ name: 'Li Wei', may: 'propose' }], 'operators[0].may', 'not an array'],
+      [[{ name: 'Li Wei', may: ['propose', 'sign'] }], 'operators[0].may[1]', 'not propose or approve'],
+      [[{ name: 'Li Wei', may: ['approve', 'approve'] }], 'operators[0].may[1]', 'approve given twice'],
+      [
+        [
+          { name: 'Li Wei', may: [] },
+          { name: 'Li Wei', may: ['approve'] },
+        ],
+        'operators[1].name',
+        'duplicate operator Li Wei (also at operators[0].name)',
+      ],
+      [['Li Wei'], 'operators[0]', 'not an object'],
+    ];
+    for (const [operators, path, message] of cases) {
+      assert.deepEqual(parseParticipants(withOperators(operators)), { ok: false, path, message }, JSON.stringify(operators));
+    }
+  });
+});
 
 describe('correction ids and the effective day', () => {
   it('ids are C1, C2, ... ordered by number', () => {
