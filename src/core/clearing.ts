@@ -99,7 +99,7 @@ export interface ClearingGroup {
 }
 
 export interface DayClearing {
-  /** The groups with count > 0, in the order of the lines. */
+  /** The groups of records with count > 0 (an adjustment is a line, not a group), in the order of their lines. */
   groups: ClearingGroup[];
   /** Sorted by participant_id, then (category, merchant_id, correction number). */
   lines: StatementLine[];
