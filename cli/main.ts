@@ -7,6 +7,7 @@ import { registerBatchCommand } from './batch-command';
 import { registerLedgerCommands } from './ledger-commands';
 import { registerOperatorCommands } from './operator-commands';
 import { printable, printableText } from '../src/core/printable';
+import { registerCorrectCommands } from './correct-commands';
 
 export function buildProgram(): Command {
   const program = new Command('lct')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerBatchCommand(program);
   registerLedgerCommands(program);
   registerOperatorCommands(program);
+  registerCorrectCommands(program);
   registerFileCommands(program);
   return program;
 }

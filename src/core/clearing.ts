@@ -18,11 +18,26 @@
 //   net zero, as the spec asks); with no interop at all there is nothing to empty.
 // - Postings of zero are left out (a posting has exactly one positive side); an entry
 //   left with no postings is not posted.
+// - D's approved corrections (corrections.ts) come in as `corrections`: a released
+//   record joins its acquirer's category-1 group (fee on the group's gross) and is
+//   posted in `D/release/<id>` from suspense:blacklist; an adjustment is a category-5
+//   line and an entry `D/adjust/<id>`. Both entries come after `D/suspense`, releases
+//   first, each kind in correction order, and before the settlements, which empty
+//   what they moved. Without corrections, everything is as before.
 
 import { strict as assert } from 'node:assert';
 import type { SettlementInstruction, StatementCategory, StatementLine } from './types';
 import type { Registry } from './registry';
 import { feeFen } from './fees';
+import {
+  type CorrectionsInput,
+  adjustmentEntry,
+  adjustmentLine,
+  assertCorrections,
+  compareCorrectionIds,
+  participantAccount,
+  releaseEntry,
+} from './corrections';
 import { ACCOUNT, PostingList, assertBalanced, accountBalances, payableAcquirer, receivableAgent } from './ledger';
 import type { JournalEntry } from './ledger';
 
@@ -65,30 +80,36 @@ export interface DayClearingInput {
   interop_out: CountGross;
   /** Local-card records SUSPENDED today (S01): moved from the float into suspense. */
   suspended: CountGross;
+  /** D's approved corrections (clearing-rules.md, "Corrections"); none when absent. */
+  corrections?: CorrectionsInput;
 }
 
+/** A group of records cleared together: every category but the adjustments (5), which are no records. */
 export interface ClearingGroup {
-  category: StatementCategory;
+  category: Exclude<StatementCategory, 5>;
   participant_id: string;
   /** '' for the national centre's groups. */
   merchant_id: string;
   count: number;
   gross_fen: number;
-  /** Category 1 only: the parts of gross_fen paid by the float and by the national centre. */
+  /** Category 1 only: the parts of gross_fen paid by the float, by the national centre and out of suspense (released records). */
   local_gross_fen?: number;
   remote_gross_fen?: number;
+  released_gross_fen?: number;
 }
 
 export interface DayClearing {
-  /** The groups with count > 0, in the order of the lines. */
+  /** The groups of records with count > 0 (an adjustment is a line, not a group), in the order of their lines. */
   groups: ClearingGroup[];
-  /** Sorted by participant_id, then (category, merchant_id). */
+  /** Sorted by participant_id, then (category, merchant_id, correction number). */
   lines: StatementLine[];
   /** Per participant with at least one line: the sum of its lines' net_fen. */
   nets: Map<string, number>;
   /** One per participant with net != 0, sorted by instruction_id. */
   instructions: SettlementInstruction[];
   entries: JournalEntry[];
+  /** Each correction of the input and the entry it was posted in, in correction order. */
+  posted: { correction_id: string; entry_id: string }[];
   totals: {
     /** Records cleared today: purchases (local and remote), loads, interop in. */
     cleared_count: number;
@@ -128,9 +149,10 @@ interface MergedPurchases {
   count: number;
   local_gross_fen: number;
   remote_gross_fen: number;
+  released_gross_fen: number;
 }
 
-function mergePurchases(registry: Registry, groups: PurchaseGroupInput[]): Map<string, MergedPurchases> {
+function mergePurchases(registry: Registry, groups: PurchaseGroupInput[], corrections: CorrectionsInput): Map<string, MergedPurchases> {
   const merged = new Map<string, MergedPurchases>();
   for (const g of groups) {
     const what = `purchases of ${g.participant_id}/${g.merchant_id}`;
@@ -146,12 +168,30 @@ function mergePurchases(registry: Registry, groups: PurchaseGroupInput[]): Map<s
     );
     const key = `${g.participant_id}/${g.merchant_id}`;
     const m = merged.get(key);
-    if (m === undefined) merged.set(key, { ...g });
+    if (m === undefined) merged.set(key, { ...g, released_gross_fen: 0 });
     else {
       m.count = safeAdd(m.count, g.count);
       m.local_gross_fen = safeAdd(m.local_gross_fen, g.local_gross_fen);
       m.remote_gross_fen = safeAdd(m.remote_gross_fen, g.remote_gross_fen);
     }
+  }
+  // A released record is cleared like an accepted purchase of today, in its group.
+  for (const r of corrections.releases) {
+    const key = `${r.participant_id}/${r.merchant_id}`;
+    let m = merged.get(key);
+    if (m === undefined) {
+      m = {
+        participant_id: r.participant_id,
+        merchant_id: r.merchant_id,
+        count: 0,
+        local_gross_fen: 0,
+        remote_gross_fen: 0,
+        released_gross_fen: 0,
+      };
+      merged.set(key, m);
+    }
+    m.count = safeAdd(m.count, 1);
+    m.released_gross_fen = safeAdd(m.released_gross_fen, r.amount_fen);
   }
   return merged;
 }
@@ -180,12 +220,27 @@ interface PartyTotals {
   remote_gross_fen: number;
   load_gross_fen: number;
   fee_fen: number;
+  /** Lines and records of the groups (adjustments are neither). */
   lines: number;
   count: number;
+  /** The sum of the participant's adjustments, signed. */
+  adjustment_fen: number;
 }
 
 function emptyTotals(): PartyTotals {
-  return { local_gross_fen: 0, remote_gross_fen: 0, load_gross_fen: 0, fee_fen: 0, lines: 0, count: 0 };
+  return { local_gross_fen: 0, remote_gross_fen: 0, load_gross_fen: 0, fee_fen: 0, lines: 0, count: 0, adjustment_fen: 0 };
+}
+
+const NO_CORRECTIONS: CorrectionsInput = { adjustments: [], releases: [] };
+
+/** Lines in statement order: participant, then category, merchant, and the correction's number (C2 before C10). */
+function compareLines(a: StatementLine, b: StatementLine): number {
+  return (
+    compareText(a.participant_id, b.participant_id) ||
+    a.category - b.category ||
+    compareText(a.merchant_id, b.merchant_id) ||
+    (a.ref !== undefined && b.ref !== undefined ? compareCorrectionIds(a.ref, b.ref) : 0)
+  );
 }
 
 function entry(id: string, business_date: string, kind: string, memo: string, postings: PostingList): JournalEntry | undefined {
@@ -202,10 +257,12 @@ export function clearDay(input: DayClearingInput): DayClearing {
   assertCountGross('interop_in', input.interop_in);
   assertCountGross('interop_out', input.interop_out);
   assertCountGross('suspended', input.suspended);
+  const corrections = input.corrections ?? NO_CORRECTIONS;
+  assertCorrections(registry, corrections);
   const centre_id = registry.centre_id;
   const national_id = registry.national_id;
 
-  const purchases = mergePurchases(registry, input.purchases);
+  const purchases = mergePurchases(registry, input.purchases, corrections);
   const loads = mergeLoads(registry, input.loads);
   let remote_gross_fen = 0;
   for (const g of purchases.values()) remote_gross_fen = safeAdd(remote_gross_fen, g.remote_gross_fen);
@@ -224,9 +281,10 @@ export function clearDay(input: DayClearingInput): DayClearing {
       participant_id: g.participant_id,
       merchant_id: g.merchant_id,
       count: g.count,
-      gross_fen: g.local_gross_fen + g.remote_gross_fen,
+      gross_fen: safeAdd(g.local_gross_fen + g.remote_gross_fen, g.released_gross_fen),
       local_gross_fen: g.local_gross_fen,
       remote_gross_fen: g.remote_gross_fen,
+      released_gross_fen: g.released_gross_fen,
     });
   }
   for (const g of loads.values()) {
@@ -298,6 +356,17 @@ export function clearDay(input: DayClearingInput): DayClearing {
   }
   assert(Number.isSafeInteger(cleared_gross_fen), 'clearDay: cleared gross passed 2^53 fen');
 
+  // Adjustments: one line each, part of the participant's net (also its only line).
+  const adjustments = [...corrections.adjustments].sort((a, b) => compareCorrectionIds(a.id, b.id));
+  for (const a of adjustments) {
+    const t = totals.get(a.participant_id) ?? emptyTotals();
+    t.adjustment_fen = safeAdd(t.adjustment_fen, a.amount_fen);
+    totals.set(a.participant_id, t);
+    lines.push(adjustmentLine(a));
+    nets.set(a.participant_id, safeAdd(nets.get(a.participant_id) ?? 0, a.amount_fen));
+  }
+  if (adjustments.length > 0) lines.sort(compareLines);
+
   // Instructions: the centre pays a positive net, collects a negative one.
   const instructions: SettlementInstruction[] = [];
   let pay_out_fen = 0;
@@ -317,13 +386,23 @@ export function clearDay(input: DayClearingInput): DayClearing {
   }
   instructions.sort((a, b) => compareText(a.instruction_id, b.instruction_id));
 
-  const entries = journalEntries(input, totals, nets);
-  assertDayBooksClose(input, entries, nets);
+  const releases = [...corrections.releases].sort((a, b) => compareCorrectionIds(a.id, b.id));
+  const correction_entries = [...releases.map((r) => releaseEntry(date, r)), ...adjustments.map((a) => adjustmentEntry(date, registry, a))];
+  const entries = journalEntries(input, totals, nets, correction_entries);
+  assertDayBooksClose(input, corrections, entries, nets);
+  const posted = [...releases, ...adjustments]
+    .map((c, i) => ({ correction_id: c.id, entry_id: correction_entries[i]!.id }))
+    .sort((a, b) => compareCorrectionIds(a.correction_id, b.correction_id));
 
-  return { groups, lines, nets, instructions, entries, totals: { cleared_count, cleared_gross_fen, pay_out_fen, collect_fen } };
+  return { groups, lines, nets, instructions, entries, posted, totals: { cleared_count, cleared_gross_fen, pay_out_fen, collect_fen } };
 }
 
-function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals>, nets: Map<string, number>): JournalEntry[] {
+function journalEntries(
+  input: DayClearingInput,
+  totals: Map<string, PartyTotals>,
+  nets: Map<string, number>,
+  correction_entries: JournalEntry[],
+): JournalEntry[] {
   const { date, registry } = input;
   const national_id = registry.national_id;
   const party_ids = [...totals.keys()].sort(compareText);
@@ -346,9 +425,12 @@ function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals
         entry(`${date}/clear/${id}`, date, 'clearing', `interop of ${date} cleared with the national centre ${id}: ${records}`, p),
       );
       // One entry empties both national accounts against each other and the
-      // instruction, whatever the sign of the net (also at zero).
+      // instruction, whatever the sign of the net (also at zero). Adjustments moved
+      // payable:national too, either way.
       const receivable_fen = input.interop_out.gross_fen - interop_out_fee_fen;
-      s.debit(ACCOUNT.payable_national, input.interop_in.gross_fen);
+      const payable_fen = input.interop_in.gross_fen + t.adjustment_fen;
+      if (payable_fen >= 0) s.debit(ACCOUNT.payable_national, payable_fen);
+      else s.credit(ACCOUNT.payable_national, -payable_fen);
       s.credit(ACCOUNT.receivable_national, receivable_fen);
       if (net_fen > 0) s.credit(ACCOUNT.settlement_in_transit, net_fen);
       else s.debit(ACCOUNT.settlement_in_transit, -net_fen);
@@ -364,14 +446,17 @@ function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals
       p.move(ACCOUNT.receivable_national, payable, t.remote_gross_fen);
       p.move(payable, ACCOUNT.income_fees, t.fee_fen);
       clearing.push(entry(`${date}/clear/${id}`, date, 'clearing', `purchases of ${date} cleared for acquirer ${id}: ${records}`, p));
-      s.move(payable, ACCOUNT.settlement_in_transit, net_fen);
     } else {
       const receivable = receivableAgent(id);
       p.move(receivable, ACCOUNT.float_cards, t.load_gross_fen);
       p.move(ACCOUNT.expense_agent_commission, receivable, t.fee_fen);
       clearing.push(entry(`${date}/clear/${id}`, date, 'clearing', `loads of ${date} cleared for agent ${id}: ${records}`, p));
-      s.move(ACCOUNT.settlement_in_transit, receivable, -net_fen);
     }
+    // Purchases leave an acquirer owed (net >= 0) and loads leave an agent owing (net
+    // <= 0); an adjustment can turn either around, so the sign decides the direction.
+    const account = participantAccount(registry, id)!;
+    if (net_fen >= 0) s.move(account, ACCOUNT.settlement_in_transit, net_fen);
+    else s.move(ACCOUNT.settlement_in_transit, account, -net_fen);
     settlement.push(entry(`${date}/settle/${id}`, date, 'settlement', `settlement of ${date} with ${id}: net ${net_fen}`, s));
   }
 
@@ -384,7 +469,7 @@ function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals
     suspense,
   );
 
-  return [...clearing, suspended, ...settlement].filter((e): e is JournalEntry => e !== undefined);
+  return [...clearing, suspended, ...correction_entries, ...settlement].filter((e): e is JournalEntry => e !== undefined);
 }
 
 /**
@@ -392,7 +477,12 @@ function journalEntries(input: DayClearingInput, totals: Map<string, PartyTotals
  * and both national accounts, at zero, and settlement:in-transit holds exactly what the
  * instructions move (credit what the centre pays, debit what it collects).
  */
-function assertDayBooksClose(input: DayClearingInput, entries: JournalEntry[], nets: Map<string, number>): void {
+function assertDayBooksClose(
+  input: DayClearingInput,
+  corrections: CorrectionsInput,
+  entries: JournalEntry[],
+  nets: Map<string, number>,
+): void {
   const balances = accountBalances(entries);
   let trial = 0n;
   for (const [account, balance] of balances) {
@@ -405,9 +495,14 @@ function assertDayBooksClose(input: DayClearingInput, entries: JournalEntry[], n
   let net_sum = 0n;
   for (const net of nets.values()) net_sum += BigInt(net);
   assert((balances.get(ACCOUNT.settlement_in_transit) ?? 0n) === -net_sum, 'clearDay: in-transit differs from the nets');
+  // Suspense takes today's suspended records and gives back what is released, and
+  // what adjustments against it moved.
+  let suspense = -BigInt(input.suspended.gross_fen);
+  for (const r of corrections.releases) suspense += BigInt(r.amount_fen);
+  for (const a of corrections.adjustments) if (a.account === ACCOUNT.suspense_blacklist) suspense += BigInt(a.amount_fen);
   assert(
-    (balances.get(ACCOUNT.suspense_blacklist) ?? 0n) === -BigInt(input.suspended.gross_fen),
-    'clearDay: suspense differs from the suspended records',
+    (balances.get(ACCOUNT.suspense_blacklist) ?? 0n) === suspense,
+    'clearDay: suspense differs from the suspended and released records',
   );
 }
 

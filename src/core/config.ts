@@ -237,7 +237,6 @@ function parseOperators(r: Reader, value: unknown): Operator[] {
     }
     const may: OperatorRight[] = [];
     const rights = r.array(o.may, `${path}.may`);
-    if (Array.isArray(o.may) && rights.length === 0) r.fail(`${path}.may`, 'empty (give propose, approve or both)');
     rights.forEach((right, j) => {
       if (!RIGHTS.includes(right as OperatorRight)) r.fail(`${path}.may[${j}]`, 'not propose or approve');
       else if (may.includes(right as OperatorRight)) r.fail(`${path}.may[${j}]`, `${right} given twice`);

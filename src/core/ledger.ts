@@ -33,6 +33,7 @@ export const ACCOUNT = {
   income_fees: 'income:fees',
   expense_agent_commission: 'expense:agent-commission',
   expense_interop_fees: 'expense:interop-fees',
+  expense_adjustments: 'expense:adjustments',
 } as const;
 
 export function payableAcquirer(participant_id: string): string {

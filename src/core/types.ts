@@ -99,11 +99,12 @@ export interface BlacklistEntry {
   reason: string;
 }
 
-export type StatementCategory = 1 | 2 | 3 | 4;
+export type StatementCategory = 1 | 2 | 3 | 4 | 5;
 export const CATEGORY_PURCHASES = 1;
 export const CATEGORY_LOADS = 2;
 export const CATEGORY_INTEROP_IN = 3;
 export const CATEGORY_INTEROP_OUT = 4;
+export const CATEGORY_ADJUSTMENTS = 5;
 
 export interface StatementLine {
   participant_id: string;
@@ -114,6 +115,12 @@ export interface StatementLine {
   fee_fen: number;
   net_fen: number;
   fee_rate: string;
+  /**
+   * Category 5: the correction id (`C12`). Absent on every other line, which is what
+   * the wire's empty default means: lines made before the field existed, and the
+   * spec's own examples, carry no such key.
+   */
+  ref?: string;
 }
 
 export interface SettlementInstruction {

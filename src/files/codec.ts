@@ -40,6 +40,12 @@ export interface FieldSpec {
   readonly no: number;
   readonly name: string;
   readonly kind: FieldKind;
+  /**
+   * A string field that a record may leave out, meaning its default (''); decoding
+   * leaves it out when it is empty. For a field added after records of its message
+   * were in use (StatementLine.ref), so that those records keep their shape.
+   */
+  readonly optional?: true;
 }
 
 export interface MessageCodec<T> {
@@ -76,6 +82,7 @@ function defineMessage<T>(name: string, fields: FieldSpec[], make: () => T): Mes
   for (let i = 1; i < fields.length; i++) {
     if (fields[i].no <= fields[i - 1].no) throw new Error(`codec ${name}: fields out of number order`);
   }
+  for (const f of fields) if (f.optional && f.kind !== 'string') throw new Error(`codec ${name}.${f.name}: only a string may be optional`);
   const by_no: (FieldSpec | undefined)[] = [];
   for (const f of fields) by_no[f.no] = f;
   const enum_fields = fields.filter((f) => f.kind === 'FileType' || f.kind === 'Status');
@@ -96,6 +103,7 @@ function defineMessage<T>(name: string, fields: FieldSpec[], make: () => T): Mes
 function encodeFields(message: string, fields: readonly FieldSpec[], value: Fields, w: WireWriter): void {
   for (const f of fields) {
     const v = value[f.name];
+    if (v === undefined && f.optional) continue;
     switch (f.kind) {
       case 'string':
         if (typeof v !== 'string') throw fieldError(message, f, v, 'a string');
@@ -189,9 +197,12 @@ function decodeFields(
         throw new DecodeError(`wire type ${wire_type}, expected ${wireTypeName(expected)}`);
       }
       switch (f.kind) {
-        case 'string':
-          obj[f.name] = r.string();
+        case 'string': {
+          const s = r.string();
+          if (f.optional && s === '') delete obj[f.name];
+          else obj[f.name] = s;
           break;
+        }
         case 'bytes':
           obj[f.name] = r.bytes();
           break;
@@ -545,9 +556,10 @@ export const STATEMENT_LINE: MessageCodec<StatementLine> = defineMessage<Stateme
     { no: 6, name: 'fee_fen', kind: 'int64' },
     { no: 7, name: 'net_fen', kind: 'int64' },
     { no: 8, name: 'fee_rate', kind: 'string' },
+    { no: 9, name: 'ref', kind: 'string', optional: true },
   ],
-  // category is 1..4 in a well-formed line; what a file says is kept as given and
-  // judged by whoever reads the statement.
+  // category is 1..5 in a well-formed line; what a file says is kept as given and
+  // judged by whoever reads the statement. ref is left out unless it is set.
   () => ({
     participant_id: '',
     merchant_id: '',

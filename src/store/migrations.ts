@@ -307,4 +307,115 @@ export const MIGRATIONS: readonly string[] = [
      AND date IN (SELECT date FROM temp.close_heads);
   DROP TABLE temp.close_heads;
   `,
+
+  // 4: corrections (clearing-rules.md, "Corrections"): proposed by one operator,
+  // approved or rejected by another, posted by the batch of the effective day. The
+  // corrections table holds each one's state; triggers let it move only forward
+  // (proposed -> approved | rejected, approved -> posted), never change what was
+  // proposed or decided, and never delete a row. Every move is written by trigger
+  // into correction_events, which is append only like the journal: the history is
+  // kept with each operator's name, time and note. Ids are C1, C2, ... from n, and n
+  // is never reused because no row is ever deleted.
+  // Statement lines gain `ref` (the correction id of a category-5 line, '' on every
+  // other line) and it joins their key: a participant may have several adjustments
+  // on one day.
+  `
+  CREATE TABLE corrections (
+    n              INTEGER PRIMARY KEY CHECK (n >= 1),
+    id             TEXT NOT NULL UNIQUE CHECK (id = 'C' || n),
+    kind           TEXT NOT NULL CHECK (kind IN ('adjustment', 'release')),
+    participant_id TEXT NOT NULL,            -- adjustment: whose account; release: the record's acquirer
+    account        TEXT CHECK (account IN ('float:cards', 'income:fees', 'suspense:blacklist', 'expense:adjustments')),
+    amount_fen     INTEGER NOT NULL CHECK (amount_fen <> 0),
+    record_id      INTEGER,                   -- release: records.id
+    record_ref     TEXT,                      -- FILE_NAME#INDEX
+    item_id        TEXT,                      -- the reconciliation item it settles
+    note           TEXT NOT NULL,
+    proposed_by    TEXT NOT NULL,
+    proposed_at    TEXT NOT NULL,             -- YYYYMMDDhhmmss, Beijing time
+    status         TEXT NOT NULL CHECK (status IN ('proposed', 'approved', 'rejected', 'posted')),
+    decided_by     TEXT,
+    decided_at     TEXT,
+    decision_note  TEXT,
+    effective_date TEXT,                      -- approved: the first day not yet closed (NULL: the next batch's); posted: the day
+    entry_id       TEXT,                      -- posted: the journal entry
+    posted_at      TEXT,
+    CHECK ((kind = 'adjustment') = (account IS NOT NULL AND record_id IS NULL AND record_ref IS NULL)),
+    CHECK (kind = 'adjustment' OR (record_id IS NOT NULL AND record_ref IS NOT NULL AND amount_fen > 0)),
+    CHECK ((status = 'proposed') = (decided_by IS NULL AND decided_at IS NULL)),
+    CHECK (status NOT IN ('approved', 'posted') OR decided_by <> proposed_by),
+    CHECK ((status = 'posted') = (entry_id IS NOT NULL AND posted_at IS NOT NULL AND effective_date IS NOT NULL)),
+    CHECK (status IN ('approved', 'posted') OR effective_date IS NULL)
+  ) STRICT;
+  CREATE INDEX corrections_by_status ON corrections(status, effective_date);
+  CREATE INDEX corrections_by_record ON corrections(record_id) WHERE record_id IS NOT NULL;
+
+  CREATE TABLE correction_events (
+    seq           INTEGER PRIMARY KEY,
+    correction_id TEXT NOT NULL REFERENCES corrections(id),
+    event         TEXT NOT NULL CHECK (event IN ('proposed', 'approved', 'rejected', 'posted')),
+    operator      TEXT,                       -- NULL for posted: the batch posts
+    at            TEXT NOT NULL,
+    note          TEXT,
+    business_date TEXT,                       -- approved: the effective day; posted: the day
+    entry_id      TEXT
+  ) STRICT;
+  CREATE TRIGGER correction_events_append_only_u BEFORE UPDATE ON correction_events
+    BEGIN SELECT RAISE(ABORT, 'the history of corrections is append only'); END;
+  CREATE TRIGGER correction_events_append_only_d BEFORE DELETE ON correction_events
+    BEGIN SELECT RAISE(ABORT, 'the history of corrections is append only'); END;
+
+  CREATE TRIGGER corrections_begin_proposed BEFORE INSERT ON corrections
+    WHEN NEW.status <> 'proposed' OR NEW.effective_date IS NOT NULL OR NEW.entry_id IS NOT NULL OR NEW.posted_at IS NOT NULL
+      OR NEW.decision_note IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a correction begins as a proposal'); END;
+  CREATE TRIGGER corrections_never_deleted BEFORE DELETE ON corrections
+    BEGIN SELECT RAISE(ABORT, 'corrections are never deleted'); END;
+  CREATE TRIGGER corrections_only_forward BEFORE UPDATE ON corrections
+    WHEN NOT (
+      NEW.n = OLD.n AND NEW.id = OLD.id AND NEW.kind = OLD.kind AND NEW.participant_id = OLD.participant_id
+      AND NEW.account IS OLD.account AND NEW.amount_fen = OLD.amount_fen AND NEW.record_id IS OLD.record_id
+      AND NEW.record_ref IS OLD.record_ref AND NEW.item_id IS OLD.item_id AND NEW.note = OLD.note
+      AND NEW.proposed_by = OLD.proposed_by AND NEW.proposed_at = OLD.proposed_at
+      AND (
+        (OLD.status = 'proposed' AND NEW.status IN ('approved', 'rejected') AND NEW.entry_id IS NULL AND NEW.posted_at IS NULL)
+        OR (OLD.status = 'approved' AND NEW.status = 'posted'
+            AND NEW.decided_by = OLD.decided_by AND NEW.decided_at = OLD.decided_at AND NEW.decision_note IS OLD.decision_note
+            AND (OLD.effective_date IS NULL OR NEW.effective_date >= OLD.effective_date))
+      )
+    )
+    BEGIN SELECT RAISE(ABORT, 'a correction only moves forward (proposed -> approved or rejected, approved -> posted), and what was proposed or decided never changes'); END;
+  CREATE TRIGGER corrections_history_proposed AFTER INSERT ON corrections
+    BEGIN
+      INSERT INTO correction_events (correction_id, event, operator, at, note) VALUES (NEW.id, 'proposed', NEW.proposed_by, NEW.proposed_at, NEW.note);
+    END;
+  CREATE TRIGGER corrections_history_decided AFTER UPDATE OF status ON corrections WHEN NEW.status IN ('approved', 'rejected')
+    BEGIN
+      INSERT INTO correction_events (correction_id, event, operator, at, note, business_date)
+        VALUES (NEW.id, NEW.status, NEW.decided_by, NEW.decided_at, NEW.decision_note, NEW.effective_date);
+    END;
+  CREATE TRIGGER corrections_history_posted AFTER UPDATE OF status ON corrections WHEN NEW.status = 'posted'
+    BEGIN
+      INSERT INTO correction_events (correction_id, event, at, business_date, entry_id)
+        VALUES (NEW.id, 'posted', NEW.posted_at, NEW.effective_date, NEW.entry_id);
+    END;
+
+  CREATE TABLE statement_lines_3 (
+    business_date  TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    category       INTEGER NOT NULL,
+    merchant_id    TEXT NOT NULL,
+    count          INTEGER NOT NULL,
+    gross_fen      INTEGER NOT NULL,
+    fee_fen        INTEGER NOT NULL,
+    net_fen        INTEGER NOT NULL,
+    fee_rate       TEXT NOT NULL,
+    ref            TEXT NOT NULL DEFAULT '',  -- category 5: the correction id
+    PRIMARY KEY (business_date, participant_id, category, merchant_id, ref)
+  ) STRICT;
+  INSERT INTO statement_lines_3 (business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen, net_fen, fee_rate)
+    SELECT business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen, net_fen, fee_rate FROM statement_lines;
+  DROP TABLE statement_lines;
+  ALTER TABLE statement_lines_3 RENAME TO statement_lines;
+  `,
 ];

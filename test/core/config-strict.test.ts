@@ -98,6 +98,14 @@ describe('parseParticipants: operators', () => {
     assert.deepEqual(r.value.operators, []);
   });
 
+  it('an operator with no rights is kept listed (rights withdrawn, name still in the history)', () => {
+    const j = example();
+    j.operators = [{ name: 'Zhao Lei', may: [] }];
+    const r = parseParticipants(j);
+    assert.ok(r.ok);
+    assert.deepEqual(r.value.operators, [{ name: 'Zhao Lei', may: [] }]);
+  });
+
   it('given: kept as written, in order', () => {
     const j = example();
     j.operators = [
@@ -144,7 +152,6 @@ describe('parseParticipants: operators', () => {
     },
     { name: 'may missing', operators: [{ name: 'Li Wei' }], path: 'operators[0].may', message: /^missing$/ },
     { name: 'may not an array', operators: [{ name: 'Li Wei', may: 'propose' }], path: 'operators[0].may', message: /^not an array$/ },
-    { name: 'may empty', operators: [{ name: 'Li Wei', may: [] }], path: 'operators[0].may', message: /^empty/ },
     {
       name: 'a right that does not exist',
       operators: [{ name: 'Li Wei', may: ['propose', 'post'] }],

@@ -71,6 +71,19 @@ export const SAMPLE_STATEMENT_LINE: StatementLine = {
   fee_rate: '0.0055',
 };
 
+/** A category-5 line: an adjustment, with its correction id in ref (field 9). */
+export const SAMPLE_ADJUSTMENT_LINE: StatementLine = {
+  participant_id: '41010201',
+  merchant_id: '',
+  category: 5,
+  count: 1,
+  gross_fen: -300,
+  fee_fen: 0,
+  net_fen: -300,
+  fee_rate: '0',
+  ref: 'C12',
+};
+
 export const SAMPLE_SETTLEMENT_INSTRUCTION: SettlementInstruction = {
   instruction_id: '20251230-41010101',
   payer_id: '41010000',
@@ -175,17 +188,22 @@ export function blacklistEntryArb(): fc.Arbitrary<BlacklistEntry> {
   return fc.record({ issuer_id: text, card_no: text, action: uint32, effective_at: text, reason: text });
 }
 
+/** A line with or without ref (a record leaves an empty ref out: that is what an absent ref means). */
 export function statementLineArb(int64 = amount64): fc.Arbitrary<StatementLine> {
-  return fc.record({
-    participant_id: text,
-    merchant_id: text,
-    category: fc.constantFrom<StatementLine['category']>(1, 2, 3, 4),
-    count: fc.maxSafeNat(),
-    gross_fen: int64,
-    fee_fen: int64,
-    net_fen: int64,
-    fee_rate: text,
-  });
+  return fc.record(
+    {
+      participant_id: text,
+      merchant_id: text,
+      category: fc.constantFrom<StatementLine['category']>(1, 2, 3, 4, 5),
+      count: fc.maxSafeNat(),
+      gross_fen: int64,
+      fee_fen: int64,
+      net_fen: int64,
+      fee_rate: text,
+      ref: text.filter((t) => t !== ''),
+    },
+    { requiredKeys: ['participant_id', 'merchant_id', 'category', 'count', 'gross_fen', 'fee_fen', 'net_fen', 'fee_rate'] },
+  );
 }
 
 export function settlementInstructionArb(int64 = amount64): fc.Arbitrary<SettlementInstruction> {

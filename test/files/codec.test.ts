@@ -24,6 +24,7 @@ import {
 } from '../../src/files/codec';
 import { DecodeError, WireReader, WireWriter } from '../../src/files/wire';
 import {
+  SAMPLE_ADJUSTMENT_LINE,
   SAMPLE_BLACKLIST_ENTRY,
   SAMPLE_SETTLEMENT_INSTRUCTION,
   SAMPLE_STATEMENT_LINE,
@@ -105,6 +106,16 @@ test('golden bytes: every message type encodes to its frozen bytes and decodes b
   }
 });
 
+test('golden bytes: an adjustment line carries its correction id in ref, field 9', () => {
+  // merchant_id and fee_fen are defaults here, so they are off the wire.
+  const hex = '0a0834313031303230311805200128d4fdffffffffffffff0138d4fdffffffffffffff014201304a03433132';
+  assert.equal(encodeMessage(STATEMENT_LINE, SAMPLE_ADJUSTMENT_LINE).toString('hex'), hex);
+  assert.deepEqual(decodeMessage(STATEMENT_LINE, Buffer.from(hex, 'hex')), SAMPLE_ADJUSTMENT_LINE);
+  const T = protoType('StatementLine');
+  assert.equal(Buffer.from(T.encode(T.fromObject(withoutDefaults(SAMPLE_ADJUSTMENT_LINE))).finish()).toString('hex'), hex);
+  assert.equal((T.decode(Buffer.from(hex, 'hex')) as unknown as { ref: string }).ref, 'C12');
+});
+
 test('an absent field reads as its proto3 default, materialized on the record', () => {
   const t = decodeMessage(TRANSACTION, new Uint8Array(0));
   assert.deepEqual(Object.keys(t), Object.keys(SAMPLE_TRANSACTION));
@@ -116,6 +127,13 @@ test('an absent field reads as its proto3 default, materialized on the record', 
   const s = decodeMessage(STATEMENT_LINE, new Uint8Array(0));
   assert.equal(s.net_fen, 0);
   assert.equal(typeof s.net_fen, 'number');
+  // ref, added after statements were in use, is the one field left off when empty: a
+  // line of categories 1 to 4 reads as it always did.
+  assert.ok(!Object.hasOwn(s, 'ref'));
+  assert.equal(encodeMessage(STATEMENT_LINE, { ...s, ref: '' }).length, 0);
+  const explicit = protoType('StatementLine').encode({ ref: '' }).finish();
+  assert.ok(explicit.length > 0, 'protobufjs writes an explicit empty ref');
+  assert.ok(!Object.hasOwn(decodeMessage(STATEMENT_LINE, explicit), 'ref'));
 });
 
 interface ArbCase {
@@ -146,11 +164,15 @@ function withoutDefaults(value: object): Record<string, unknown> {
   return out;
 }
 
-/** protobufjs's decoding of bytes as a plain object in our shape (int64 as number, enums as names). */
-function protobufjsDecode(name: string, bytes: Uint8Array): Record<string, unknown> {
-  const T = protoType(name);
+/**
+ * protobufjs's decoding of bytes as a plain object in our shape (int64 as number,
+ * enums as names, an optional field of the codec left out when empty).
+ */
+function protobufjsDecode(codec: MessageCodec<unknown>, bytes: Uint8Array): Record<string, unknown> {
+  const T = protoType(codec.name);
   const obj = T.toObject(T.decode(bytes), { longs: Number, enums: String, defaults: true }) as Record<string, unknown>;
   for (const [k, v] of Object.entries(obj)) if (v instanceof Uint8Array) obj[k] = new Uint8Array(v);
+  for (const f of codec.fields) if (f.optional && obj[f.name] === '') delete obj[f.name];
   return obj;
 }
 
@@ -181,7 +203,7 @@ test('property: our bytes are protobufjs bytes, and each reads the other', () =>
         const theirs = Buffer.from(T.encode(T.fromObject(withoutDefaults(value as object))).finish());
         assert.equal(ours.toString('hex'), theirs.toString('hex'), `${c.codec.name}: the same canonical bytes`);
         // protobufjs reads ours...
-        assert.deepEqual(normalize(protobufjsDecode(c.codec.name, ours)), normalize(value));
+        assert.deepEqual(normalize(protobufjsDecode(c.codec, ours)), normalize(value));
         // ...and we read protobufjs's non-canonical form too (defaults written out explicitly).
         const explicit = Buffer.from(T.encode(T.fromObject(value as object)).finish());
         assert.deepEqual(normalize(decodeMessage(c.codec, explicit)), normalize(value));

@@ -51,6 +51,13 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   // Back to the first schema.
   db.exec(`DROP TABLE card_keys; DROP TABLE terminal_keys; DROP TABLE key_filters;
            CREATE INDEX records_card_key ON records(card_key); CREATE INDEX records_terminal_key ON records(terminal_key);`);
+  // Undo migration 4 (corrections; statement_lines keyed by ref) as well.
+  const lines = keys('SELECT * FROM statement_lines ORDER BY 1, 2, 3, 4');
+  assert.ok(lines.length > 0);
+  db.exec(`DROP TABLE correction_events; DROP TABLE corrections;
+           CREATE TABLE statement_lines_1 AS SELECT business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen,
+             net_fen, fee_rate FROM statement_lines;
+           DROP TABLE statement_lines; ALTER TABLE statement_lines_1 RENAME TO statement_lines;`);
   db.prepare("UPDATE days SET status = 'OPEN' WHERE date = ?").run(secondDay);
   db.pragma('user_version = 1');
   db.close();
@@ -59,6 +66,7 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
   const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'records_%_key'").pluck().all();
   assert.deepEqual(indexes, [], 'the old key indexes are gone');
+  assert.deepEqual(keys('SELECT * FROM statement_lines ORDER BY 1, 2, 3, 4'), lines, "migration 4 keeps the statement lines, ref ''");
   const open = new Set(openIds.map((r) => (JSON.parse(r) as number[])[0]));
   const closedOnly = (list: string[]) => list.filter((r) => !open.has((JSON.parse(r) as number[])[1]!));
   assert.deepEqual(keys('SELECT card_key, record_id FROM card_keys ORDER BY 1, 2'), closedOnly(cardKeys));
