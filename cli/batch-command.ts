@@ -10,6 +10,7 @@ import { loadKeys, loadParticipants } from './config';
 import { configPath, endProgress, keysPath, parseDateOption, progressReporter, storePath, withConfig, withStore } from './common';
 import { beijingNow } from './dates';
 import { UsageError } from './errors';
+import { asSoleWriter } from './writer';
 import { isCompactTimestamp } from '../src/core/calendar';
 
 interface BatchOptions {
@@ -56,7 +57,9 @@ export function batchCommand(o: BatchOptions): number {
   const db = openStore(storePath(o));
   try {
     const progress = progressReporter();
-    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress, parallel });
+    const run = () =>
+      runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress, parallel });
+    const outcome = asSoleWriter(db, `batch --date ${o.date}`, run);
     endProgress();
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
     progress('done');
