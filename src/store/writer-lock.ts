@@ -151,8 +151,9 @@ function holderOf(row: LockRow): WriterLockHolder {
 /**
  * Whether the process that wrote the row still runs. On another host there is no way
  * to tell, so it counts as running (the store is on a shared disk: better refused than
- * two writers). On this host a pid that is gone is dead; a pid that runs but started
- * at another moment (or in another boot) has been reused by another process.
+ * two writers). On this host a pid that is gone is dead, and so is a killed process
+ * its parent has not reaped yet (a zombie); a pid that runs but started at another
+ * moment (or in another boot) has been reused by another process.
  */
 function holderAlive(row: LockRow): boolean {
   if (row.host !== os.hostname()) return true;
@@ -162,25 +163,31 @@ function holderAlive(row: LockRow): boolean {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     // EPERM: it runs, under another user.
   }
-  if (row.process_start === null) return true;
-  const start = processStart(row.pid);
-  return start === null || start === row.process_start;
+  const seen = processSeen(row.pid);
+  if (seen === null) return true;
+  if (seen.zombie) return false;
+  return row.process_start === null || seen.start === row.process_start;
+}
+
+function processStart(pid: number): string | null {
+  return processSeen(pid)?.start ?? null;
 }
 
 /**
  * Where the system tells it (Linux's /proc): the boot and the moment, in clock ticks
- * since boot, at which process `pid` started. Together with the pid it names one
- * process for good; elsewhere null, and the pid alone has to do.
+ * since boot, at which process `pid` started (with the pid it names one process for
+ * good), and whether it has ended unreaped. Elsewhere null: the pid alone has to do.
  */
-function processStart(pid: number): string | null {
+function processSeen(pid: number): { start: string; zombie: boolean } | null {
   try {
     const bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces;
-    // starttime is field 22 of the line, the 20th after the name.
+    // The fields after the command name, which is in parentheses and may hold spaces:
+    // the state is field 3 of the line, the first after the name; starttime field 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const startTicks = fields[19];
-    return startTicks === undefined ? null : `${bootId}/${startTicks}`;
+    if (startTicks === undefined) return null;
+    return { start: `${bootId}/${startTicks}`, zombie: fields[0] === 'Z' };
   } catch {
     return null;
   }

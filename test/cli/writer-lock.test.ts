@@ -169,22 +169,27 @@ test('while a writer holds the store, batch and resolve are refused at once nami
     const request = { command: 'batch --date 2026-01-01', now: () => '20260102031500' };
     const outcome = withWriterLock(db, request, () => {
       const line = `lct: the store is held by 'batch --date 2026-01-01' (pid ${process.pid}) since 2026-01-02 03:15:00; try again when it ends\n`;
-      const t0 = Date.now();
-      const batch = lct(batchArgs(store, D3, outbox));
-      assert.equal(batch.status, 1, batch.stderr);
-      assert.equal(batch.stderr, line);
-      assert.equal(batch.stdout, '');
-      const resolve = lct(resolveArgs(store, bankItem, 'Li Wei'));
-      assert.equal(resolve.status, 1, resolve.stderr);
-      assert.equal(resolve.stderr, line);
-      // At once: not after SQLite's busy timeout (5 s) or the wait for a lock being taken (2 s).
-      assert.ok(Date.now() - t0 < 4000, `refused in ${Date.now() - t0} ms`);
-      // Readers run alongside.
-      assert.equal(lct(['ledger', 'verify', '--db', store]).status, 0);
-      const items = lct(['recon', 'items', '--json', '--db', store]);
-      assert.equal(items.status, 0, items.stderr);
-      const inspect = lct(['file', 'inspect', path.join(inboxOf(D2), 'TXN_UPLOAD_41010101_41010000_20251231_0001.pb'), '--db', store]);
-      assert.equal(inspect.status, 0, inspect.stderr);
+      // Between the holder's transactions, and inside one (as a batch importing a file).
+      for (const midTransaction of [false, true]) {
+        if (midTransaction) db.exec('BEGIN IMMEDIATE');
+        for (const args of [batchArgs(store, D3, outbox), resolveArgs(store, bankItem, 'Li Wei')]) {
+          const t0 = Date.now();
+          const r = lct(args);
+          const took_ms = Date.now() - t0;
+          assert.equal(r.status, 1, r.stderr);
+          assert.equal(r.stderr, line);
+          assert.equal(r.stdout, '');
+          // At once: not after SQLite's busy timeout (5 s) behind the holder's transaction.
+          assert.ok(took_ms < 4500, `${args[0]} refused after ${took_ms} ms`);
+        }
+        // Readers run alongside.
+        assert.equal(lct(['ledger', 'verify', '--db', store]).status, 0);
+        const items = lct(['recon', 'items', '--json', '--db', store]);
+        assert.equal(items.status, 0, items.stderr);
+        const inspect = lct(['file', 'inspect', path.join(inboxOf(D2), 'TXN_UPLOAD_41010101_41010000_20251231_0001.pb'), '--db', store]);
+        assert.equal(inspect.status, 0, inspect.stderr);
+        if (midTransaction) db.exec('ROLLBACK');
+      }
       return 'held';
     });
     assert.deepEqual(outcome, { kind: 'ran', value: 'held' });

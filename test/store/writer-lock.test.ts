@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { openStore, type Db } from '../../src/store/db';
 import { withWriterLock, type WriterLockHolder } from '../../src/store/writer-lock';
 
@@ -146,4 +146,27 @@ test("the holder's other connections (its worker threads, its checkpoint) write 
     }
   });
   assert.deepEqual(outcome, { kind: 'ran', value: ['from a second connection'] });
+});
+
+test('a holder killed but not yet reaped by its parent (a zombie) is gone: taken over', {
+  skip: !fs.existsSync('/proc/self/stat'),
+}, async () => {
+  // `sleep 0` ends at once, and the shell that started it becomes `sleep 3`, which never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
+    const stat = () => fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    for (let i = 0; i < 100 && !/\) Z /.test(stat()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(stat(), /\) Z /, 'the child is a zombie');
+    const stale = { command: 'batch --date 2026-01-05', pid, host: os.hostname(), since: '20260105021011' };
+    leaveLock(stale);
+    const told: WriterLockHolder[] = [];
+    assert.deepEqual(
+      withWriterLock(db, { ...request, onTakeOver: (h) => told.push(h) }, () => 'ran'),
+      { kind: 'ran', value: 'ran' },
+    );
+    assert.deepEqual(told, [stale]);
+  } finally {
+    parent.kill('SIGKILL');
+  }
 });
