@@ -2,6 +2,7 @@
 // their whole check-then-write sequence as its only writer (batch-cli.md, "Common
 // options"); a second one is refused at once, exit 1, naming the holder, and records nothing.
 import { hostname } from 'node:os';
+import { compactToIsoDate } from '../src/core/calendar';
 import type { Db } from '../src/store/db';
 import { withWriterLock, type WriterLockHolder } from '../src/store/writer-lock';
 import { beijingNow } from './dates';
@@ -31,7 +32,7 @@ export function asSoleWriter<T>(db: Db, command: string, fn: () => T): T {
 /** `'batch --date 2026-01-05' (pid 123) since 2026-01-05 02:10:11`, with the host when it is not this one. */
 function describe(h: WriterLockHolder): string {
   const s = h.since;
-  const since = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}`;
+  const since = `${compactToIsoDate(s.slice(0, 8))} ${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}`;
   const where = h.host === hostname() ? '' : ` on ${h.host}`;
   return `'${h.command}' (pid ${h.pid}${where}) since ${since}`;
 }

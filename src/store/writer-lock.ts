@@ -61,23 +61,21 @@ export function withWriterLock<T>(db: Db, request: WriterLockRequest, fn: () => 
   const token = crypto.randomUUID();
   const acquired = acquire(db, request, token);
   if (acquired !== 'taken') return { kind: 'held', holder: acquired };
-  let finished = false;
+  let value: T;
   try {
-    const value = fn();
-    assert(!((value as { then?: unknown } | null)?.then instanceof Function), 'withWriterLock: fn must not be async');
-    finished = true;
-    return { kind: 'ran', value };
-  } finally {
-    if (finished) release(db, token);
-    else {
-      try {
-        release(db, token);
-      } catch {
-        // The failure of fn is the one to report; a row left behind names this
-        // process, which is about to end, and the next writer takes it over.
-      }
+    value = fn();
+  } catch (err) {
+    try {
+      release(db, token);
+    } catch {
+      // The failure of fn is the one to report; a row left behind names this
+      // process, which is about to end, and the next writer takes it over.
     }
+    throw err;
   }
+  release(db, token);
+  assert(!((value as { then?: unknown } | null)?.then instanceof Function), 'withWriterLock: fn must not be async');
+  return { kind: 'ran', value };
 }
 
 function acquire(db: Db, request: WriterLockRequest, token: string): 'taken' | WriterLockHolder | null {
@@ -97,7 +95,7 @@ function acquire(db: Db, request: WriterLockRequest, token: string): 'taken' | W
               request.command,
               process.pid,
               os.hostname(),
-              processStart(process.pid),
+              processSeen(process.pid)?.start ?? null,
               request.now(),
               token,
             );
@@ -167,10 +165,6 @@ function holderAlive(row: LockRow): boolean {
   if (seen === null) return true;
   if (seen.zombie) return false;
   return row.process_start === null || seen.start === row.process_start;
-}
-
-function processStart(pid: number): string | null {
-  return processSeen(pid)?.start ?? null;
 }
 
 /**
