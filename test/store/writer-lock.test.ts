@@ -151,12 +151,12 @@ test("the holder's other connections (its worker threads, its checkpoint) write 
 test('a holder killed but not yet reaped by its parent (a zombie) is gone: taken over', {
   skip: !fs.existsSync('/proc/self/stat'),
 }, async () => {
-  // `sleep 0` ends at once, and the shell that started it becomes `sleep 3`, which never reaps it.
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // The shell becomes `sleep 3` before its child `sleep 0.3` ends, and `sleep` never reaps a child.
+  const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 3'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
     const stat = () => fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    for (let i = 0; i < 100 && !/\) Z /.test(stat()); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 150 && !/\) Z /.test(stat()); i++) await new Promise((r) => setTimeout(r, 20));
     assert.match(stat(), /\) Z /, 'the child is a zombie');
     const stale = { command: 'batch --date 2026-01-05', pid, host: os.hostname(), since: '20260105021011' };
     leaveLock(stale);
