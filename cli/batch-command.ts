@@ -11,6 +11,7 @@ import { configPath, endProgress, keysPath, parseDateOption, progressReporter, s
 import { beijingNow } from './dates';
 import { UsageError } from './errors';
 import { printText } from './printing';
+import { asSoleWriter } from './writer';
 import { isCompactTimestamp } from '../src/core/calendar';
 
 interface BatchOptions {
@@ -57,7 +58,9 @@ export function batchCommand(o: BatchOptions): number {
   const db = openStore(storePath(o));
   try {
     const progress = progressReporter();
-    const outcome = runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress, parallel });
+    const run = () =>
+      runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress, parallel });
+    const outcome = asSoleWriter(db, `batch --date ${o.date}`, run);
     endProgress();
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
     progress('done');

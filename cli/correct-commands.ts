@@ -18,6 +18,7 @@ import {
   proposeRelease,
 } from '../src/store/corrections';
 import { configPath, openExistingStore, withStore } from './common';
+import { asSoleWriter } from './writer';
 import { loadParticipants } from './config';
 import { beijingNow } from './dates';
 import { CheckFailed, UsageError } from './errors';
@@ -72,10 +73,11 @@ function recordId(value: string): { file_name: string; index: number } {
 /**
  * One operator's act on the store: the participants file is read, then the check and
  * the write run in one BEGIN IMMEDIATE transaction (the store's writers run one at a
- * time). The writer lock of batch-cli.md ("Common options") wraps this function.
+ * time). Around it, the writer lock of batch-cli.md ("Common options"): one writer at a time.
  */
 export function correctionAct(
   o: { db?: string; config?: string },
+  command: string,
   act: (db: Db, auth: Authority, at: string) => CorrectionOutcome,
 ): CorrectionView {
   const participants = loadParticipants(configPath(o));
@@ -83,7 +85,7 @@ export function correctionAct(
   const at = now();
   const db = openExistingStore(o);
   try {
-    const outcome = db.transaction(() => act(db, auth, at)).immediate();
+    const outcome = asSoleWriter(db, command, () => db.transaction(() => act(db, auth, at)).immediate());
     if (!outcome.ok) throw new CheckFailed(`refused: ${outcome.refusal.message}`);
     return outcome.correction;
   } finally {
@@ -134,7 +136,9 @@ export function registerCorrectCommands(program: Command): void {
         note: text(o.note, '--note'),
         item_id: o.item === undefined ? null : text(o.item, '--item'),
       };
-      const c = correctionAct(o, (db, auth, at) => proposeAdjustment(db, auth, req, at));
+      const c = correctionAct(o, `correct adjust --participant ${req.participant_id} --by ${req.by}`, (db, auth, at) =>
+        proposeAdjustment(db, auth, req, at),
+      );
       print(c, o.json, `proposed ${describe(c)}; it moves nothing until another operator approves it`);
     });
 
@@ -152,7 +156,7 @@ export function registerCorrectCommands(program: Command): void {
         note: text(o.note, '--note'),
         item_id: o.item === undefined ? null : text(o.item, '--item'),
       };
-      const c = correctionAct(o, (db, auth, at) => proposeRelease(db, auth, req, at));
+      const c = correctionAct(o, `correct release ${ref} --by ${req.by}`, (db, auth, at) => proposeRelease(db, auth, req, at));
       print(c, o.json, `proposed ${describe(c)}; it moves nothing until another operator approves it`);
     });
 
@@ -169,7 +173,7 @@ export function registerCorrectCommands(program: Command): void {
         by: text(o.by, '--by'),
         note: o.note === undefined ? null : text(o.note, '--note'),
       };
-      const c = correctionAct(o, (db, auth, at) => decideCorrection(db, auth, req, at));
+      const c = correctionAct(o, `correct approve ${req.id} --by ${req.by}`, (db, auth, at) => decideCorrection(db, auth, req, at));
       print(c, o.json, `approved ${describe(c)}; effective ${effectiveText(c)}: posted by that day's batch`);
     });
 
@@ -181,7 +185,7 @@ export function registerCorrectCommands(program: Command): void {
     .option('--json', 'print the correction as JSON')
     .action((id: string, o: ActOptions) => {
       const req = { decision: 'reject' as const, id: correctionId(id), by: text(o.by, '--by'), note: text(o.note, '--note') };
-      const c = correctionAct(o, (db, auth, at) => decideCorrection(db, auth, req, at));
+      const c = correctionAct(o, `correct reject ${req.id} --by ${req.by}`, (db, auth, at) => decideCorrection(db, auth, req, at));
       print(c, o.json, `rejected ${describe(c)}`);
     });
 

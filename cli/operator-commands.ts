@@ -8,6 +8,7 @@ import { openExistingStore, parseDateOption, withStore } from './common';
 import { beijingNow } from './dates';
 import { CheckFailed, UsageError } from './errors';
 import { printText } from './printing';
+import { asSoleWriter } from './writer';
 
 const KINDS = ['uploads', 'national', 'bank', 'float'];
 
@@ -60,7 +61,8 @@ export function registerOperatorCommands(program: Command): void {
       if (o.note.trim() === '') throw new UsageError('--note: a note is required');
       const db = openExistingStore(o);
       try {
-        const r = resolveItem(db, id, o.by.trim(), o.note.trim(), beijingNow(), { clearRecord: o.clearRecord });
+        const resolve = () => resolveItem(db, id, o.by.trim(), o.note.trim(), beijingNow(), { clearRecord: o.clearRecord });
+        const r = asSoleWriter(db, `recon resolve ${id} --by ${o.by.trim()}`, resolve);
         if (!r.ok) throw new CheckFailed(r.problem);
         if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else {

@@ -3,6 +3,7 @@
 // rebuilt from the store, so a rerun after a crash, or of a closed day, writes
 // the same files.
 import type { Db } from '../store/db';
+import { addDays } from '../core/calendar';
 import type { Keys, Participants } from '../core/config-types';
 import { makeContext, type Progress } from './context';
 import { importInbox, type ParallelMode } from './import-files';
@@ -47,6 +48,9 @@ export function runBatch(req: BatchRequest): BatchOutcome {
   if (later) return { kind: 'out_of_order', message: `day ${D} is before ${later}, which is closed: days run in order` };
   const earlierOpen = db.prepare("SELECT MIN(date) FROM days WHERE status = 'OPEN' AND date < ?").pluck().get(D) as string | null;
   if (earlierOpen) return { kind: 'out_of_order', message: `day ${earlierOpen} was interrupted: rerun it before ${D}` };
+  const lastClosed = db.prepare("SELECT MAX(date) FROM days WHERE status = 'CLOSED'").pluck().get() as string | null;
+  if (lastClosed !== null && lastClosed < addDays(D, -1))
+    return { kind: 'out_of_order', message: `day ${addDays(lastClosed, 1)} was never run: run it before ${D} (no day is skipped)` };
 
   const status = db.prepare('SELECT status FROM days WHERE date = ?').pluck().get(D) as string | undefined;
   const rerun = status === 'CLOSED';

@@ -13,6 +13,9 @@ export function openStore(path: string, opts: { readonly?: boolean; mustExist?: 
   } catch (err) {
     throw new StoreError(`${path}: cannot open the store: ${(err as Error).message}`);
   }
+  // Set first: two commands opening a new store together wait for each other's switch
+  // to WAL and migrations instead of failing on them.
+  db.pragma('busy_timeout = 5000');
   if (!opts.readonly) {
     // 16 KiB pages (before WAL, so it takes on a new store): a night appends a
     // million rows, and bigger pages mean fewer page splits and index levels
@@ -31,7 +34,6 @@ export function openStore(path: string, opts: { readonly?: boolean; mustExist?: 
   // Sorts bigger than the page cache (the night's keys at the close) spill to a temporary
   // file, not into the process: with MEMORY a 5M night's sort added about 150 MB of RSS.
   db.pragma('temp_store = FILE');
-  db.pragma('busy_timeout = 5000');
   if (!opts.readonly) migrate(db, path);
   else {
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -45,10 +47,16 @@ function migrate(db: Db, path: string): void {
   if (version > MIGRATIONS.length) {
     throw new StoreError(`${path}: store schema ${version} is newer than this lct (${MIGRATIONS.length})`);
   }
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+  // Up to date (every opening by a reader, while a batch writes): no write lock is asked for.
+  if (version === MIGRATIONS.length) return;
+  // Another process may be migrating the same store right now: each step takes the
+  // write lock first and reads the version again under it.
+  const step = db.transaction((): boolean => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v >= MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${v + 1}`);
+    return true;
+  });
+  while (step.immediate());
 }

@@ -418,4 +418,18 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE statement_lines;
   ALTER TABLE statement_lines_3 RENAME TO statement_lines;
   `,
+
+  // 5: one writer at a time (src/store/writer-lock.ts). At most one row: the command
+  // that holds the store, removed when it ends; one left by a killed process is taken over.
+  `
+  CREATE TABLE writer_lock (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    command       TEXT NOT NULL,                -- as given, e.g. batch --date 2026-01-05
+    pid           INTEGER NOT NULL,
+    host          TEXT NOT NULL,
+    process_start TEXT,                         -- boot id and start tick of the process (Linux): a reused pid is not the holder
+    since         TEXT NOT NULL,                -- YYYYMMDDhhmmss, Beijing time
+    token         TEXT NOT NULL                 -- the holder's own random id: only it lets go
+  ) STRICT;
+  `,
 ];

@@ -523,6 +523,21 @@ class PastDayCmd implements Cmd {
   toString = () => `PastDay(-${this.back_days})`;
 }
 
+/** The day after the next one: refused, a day is never skipped; nothing runs, nothing is written. */
+class SkippedDayCmd implements Cmd {
+  check = (m: Readonly<BatchModel>) => m.closed.length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    const D = addDays(m.next_date, 1);
+    const before = storeDigest(r.db);
+    const outboxDir = path.join(r.dir, `skipped-${D}-${before.slice(0, 8)}`);
+    const outcome = r.run(D, outboxDir);
+    assert.equal(outcome.kind, 'out_of_order', `day ${D} before ${m.next_date} ran`);
+    assert.equal(fs.existsSync(outboxDir), false, `day ${D}: nothing written`);
+    assert.equal(storeDigest(r.db), before, `day ${D}: the store is unchanged`);
+  }
+  toString = () => 'SkippedDay';
+}
+
 // ---------------------------------------------------------------------------------
 
 const askArb: fc.Arbitrary<RecordAsk> = fc.record({
@@ -555,7 +570,8 @@ const blacklistAskArb = fc.record({
 const nationalArb = fc
   .tuple(fc.nat(10), fc.oneof(fc.constant(0), fc.nat(0xffff)), fc.nat(0xffff), fc.oneof(fc.constant(0), fc.constant(0), fc.nat(0xffff)))
   .map(([k, answer, reject, mismatch]) => new NationalResultCmd(k, answer, reject, mismatch));
-const runDayArb = fc.constantFrom(1, 1, 2).map((g) => new RunDayCmd(g));
+// Days run one after another: a day is never skipped (SkippedDayCmd).
+const runDayArb = fc.constant(new RunDayCmd(1));
 // About one command in four runs a day: a few files a night.
 const commandArbs: fc.Arbitrary<Cmd>[] = [
   runDayArb,
@@ -579,6 +595,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
     .map(([mask, noise]) => new BankStatementCmd(mask, noise)),
   fc.constant(new RerunLastDayCmd()),
   fc.integer({ min: 1, max: 3 }).map((k) => new PastDayCmd(k)),
+  fc.constant(new SkippedDayCmd()),
 ];
 
 /** What a run went through, so that a quiet test shows as one. */

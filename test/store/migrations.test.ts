@@ -49,7 +49,7 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   assert.ok(openIds.length > 0);
 
   // Back to the first schema.
-  db.exec(`DROP TABLE card_keys; DROP TABLE terminal_keys; DROP TABLE key_filters;
+  db.exec(`DROP TABLE card_keys; DROP TABLE terminal_keys; DROP TABLE key_filters; DROP TABLE writer_lock;
            CREATE INDEX records_card_key ON records(card_key); CREATE INDEX records_terminal_key ON records(terminal_key);`);
   // Undo migration 4 (corrections; statement_lines keyed by ref) as well.
   const lines = keys('SELECT * FROM statement_lines ORDER BY 1, 2, 3, 4');
