@@ -380,7 +380,7 @@ function reconciliationSection(data: DayReportData): string {
         esc(reconCategoryName(g[0]!.category)),
         count(g.length),
         count(g.filter((i) => i.age_days === 0).length),
-        count(Math.max(...g.map((i) => i.age_days))),
+        count(oldestAge(g)),
         known.length === 0 ? 'unknown' : money(sumOf(known.map((i) => i.at_stake_fen!))),
         missing.length === 0 ? '' : count(sumOf(missing.map((i) => i.missing_records!))),
       ];
@@ -390,7 +390,7 @@ function reconciliationSection(data: DayReportData): string {
       '',
       count(data.open_items.length),
       count(data.open_items.filter((i) => i.age_days === 0).length),
-      data.open_items.length === 0 ? '' : count(Math.max(...data.open_items.map((i) => i.age_days))),
+      data.open_items.length === 0 ? '' : count(oldestAge(data.open_items)),
       money(sumOf(data.open_items.map((i) => i.at_stake_fen ?? 0))),
       '',
     ],
@@ -440,6 +440,13 @@ const KIND_NAMES = {
   bank: 'bank',
   float: 'card float',
 } as const;
+
+/** The oldest age among items (a loop: a spread of a hundred thousand items would overflow the call). */
+function oldestAge(items: readonly OpenItemFacts[]): number {
+  let oldest = 0;
+  for (const i of items) oldest = Math.max(oldest, i.age_days);
+  return oldest;
+}
 
 function bucketOf(age_days: number): number {
   return AGE_BUCKETS.findIndex((b) => age_days <= b.max);

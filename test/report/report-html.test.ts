@@ -337,6 +337,16 @@ test('reconciliation: open items by kind and category, with their age and the mo
   assert.equal(oldest[1]![0], 'bank AMOUNT_MISMATCH', 'the oldest first');
 });
 
+test('a store with 200,000 open items: the page counts them all and lists the oldest 20', () => {
+  const base = madeUpDay().open_items[2]!;
+  const items = Array.from({ length: 200_000 }, (_, i) => ({ ...base, id: `uploads:REMOTE_ONLY:x:${i}-${i}`, age_days: i % 40 }));
+  const html = renderDayReportHtml(madeUpDay({ open_items: items }));
+  const rows = tableAfter(html, 'Open items by kind and category, by age</figcaption>');
+  assert.deepEqual(rows[rows.length - 1]!.slice(0, 5), ['All open items', '', '200,000', '5,000', '39']);
+  assert.equal(tableAfter(html, 'The oldest open items').length, 1 + 20);
+  assert.match(textOf(html), /The oldest open items \(20 of 200,000; all: reconciliation\.json, or lct recon items\)/);
+});
+
 test('a day with nothing still draws every chart, each with a box that says so', () => {
   const html = renderDayReportHtml(emptyDay());
   assert.equal(html.match(/<svg /g)!.length, 10);
@@ -474,6 +484,7 @@ test("the worked example: the gatherer's figures agree with the day's summary an
     db.close();
   }
   const expected = expectedNight(D);
+  // Rejections and suspensions by reason code come from the store's records: they add up to the summary's counts.
   const byStatus = (s: string) => data.verdicts.filter((v) => v.status === s).reduce((n, v) => n + v.count, 0);
   assert.deepEqual(
     {
@@ -483,6 +494,12 @@ test("the worked example: the gatherer's figures agree with the day's summary an
       pending_interop: byStatus('PENDING_INTEROP'),
     },
     expected.summary.records,
+  );
+  const rejections = data.verdicts.filter((v) => v.status === 'REJECTED');
+  assert(rejections.length >= 5 && rejections.every((v) => /^E0\d$/.test(v.reason)), 'rejections by their E codes');
+  assert.deepEqual(
+    data.verdicts.filter((v) => v.status === 'SUSPENDED').map((v) => v.reason),
+    ['S01'],
   );
   assert.equal(
     data.national_rejections.reduce((n, v) => n + v.count, 0),
