@@ -4,7 +4,7 @@
 // change when later days close), and the page in headless Chromium: no console
 // error, every chart drawn with a size, no request but the page itself, and nothing
 // wider than an A4 page when printed.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -442,6 +442,9 @@ function writePage(store: Pick<ExampleStore, 'work' | 'db' | 'participants'>, D:
 }
 
 let example: ExampleStore | undefined;
+after(() => {
+  if (example) fs.rmSync(example.work, { recursive: true, force: true });
+});
 function exampleStore(): ExampleStore {
   if (example) return example;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-report-'));
