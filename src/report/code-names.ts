@@ -1,0 +1,80 @@
+// The names people read beside the codes (clearing-rules.md and exchange-files.md):
+// reason codes, refusal codes, transaction types, statement categories and
+// reconciliation categories. An operator reads "E09 KEY_CONFLICT", never a bare "E09".
+import { RECORD_REASONS } from '../core/types';
+
+const RECORD_REASON_NAMES: Record<(typeof RECORD_REASONS)[number], string> = {
+  E01: 'MALFORMED',
+  E02: 'UNKNOWN_TERMINAL',
+  E08: 'TYPE_NOT_ALLOWED',
+  E04: 'ARITHMETIC',
+  E07: 'LIMIT',
+  E06: 'DATE_WINDOW',
+  E05: 'TAC',
+  E03: 'DUPLICATE',
+  E09: 'KEY_CONFLICT',
+  S01: 'BLACKLISTED',
+};
+
+const FILE_REFUSAL_NAMES: Record<string, string> = {
+  F01: 'UNREADABLE',
+  F02: 'TRAILER_MISMATCH',
+  F03: 'CONFLICT',
+  F04: 'WRONG_PARTY',
+  F05: 'NAME_MISMATCH',
+};
+
+/** "E09 KEY_CONFLICT"; a national centre's code "N:N05" as "N:N05 rejected by the national centre"; an unknown code as it is. */
+export function reasonName(code: string): string {
+  if (code in RECORD_REASON_NAMES) return `${code} ${RECORD_REASON_NAMES[code as keyof typeof RECORD_REASON_NAMES]}`;
+  if (code.startsWith('N:')) return `${code} rejected by the national centre`;
+  return code;
+}
+
+/** The record reason codes in the order validation applies them. */
+export const REASONS_IN_RULE_ORDER: readonly string[] = RECORD_REASONS;
+
+/** "F02 TRAILER_MISMATCH". */
+export function refusalName(code: string): string {
+  const name = FILE_REFUSAL_NAMES[code];
+  return name === undefined ? code : `${code} ${name}`;
+}
+
+/** txn_type 2, 6, 9 by name; other numbers as "type N". */
+export function txnTypeName(txn_type: number): string {
+  if (txn_type === 2) return 'load';
+  if (txn_type === 6) return 'purchase';
+  if (txn_type === 9) return 'composite purchase';
+  return `type ${txn_type}`;
+}
+
+/** Statement line categories (exchange-files.md, StatementLine.category). */
+export const CATEGORY_NAMES: Readonly<Record<number, string>> = {
+  1: 'purchases',
+  2: 'loads',
+  3: 'interop in',
+  4: 'interop out',
+  5: 'adjustments',
+};
+
+export function categoryName(category: number): string {
+  return CATEGORY_NAMES[category] ?? `category ${category}`;
+}
+
+/** Reconciliation categories in words an operator can act on. */
+export function reconCategoryName(category: string): string {
+  switch (category) {
+    case 'LOCAL_ONLY':
+      return 'LOCAL_ONLY (ours, not theirs)';
+    case 'REMOTE_ONLY':
+      return 'REMOTE_ONLY (theirs, not ours)';
+    case 'AMOUNT_MISMATCH':
+      return 'AMOUNT_MISMATCH';
+    case 'SEQ_GAP':
+      return 'SEQ_GAP (missing card counter)';
+    case 'BALANCE_BREAK':
+      return 'BALANCE_BREAK';
+    default:
+      return category;
+  }
+}
