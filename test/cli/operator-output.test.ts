@@ -206,6 +206,30 @@ test('card history finds a card by its number alone when one issuer has it', () 
   assert.match(errorLine(none), /no records of card 99999999999999999999/);
 });
 
+test('card history by number alone asks for the issuer when several issuers have the number', () => {
+  // A copy of the store where a second issuer has the remote card's number too.
+  const copy = path.join(dir, 'two-issuers.db');
+  const s = new Database(db);
+  try {
+    s.exec(`VACUUM INTO '${copy}'`);
+  } finally {
+    s.close();
+  }
+  const c = new Database(copy);
+  try {
+    c.exec(`CREATE TEMP TABLE twin AS SELECT * FROM records WHERE id = 119;
+            UPDATE twin SET id = (SELECT MAX(id) + 1 FROM records), issuer_id = '11009999';
+            INSERT INTO records SELECT * FROM twin;`);
+  } finally {
+    c.close();
+  }
+  const r = lctIn(dir, ['card', 'history', '11003876574130871808', '--db', copy]);
+  assert.equal(r.status, 2);
+  assert.match(errorLine(r), /11003876574130871808: 2 issuers have this card number \(11000001, 11009999\): give ISSUER_ID:CARD_NO/);
+  const one = lctIn(dir, ['card', 'history', '11000001:11003876574130871808', '--db', copy, '--json']);
+  assert.equal(one.status, 0, one.stderr);
+});
+
 test('record explain accepts every reference the other commands print', () => {
   const explain = (ref: string) => {
     const r = lct(['record', 'explain', ref, '--json']);
