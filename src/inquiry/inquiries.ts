@@ -1,117 +1,16 @@
-// What operators ask of the store without writing SQL: open items and how to
-// resolve one, a card's history with its gaps, the whole story of one record.
+// What operators ask of the store without writing SQL: a card's history with its
+// gaps, the whole story of one record (items are in ./items.ts).
 // Each function takes the store and returns data; cli/ formats it.
 import type { Db } from '../store/db';
 import { CARD_SEQ_SPAN, cardBase } from '../store/record-keys';
-import { closeItem, getItem, type ReconItemRow } from '../store/recon-items';
+import type { ReconItemRow } from '../store/recon-items';
 import { readEntry } from '../store/journal';
-import { addDays } from '../core/calendar';
+import { itemViews, type ItemView } from './items';
 import type { JournalEntry } from '../core/clearing';
 import { RECORD_RULES } from './rules';
 
-export interface ItemFilter {
-  kind?: string;
-  participant?: string;
-  /** Items opened on this day (YYYYMMDD). */
-  opened?: string;
-  /** Include closed items too. */
-  all?: boolean;
-}
-
-export interface ItemView {
-  id: string;
-  kind: string;
-  category: string;
-  ref: string;
-  participant_id: string | null;
-  opened: string;
-  closed: string | null;
-  closed_by: string | null;
-  note: string | null;
-  amount_fen: number;
-  ours: unknown;
-  theirs: unknown;
-}
-
-function view(r: ReconItemRow): ItemView {
-  return {
-    id: r.id,
-    kind: r.kind,
-    category: r.category,
-    ref: r.ref,
-    participant_id: r.participant_id,
-    opened: r.opened_date,
-    closed: r.closed_date,
-    closed_by: r.closed_by,
-    note: r.close_note,
-    amount_fen: r.amount_fen,
-    ours: JSON.parse(r.ours_json),
-    theirs: JSON.parse(r.theirs_json),
-  };
-}
-
-export function listItems(db: Db, f: ItemFilter): ItemView[] {
-  const rows = db
-    .prepare(
-      `SELECT * FROM recon_items
-        WHERE (@all = 1 OR closed_date IS NULL)
-          AND (@kind IS NULL OR kind = @kind)
-          AND (@participant IS NULL OR participant_id = @participant)
-          AND (@opened IS NULL OR opened_date = @opened)
-        ORDER BY opened_date, kind, id`,
-    )
-    .all({ all: f.all ? 1 : 0, kind: f.kind ?? null, participant: f.participant ?? null, opened: f.opened ?? null }) as ReconItemRow[];
-  return rows.map(view);
-}
-
-export type ResolveOutcome =
-  | { ok: true; item: ItemView; effective: string; released_record: number | null }
-  | { ok: false; problem: string };
-
-/**
- * Closes an item by an operator's decision, effective on the first day not yet
- * closed (a closed day's reports never change). The note and name are kept in
- * the item and in the operator log. A national AMOUNT_MISMATCH resolved with
- * `clearRecord` releases the record to be cleared, at our amount, by that day's batch.
- */
-export function resolveItem(
-  db: Db,
-  id: string,
-  by: string,
-  note: string,
-  at: string,
-  opts: { clearRecord?: boolean } = {},
-): ResolveOutcome {
-  const item = getItem(db, id);
-  if (!item) return { ok: false, problem: `no reconciliation item ${id}` };
-  if (item.closed_date !== null) return { ok: false, problem: `item ${id} was closed on ${item.closed_date} by ${item.closed_by}` };
-  if (opts.clearRecord && !(item.kind === 'national' && item.category === 'AMOUNT_MISMATCH')) {
-    return { ok: false, problem: '--clear-record applies only to a national AMOUNT_MISMATCH item' };
-  }
-  const lastClosed = db.prepare("SELECT MAX(date) FROM days WHERE status = 'CLOSED'").pluck().get() as string | null;
-  const effective = lastClosed ? addDays(lastClosed, 1) : item.opened_date;
-  let released: number | null = null;
-  db.transaction(() => {
-    closeItem(db, id, effective, by, note);
-    db.prepare('INSERT INTO operator_log (at, operator, action, target, note) VALUES (?, ?, ?, ?, ?)').run(
-      at,
-      by,
-      opts.clearRecord ? 'resolve+clear-record' : 'resolve',
-      id,
-      note,
-    );
-    if (opts.clearRecord) {
-      const recordId = (JSON.parse(item.ours_json) as { record_id?: number }).record_id ?? null;
-      if (recordId !== null) {
-        db.prepare(
-          "UPDATE records SET national_status = 'ACCEPTED', national_date = ? WHERE id = ? AND national_status = 'AMOUNT_MISMATCH' AND cleared_date IS NULL",
-        ).run(effective, recordId);
-        released = recordId;
-      }
-    }
-  })();
-  return { ok: true, item: view(getItem(db, id)!), effective, released_record: released };
-}
+// Items moved to ./items.ts; their old import path still works.
+export { listItems, resolveItem, type ItemFilter, type ItemView, type ResolveOutcome } from './items';
 
 export interface CardRecordView {
   id: number;
@@ -127,6 +26,8 @@ export interface CardRecordView {
   reason: string;
   cleared_date: string | null;
   file: string;
+  /** 0-based position in its file. */
+  file_index: number;
 }
 
 export interface CardHistory {
@@ -153,19 +54,41 @@ function firstUnindexedId(db: Db): number {
   return open ?? ((db.prepare('SELECT MAX(id) FROM records').pluck().get() as number | null) ?? 0) + 1;
 }
 
-export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHistory {
+/** The ids of a card's records (any issuer whose card hashes alike is filtered out by the caller's fields). */
+const CARD_RECORD_IDS = `SELECT k.record_id FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN @lo AND @hi
+                         UNION ALL SELECT id FROM records WHERE id >= @unindexed AND card_key BETWEEN @lo AND @hi`;
+
+function cardKeyRange(db: Db, issuer_id: string, card_no: string): { lo: number; hi: number; unindexed: number } {
   const base = cardBase(issuer_id, card_no);
+  return { lo: base, hi: base + CARD_SEQ_SPAN - 1, unindexed: firstUnindexedId(db) };
+}
+
+/**
+ * The issuers that hold records of this card number. The candidates (the issuer
+ * that the number's first 8 digits name, the configured issuers) are looked up by
+ * key, at one seek a night; only when none of them has the card is the whole
+ * store searched for the number (a remote card: its issuer can be anyone).
+ */
+export function issuersOfCard(db: Db, card_no: string, candidates: string[]): string[] {
+  const has = db.prepare(`SELECT 1 FROM records WHERE id IN (${CARD_RECORD_IDS}) AND issuer_id = @issuer AND card_no = @card LIMIT 1`);
+  const found = [...new Set(candidates)].filter(
+    (issuer) => has.get({ ...cardKeyRange(db, issuer, card_no), issuer, card: card_no }) !== undefined,
+  );
+  if (found.length > 0) return found.sort();
+  return db.prepare('SELECT DISTINCT issuer_id FROM records WHERE card_no = ? ORDER BY 1').pluck().all(card_no) as string[];
+}
+
+export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHistory {
   const records = (
     db
       .prepare(
         `SELECT r.id, r.card_seq, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen, r.occurred_at, r.terminal_id,
-                r.acquirer_id, r.status, r.reason, r.cleared_date, f.name AS file, r.issuer_id, r.card_no
+                r.acquirer_id, r.status, r.reason, r.cleared_date, f.name AS file, r.idx AS file_index, r.issuer_id, r.card_no
            FROM records r JOIN files f ON f.id = r.file_id
-          WHERE r.id IN (SELECT k.record_id FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN @lo AND @hi
-                         UNION ALL SELECT id FROM records WHERE id >= @unindexed AND card_key BETWEEN @lo AND @hi)
+          WHERE r.id IN (${CARD_RECORD_IDS})
           ORDER BY r.card_key, r.id`,
       )
-      .all({ lo: base, hi: base + CARD_SEQ_SPAN - 1, unindexed: firstUnindexedId(db) }) as (CardRecordView & {
+      .all(cardKeyRange(db, issuer_id, card_no)) as (CardRecordView & {
       issuer_id: string;
       card_no: string;
     })[]
@@ -182,11 +105,12 @@ export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHis
     if (missing > 0) gaps.push({ after_seq: a.card_seq, before_seq: b.card_seq, missing, jump_fen: jump, kind: 'SEQ_GAP' });
     else if (jump !== 0) gaps.push({ after_seq: a.card_seq, before_seq: b.card_seq, missing: 0, jump_fen: jump, kind: 'BALANCE_BREAK' });
   }
-  const open = (
+  const open = itemViews(
+    db,
     db
       .prepare("SELECT * FROM recon_items WHERE kind = 'float' AND ref = ? ORDER BY range_lo")
-      .all(`${issuer_id}/${card_no}`) as ReconItemRow[]
-  ).map(view);
+      .all(`${issuer_id}/${card_no}`) as ReconItemRow[],
+  );
   return { issuer_id, card_no, records, gaps, open_items: open };
 }
 
@@ -199,6 +123,8 @@ export interface RecordStory {
   cleared_date: string | null;
   suspense_date: string | null;
   interop: {
+    /** The INTEROP_OUT that sent it on, and its index there. */
+    file: string | null;
     exported_date: string;
     export_idx: number;
     national_status: string | null;
@@ -209,17 +135,85 @@ export interface RecordStory {
   items: ItemView[];
 }
 
-/** A record named by id, or by `FILE_NAME#INDEX`. */
-export function findRecordId(db: Db, ref: string): number | undefined {
-  if (/^\d+$/.test(ref)) return db.prepare('SELECT id FROM records WHERE id = ?').pluck().get(Number(ref)) as number | undefined;
+export type RecordLookup =
+  | {
+      ok: true;
+      id: number;
+      /** How the reference led to the record, when it was not a record reference itself. */
+      via: string | null;
+    }
+  | { ok: false; problem: string };
+
+const ITEM_ID = /^(uploads|national|bank|float):[A-Z_]+:/;
+const INTEROP_OUT_REF = /^INTEROP_OUT_\d{8}_\d{8}_(\d{8})_\d{4}\.pb#(\d+)$/;
+
+/**
+ * A record named by any reference the other commands print: its id; FILE_NAME#INDEX
+ * of the file that brought it; INTEROP_OUT_...pb#INDEX of the file that sent it on
+ * (the national items' ref); or a reconciliation item's id (a national item: the
+ * record sent; a float item: the record after the gap or break).
+ */
+export function findRecord(db: Db, ref: string): RecordLookup {
+  const none = (problem: string): RecordLookup => ({ ok: false, problem: `${ref}: no such record: ${problem}` });
+  if (/^\d+$/.test(ref)) {
+    const id = db.prepare('SELECT id FROM records WHERE id = ?').pluck().get(Number(ref)) as number | undefined;
+    return id === undefined ? none('no record has this id') : { ok: true, id, via: null };
+  }
+  if (ITEM_ID.test(ref)) {
+    const item = db.prepare('SELECT * FROM recon_items WHERE id = ?').get(ref) as ReconItemRow | undefined;
+    return item === undefined ? none('no reconciliation item with this id') : recordOfItem(item, none);
+  }
+  const out = INTEROP_OUT_REF.exec(ref);
+  if (out) {
+    const id = db.prepare('SELECT id FROM records WHERE exported_date = ? AND export_idx = ?').pluck().get(out[1], Number(out[2])) as
+      | number
+      | undefined;
+    if (id !== undefined) return { ok: true, id, via: null };
+    const item = db.prepare("SELECT * FROM recon_items WHERE kind = 'national' AND ref = ? ORDER BY id LIMIT 1").get(ref) as
+      | ReconItemRow
+      | undefined;
+    return item === undefined ? none('the centre sent no record at this index') : recordOfItem(item, none);
+  }
   const m = /^(.+)#(\d+)$/.exec(ref);
-  if (!m) return undefined;
-  const file = db.prepare("SELECT first_record_id, record_count FROM files WHERE name = ? AND outcome = 'IMPORTED'").get(m[1]) as
-    | { first_record_id: number | null; record_count: number }
-    | undefined;
+  if (!m) return none('give a record id, FILE_NAME#INDEX, INTEROP_OUT_...pb#INDEX or a reconciliation item id');
+  const files = db
+    .prepare('SELECT outcome, refusal_code, first_record_id, record_count FROM files WHERE name = ? ORDER BY id')
+    .all(m[1]) as { outcome: string; refusal_code: string | null; first_record_id: number | null; record_count: number }[];
+  const file = files.find((f) => f.outcome === 'IMPORTED');
   const idx = Number(m[2]);
-  if (!file || file.first_record_id === null || idx >= file.record_count) return undefined;
-  return file.first_record_id + idx;
+  if (file === undefined) {
+    const refused = files.at(-1);
+    return none(
+      refused ? `the file was refused whole (${refused.refusal_code}): it brought no records` : 'no file of this name was imported',
+    );
+  }
+  if (file.first_record_id === null || idx >= file.record_count)
+    return none(`the file has ${file.record_count} record(s); INDEX counts from 0`);
+  return { ok: true, id: file.first_record_id + idx, via: null };
+}
+
+function recordOfItem(item: ReconItemRow, none: (problem: string) => RecordLookup): RecordLookup {
+  const ours = JSON.parse(item.ours_json) as { record_id?: number; before?: { record_id?: number } };
+  const theirs = JSON.parse(item.theirs_json) as { after?: { record_id?: number } };
+  const what = `${item.kind} ${item.category} item`;
+  if (item.kind === 'national') {
+    if (ours.record_id !== undefined) return { ok: true, id: ours.record_id, via: `${what} ${item.id}: the record the centre sent` };
+    return none(`this ${what} is a verdict for a record the centre never sent: there is no record of ours`);
+  }
+  if (item.kind === 'float' && theirs.after?.record_id !== undefined) {
+    const before = ours.before?.record_id;
+    return {
+      ok: true,
+      id: theirs.after.record_id,
+      via: `${what} ${item.id}: the record after the ${item.category === 'SEQ_GAP' ? 'gap' : 'break'}${before === undefined ? '' : `; the one before it is record ${before}`}`,
+    };
+  }
+  if (item.kind === 'bank') return none(`this ${what} is about settlement instruction ${item.ref}, not about a record`);
+  if (item.kind === 'uploads') {
+    const seqs = item.range_lo === item.range_hi ? `${item.range_lo}` : `${item.range_lo}..${item.range_hi}`;
+    return none(`this ${what} is about terminal ${item.ref}'s record(s) ${seqs}, which never arrived`);
+  }
+  return none(`this ${what} names no record`);
 }
 
 export function explainRecord(db: Db, id: number, ids: { national: string }): RecordStory {
@@ -264,14 +258,15 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
     const seq = seqOf.get(eid) as number | undefined;
     return seq === undefined ? [] : [readEntry(db, seq)];
   });
-  const items = (
+  const items = itemViews(
+    db,
     db
       .prepare(
         `SELECT * FROM recon_items WHERE ours_json LIKE @a OR ours_json LIKE @b OR theirs_json LIKE @a OR theirs_json LIKE @b
          ORDER BY opened_date, id`,
       )
-      .all({ a: `%"record_id":${id},%`, b: `%"record_id":${id}}%` }) as ReconItemRow[]
-  ).map(view);
+      .all({ a: `%"record_id":${id},%`, b: `%"record_id":${id}}%` }) as ReconItemRow[],
+  );
   const fields = Object.fromEntries(
     [
       'issuer_id',
@@ -314,6 +309,7 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
       r.exported_date === null
         ? null
         : {
+            file: interopOutName(db, r.exported_date),
             exported_date: r.exported_date,
             export_idx: r.export_idx!,
             national_status: r.national_status,
@@ -323,4 +319,12 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
     entries,
     items,
   };
+}
+
+function interopOutName(db: Db, date: string): string | null {
+  return (
+    (db.prepare("SELECT name FROM outputs WHERE business_date = ? AND name LIKE 'INTEROP_OUT%' ORDER BY name LIMIT 1").pluck().get(date) as
+      | string
+      | undefined) ?? null
+  );
 }

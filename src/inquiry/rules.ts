@@ -12,3 +12,12 @@ export const RECORD_RULES: Record<string, string> = {
   E09: 'E09 KEY_CONFLICT: the same card or terminal counter is already held by a different record',
   S01: 'S01 BLACKLISTED: a purchase on a local card blacklisted at least blacklist_grace_hours before it: suspended, not paid',
 };
+
+/** The names of the whole-file refusals (exchange-files.md, "Refusing a file whole"). */
+export const FILE_REFUSAL_NAMES: Record<string, string> = {
+  F01: 'UNREADABLE',
+  F02: 'TRAILER_MISMATCH',
+  F03: 'CONFLICT',
+  F04: 'WRONG_PARTY',
+  F05: 'NAME_MISMATCH',
+};
