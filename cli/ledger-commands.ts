@@ -1,7 +1,7 @@
 // `lct ledger balances [--date] --json` and `lct ledger verify` (batch-cli.md).
 import type { Command } from 'commander';
 import { accountBalances, verifyJournal } from '../src/store/journal';
-import { yuan } from '../src/batch/report-text';
+import { yuan } from '../src/core/yuan';
 import { openExistingStore, parseDateOption, withStore } from './common';
 import { CheckFailed } from './errors';
 

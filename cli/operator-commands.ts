@@ -3,7 +3,7 @@
 // history, and the whole story of one record. Each takes --json.
 import type { Command } from 'commander';
 import { listItems, resolveItem, cardHistory, findRecordId, explainRecord, type ItemView } from '../src/inquiry/inquiries';
-import { yuan } from '../src/batch/report-text';
+import { yuan } from '../src/core/yuan';
 import { openExistingStore, parseDateOption, withStore } from './common';
 import { beijingNow } from './dates';
 import { CheckFailed, UsageError } from './errors';

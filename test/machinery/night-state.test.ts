@@ -1,14 +1,17 @@
-// The batch's in-memory state of tonight, checked against plain models: the key
-// tables (night-keys.ts), the card runs and the blacklist filter (context.ts), and
-// the filter over history's keys (store/key-filter.ts).
+// The night's in-memory state, checked against plain models: tonight's key tables
+// (night-keys.ts), the card runs (night-cards.ts), the blacklist filter
+// (card-blacklist.ts), and the filter over history's keys (key-filter.ts, saved by
+// key-tables.ts).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { NightKeys } from '../../src/batch/night-keys';
-import { CardBlacklist, NightCards } from '../../src/batch/context';
+import { NightKeys } from '../../src/machinery/night-keys';
+import { NightCards } from '../../src/machinery/night-cards';
+import { CardBlacklist } from '../../src/machinery/card-blacklist';
 import { cardKey } from '../../src/store/record-keys';
 import type { BlacklistEntry } from '../../src/core/types';
-import { KeyFilter, loadKeyFilters, saveKeyFilters } from '../../src/store/key-filter';
+import { KeyFilter } from '../../src/machinery/key-filter';
+import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
 import { openStore } from '../../src/store/db';
 
 const found = (keys: NightKeys, which: 'byCard' | 'byTerminal', key: number): number[] => {

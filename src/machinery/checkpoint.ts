@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './db';
+import type { Db } from '../store/db';
 
 /** Below this the WAL is copied in line: starting a thread costs more than it saves. */
 const BACKGROUND_FROM_BYTES = 64 * 2 ** 20;
