@@ -42,9 +42,9 @@ export function writeOutbox(
   const written: WrittenDay['files'] = [];
   const digests: [string, string][] = [];
   for (const f of plan) {
-    const ahead = writtenAhead.get(f.name);
+    const early = writtenAhead.get(f.name);
     let result: { sha256_hex: string; records: number; bytes: number };
-    if (ahead) result = ahead;
+    if (early) result = early;
     else {
       const w = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false });
       result = { sha256_hex: w.sha256_hex, records: w.trailer.record_count, bytes: w.bytes };
@@ -53,7 +53,7 @@ export function writeOutbox(
     if (before !== undefined && before !== result.sha256_hex) {
       throw new RebuildMismatch(`${f.name}: rebuilt file differs from the one first written (${before})`);
     }
-    if (ahead) fs.renameSync(ahead.path, path.join(outboxDir, f.name));
+    if (early) fs.renameSync(early.path, path.join(outboxDir, f.name));
     digests.push([f.name, result.sha256_hex]);
     written.push({ name: f.name, records: result.records, bytes: result.bytes });
   }

@@ -19,7 +19,7 @@ export class CardBlacklist {
     }
   }
 
-  /** The card's entries; card_key is the record's (record-keys.ts), which carries the card's hash. */
+  /** The card's entries; card_key is the record's (src/store/record-keys.ts), which carries the card's hash. */
   of(issuer_id: string, card_no: string, card_key: number): BlacklistEntry[] | undefined {
     const bit = Math.floor(card_key / CARD_SEQ_SPAN) & 0xfffff;
     if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return undefined;

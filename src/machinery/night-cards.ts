@@ -2,6 +2,7 @@
 // the import appends each non-rejected record of a local card, and the walk takes
 // them grouped by card instead of reading the night back from the store.
 import { strict as assert } from 'node:assert';
+import { RUN_AFTER, RUN_BEFORE, RUN_ID, RUN_SEQ, RUN_WIDTH } from '../core/card-float';
 import { CARD_SEQ_SPAN } from '../store/record-keys';
 
 /** Digits s[from..to) as a number, or -1 when one is not a digit. */
@@ -83,7 +84,8 @@ class CardNames {
 
 /**
  * Tonight's records of local cards, for the card-float walk: per record the card's
- * number here and [id, card_seq, balance_before_fen, balance_after_fen], in typed
+ * number here and its run (src/core/card-float.ts: id, card_seq, balance_before_fen,
+ * balance_after_fen), in typed
  * arrays (a night's millions of records are columns, not objects or per-card arrays
  * that grow and churn the garbage collector); grouped by card when the walk asks.
  */
@@ -94,18 +96,17 @@ export class NightCards {
   private slotCard = new Int32Array(1 << 16);
   private readonly names = new CardNames();
   private cardOf = new Int32Array(1024);
-  private runs = new Float64Array(4 * 1024);
+  private runs = new Float64Array(RUN_WIDTH * 1024);
   private n = 0;
   /** The first record id this process imported; earlier ids of the batch came from an interrupted run. */
   firstId: number | null = null;
+  /** Records of an interrupted run of the batch were read back after the import: no file rolls back now. */
+  private readBack = false;
 
   /** Makes room for n more records at once. */
   reserve(records: number): void {
     if (this.n + records > this.cardOf.length) this.resize(this.n + records);
   }
-
-  /** Records of an interrupted run of the batch were read back after the import: no file rolls back now. */
-  private readBack = false;
 
   /**
    * A record of tonight's import, in id order (ids rise as records are stored, which
@@ -114,7 +115,10 @@ export class NightCards {
    */
   append(issuer_id: string, card_no: string, card_key: number, id: number, card_seq: number, before_fen: number, after_fen: number): void {
     assert(!this.readBack, 'night cards: a record imported after the read-back');
-    assert(this.n === 0 || id > this.runs[4 * (this.n - 1)]!, `night cards: record ${id} after a later one: ids must rise`);
+    assert(
+      this.n === 0 || id > this.runs[RUN_WIDTH * (this.n - 1) + RUN_ID]!,
+      `night cards: record ${id} after a later one: ids must rise`,
+    );
     if (this.firstId === null) this.firstId = id;
     this.put(issuer_id, card_no, card_key, id, card_seq, before_fen, after_fen);
   }
@@ -150,10 +154,11 @@ export class NightCards {
     if (this.n === this.cardOf.length) this.resize(this.n * 2);
     const at = this.n++;
     this.cardOf[at] = card;
-    this.runs[4 * at] = id;
-    this.runs[4 * at + 1] = card_seq;
-    this.runs[4 * at + 2] = before_fen;
-    this.runs[4 * at + 3] = after_fen;
+    const run = RUN_WIDTH * at;
+    this.runs[run + RUN_ID] = id;
+    this.runs[run + RUN_SEQ] = card_seq;
+    this.runs[run + RUN_BEFORE] = before_fen;
+    this.runs[run + RUN_AFTER] = after_fen;
   }
 
   private cardNumber(issuer_id: string, card_no: string, hash: number): number {
@@ -186,7 +191,7 @@ export class NightCards {
     }
   }
 
-  /** Each card with its runs [id, card_seq, balance_before_fen, balance_after_fen, ...], in the order appended. */
+  /** Each card with its records' runs, one after another in the order appended (the walk's input). */
   *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
     const cardCount = this.names.count;
     const start = new Int32Array(cardCount + 1);
@@ -199,8 +204,8 @@ export class NightCards {
       if (start[c] === start[c + 1]) continue; // its records were rolled back
       const flat: number[] = [];
       for (let k = start[c]!; k < start[c + 1]!; k++) {
-        const at = 4 * order[k]!;
-        flat.push(this.runs[at]!, this.runs[at + 1]!, this.runs[at + 2]!, this.runs[at + 3]!);
+        const at = RUN_WIDTH * order[k]!;
+        flat.push(this.runs[at + RUN_ID]!, this.runs[at + RUN_SEQ]!, this.runs[at + RUN_BEFORE]!, this.runs[at + RUN_AFTER]!);
       }
       yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat];
     }
@@ -209,15 +214,15 @@ export class NightCards {
   /** A refused file's records, from id on, were rolled back: they leave the runs too (ids rise as records append). */
   forgetFrom(id: number): void {
     assert(!this.readBack, 'night cards: a file rolled back after the read-back');
-    while (this.n > 0 && this.runs[4 * (this.n - 1)]! >= id) this.n--;
+    while (this.n > 0 && this.runs[RUN_WIDTH * (this.n - 1) + RUN_ID]! >= id) this.n--;
     if (this.firstId !== null && this.firstId >= id) this.firstId = null;
   }
 
   private resize(records: number): void {
     const cardOf = new Int32Array(records);
     cardOf.set(this.cardOf.subarray(0, this.n));
-    const runs = new Float64Array(4 * records);
-    runs.set(this.runs.subarray(0, 4 * this.n));
+    const runs = new Float64Array(RUN_WIDTH * records);
+    runs.set(this.runs.subarray(0, RUN_WIDTH * this.n));
     this.cardOf = cardOf;
     this.runs = runs;
   }
