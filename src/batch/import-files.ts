@@ -22,8 +22,8 @@ export interface ImportTally {
   refused: number;
 }
 
-/** The worker read other bytes than the main thread: the file is imported again, on the main thread alone. */
-class WorkerDisagreed extends Error {}
+/** The stateless verdicts were given on other bytes than the import read (the worker read the file apart): it is imported again, judged here alone. */
+class JudgedOtherBytes extends Error {}
 
 /** Thrown inside a file's transaction to roll it back; caught right outside it. */
 class FileRefused extends Error {
@@ -195,7 +195,7 @@ function importExchangeFile(
     if (refusal) throw new FileRefused(refusal, header);
     // The worker read the file apart: if its bytes were not these (the file was
     // replaced between the two readings), none of its verdicts stand.
-    if (on.importer && !verdicts.sameFile(s.file_sha256_hex)) throw new WorkerDisagreed();
+    if (on.importer && !verdicts.sameFile(s.file_sha256_hex)) throw new JudgedOtherBytes();
     // A name that parses but whose identity is held by another file is caught by F03 above;
     // the unique index on identity is the store's own guard against a double import.
     ctx.db
@@ -212,7 +212,7 @@ function importExchangeFile(
     if (header && (header as Header).file_type === 'BLACKLIST') reloadBlacklist(ctx);
   } catch (err) {
     ctx.tonight.fileRolledBack((lastImporter as RecordImporter | null)?.firstRecordId ?? null);
-    if (err instanceof WorkerDisagreed) {
+    if (err instanceof JudgedOtherBytes) {
       importExchangeFile(ctx, file, sha, ctx.tonight.inlineVerdicts);
       return;
     }
