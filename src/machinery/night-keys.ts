@@ -46,7 +46,7 @@ class KeyMultiMap {
   add(key: number, id: number): void {
     if ((this.taken + 1) * 4 > (this.mask + 1) * 3) this.grow();
     const offset = id - this.base + 1;
-    assert(offset > 0 && offset < 2 ** 32, `night keys: record ${id} outside the night (base ${this.base})`);
+    if (!(offset > 0 && offset < 2 ** 32)) assert.fail(`night keys: record ${id} outside the night (base ${this.base})`);
     let s = slotOf(key) & this.mask;
     while (this.ids[s] !== EMPTY) s = (s + 1) & this.mask;
     this.keys[s] = key;
@@ -121,7 +121,7 @@ export class NightKeys {
   }
 
   add(id: number, card_key: number, terminal_key: number): void {
-    assert(id > this.lastId, `night keys: record ${id} after ${this.lastId}: ids must rise`);
+    if (id <= this.lastId) assert.fail(`night keys: record ${id} after ${this.lastId}: ids must rise`);
     this.lastId = id;
     this.byCard.add(card_key, id);
     this.byTerminal.add(terminal_key, id);

@@ -72,12 +72,13 @@ export function encodeRejection(v: RejectedVerdict): number {
 
 /** The verdict a result encodes: a rejection, or undefined when the record passed. */
 export function decodeResult(code: number): RejectedVerdict | undefined {
-  assert(code !== UNKNOWN && code >= 0 && code < HISTORY_TERMINAL * 2, `ring: no result encodes ${code}`);
+  // Once per record: the messages are built only when an assertion fails.
+  if (code < 0 || code >= HISTORY_TERMINAL * 2) assert.fail(`ring: no result encodes ${code}`);
   const reason = (code >> REASON_SHIFT) & REASON_MASK;
   if (reason === 0) return undefined;
-  assert(reason <= STATELESS_REASONS.length, `ring: reason ${reason} in ${code}`);
+  if (reason > STATELESS_REASONS.length) assert.fail(`ring: reason ${reason} in ${code}`);
   const field = code & FIELD_MASK;
-  assert(field <= TRANSACTION_FIELDS.length, `ring: field ${field} in ${code}`);
+  if (field > TRANSACTION_FIELDS.length) assert.fail(`ring: field ${field} in ${code}`);
   return { status: 'REJECTED', reason: STATELESS_REASONS[reason - 1]!, field: field === 0 ? undefined : TRANSACTION_FIELDS[field - 1] };
 }
 

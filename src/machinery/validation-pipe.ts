@@ -107,13 +107,14 @@ export class ValidationPipe {
   resultOf(index: number): number {
     if (!this.active) return UNKNOWN;
     // A slot is read only before it is released: after that, the worker may fill it again.
-    assert(index >= this.released, `validation pipe: result ${index} was released (${this.released})`);
+    // Once per record: the messages are built only when an assertion fails.
+    if (index < this.released) assert.fail(`validation pipe: result ${index} was released (${this.released})`);
     const c = this.control;
     let waited = 0;
     for (;;) {
       const produced = Atomics.load(c, PRODUCED);
       if (index < produced) {
-        assert(produced - index <= RING, `validation pipe: result ${index} overwritten (produced ${produced})`);
+        if (produced - index > RING) assert.fail(`validation pipe: result ${index} overwritten (produced ${produced})`);
         this.used++;
         return this.results[index % RING]!;
       }

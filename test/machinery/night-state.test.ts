@@ -165,3 +165,28 @@ test('a filter built from the key tables has every key, and loads back as saved'
   assert.deepEqual(loaded.card.bytes(), built.card.bytes());
   db.close();
 });
+
+test("the night tables refuse ids that do not rise, and a rollback after the interrupted run's records were read back", () => {
+  const keys = new NightKeys(100, 4);
+  keys.add(100, 1, 1);
+  keys.add(102, 2, 2);
+  assert.throws(() => keys.add(101, 3, 3), /ids must rise/);
+  keys.forgetFrom(101); // a refused file gives 101 on back: the next file starts there
+  keys.add(101, 3, 3);
+  const cards = new NightCards();
+  cards.append('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 1), 200, 1, 0, 0);
+  assert.throws(
+    () => cards.append('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 2), 200, 2, 0, 0),
+    /ids must rise/,
+  );
+  assert.throws(
+    () => cards.appendEarlier('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 2), 250, 2, 0, 0),
+    /not of an earlier run/,
+  );
+  cards.appendEarlier('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 3), 150, 3, 0, 0);
+  assert.throws(() => cards.forgetFrom(200), /after the read-back/);
+  assert.deepEqual(
+    [...cards.cards()].map(([, , runs]) => runs),
+    [[200, 1, 0, 0, 150, 3, 0, 0]],
+  );
+});
