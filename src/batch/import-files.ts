@@ -35,6 +35,7 @@ class FileRefused extends Error {
   }
 }
 
+/** Where the stateless rules run (LCT_VALIDATION_THREAD): the command line names it from here. */
 export type { ParallelMode };
 
 /**

@@ -101,7 +101,7 @@ export class Tonight {
    * A record stored tonight that holds its keys; with `local`, a record of a local
    * card, whose run the card-float walk needs. Ids rise as records are stored.
    */
-  held(id: number, card_key: number, terminal_key: number, local: boolean, r: RecordRun): void {
+  recordHeld(id: number, card_key: number, terminal_key: number, local: boolean, r: RecordRun): void {
     this.keys.add(id, card_key, terminal_key);
     if (local) this.cards!.append(r.issuer_id, r.card_no, card_key, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
   }
