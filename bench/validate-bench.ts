@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { parseKeys, parseParticipants } from '../src/core/config';
 import { buildRegistry } from '../src/core/registry';
 import { TacKeyCache, diversifyKey, macInput, tacKeyOf } from '../src/core/tac';
-import { HeldKeyIndex } from '../src/core/held-keys';
+import { HeldKeyIndex } from './held-key-index';
 import type { BlacklistEntry, Transaction } from '../src/core/types';
 import { validateRecord, type FileContext, type ValidationContext } from '../src/core/validate';
 

@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { generateScenario } from '../fixtures/scenario';
 import { answerInteropOut, executeSettlement } from '../fixtures/counterparties';
 import { openStore } from '../src/store/db';
-import { yuan } from '../src/batch/report-text';
+import { yuan } from '../src/core/yuan';
 import { compactToIsoDate } from '../src/core/calendar';
-import type { DaySummary } from '../src/batch/summary';
+import type { DaySummary } from '../src/core/reports';
 
 const LCT = path.join(__dirname, '..', '..', 'bin', 'lct.js');
 

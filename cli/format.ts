@@ -7,7 +7,7 @@ import { printable } from '../src/core/printable';
 import { compactToIsoDate, isCompactDate, isCompactTimestamp } from '../src/core/calendar';
 import { FILE_REFUSAL_NAMES, RECORD_RULES } from '../src/inquiry/rules';
 
-export { yuan } from '../src/batch/report-text';
+export { yuan } from '../src/core/yuan';
 
 /** A missing value in a table cell or a line. */
 export const NONE = '-';

@@ -4,24 +4,19 @@
 // midway leaves the day open and untouched, and the rerun does it whole.
 import { strict as assert } from 'node:assert';
 import { clearDay, bankConfirmationEntry, type JournalEntry } from '../core/clearing';
-import type { SettlementInstruction } from '../core/types';
+import { TXN_LOAD, type SettlementInstruction } from '../core/types';
+import { batchRecordRange, type RecordRange } from '../store/batch-records';
 import { appendEntries } from '../store/journal';
-import { historyFilter, saveKeyFilters } from '../store/key-filter';
 import { openItem, closeItem } from '../store/recon-items';
-import { batchRecordRange as recordRangeOf, type BatchContext } from './context';
-import { NightKeys } from './night-keys';
+import type { BatchContext } from './context';
 import { reconcile } from './reconcile';
 import { buildSummary } from './summary';
-
-export function batchRecordRange(ctx: BatchContext): { lo: number; hi: number } {
-  return recordRangeOf(ctx.db, ctx.date);
-}
 
 export function closeDay(ctx: BatchContext, producedAt: string): void {
   const db = ctx.db;
   const D = ctx.date;
   db.transaction(() => {
-    const range = batchRecordRange(ctx);
+    const range = batchRecordRange(db, D);
     exportPending(ctx, range);
     ctx.progress('clear: clearing and posting');
     const entries = clearAndPost(ctx, range);
@@ -33,7 +28,7 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     // Last, when nothing else needs tonight's records in memory (the card walk reads
     // only history's partitions): the night's keys join the key tables.
     ctx.progress("keys: the night's keys into the key tables");
-    indexNightKeys(ctx, range);
+    ctx.tonight.addNightToHistory(range, ctx.progress);
     ctx.progress('close: summary and commit');
     const summary = buildSummary(ctx, recon);
     const head = db.prepare('SELECT hash FROM entries ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
@@ -47,45 +42,8 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
   })();
 }
 
-/**
- * Tonight's records join history's key tables, every record (rejected ones too, so
- * that a card's history finds them), as tonight's partition: sorted, appended at the
- * end of each table. The filters take tonight's held keys (the keys validation looks
- * for) and are saved in the same transaction; a filter that would be too full is
- * made again, bigger, from history's tables.
- */
-function indexNightKeys(ctx: BatchContext, range: { lo: number; hi: number }): void {
-  const db = ctx.db;
-  const night = Number(ctx.date);
-  // The filters first, while tonight's held keys are in memory; then that memory goes.
-  const held = ctx.nightKeys;
-  for (const name of ['card', 'terminal'] as const) {
-    const keys = name === 'card' ? held.byCard : held.byTerminal;
-    if (!ctx.filters[name].hasRoomFor(keys.size)) {
-      const buffer = ctx.grown?.buffers[name];
-      const grown = buffer ? ctx.grown!.pipe.grownFilter(name, buffer) : null;
-      ctx.filters[name] = grown ?? historyFilter(db, name, ctx.filters[name].keys + keys.size);
-    }
-    keys.forEachKey((k) => ctx.filters[name].add(k));
-  }
-  ctx.nightKeys = new NightKeys(range.hi + 1, 0);
-  ctx.progress('keys: card keys');
-  db.prepare(
-    'INSERT INTO card_keys (night, card_key, record_id) SELECT ?, card_key, id FROM records WHERE id BETWEEN ? AND ? ORDER BY 2, 3',
-  ).run(night, range.lo, range.hi);
-  // Terminal keys go in id order, unsorted: a terminal's numbers mostly rise with the
-  // records' ids, so each terminal's keys arrive nearly in key order (late or
-  // out-of-order files put some elsewhere; the table's key orders them all). Measured:
-  // sorting them first cost more than it saved.
-  ctx.progress('keys: terminal keys');
-  db.prepare(
-    'INSERT INTO terminal_keys (night, terminal_key, record_id) SELECT ?, terminal_key, id FROM records WHERE id BETWEEN ? AND ?',
-  ).run(night, range.lo, range.hi);
-  saveKeyFilters(db, ctx.filters);
-}
-
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */
-function exportPending(ctx: BatchContext, range: { lo: number; hi: number }): void {
+function exportPending(ctx: BatchContext, range: RecordRange): void {
   const ids = ctx.db
     .prepare(
       `SELECT id FROM records WHERE id BETWEEN ? AND ? AND status = 'PENDING_INTEROP' AND exported_date IS NULL
@@ -106,7 +64,7 @@ interface GroupRow {
   gross_fen: number;
 }
 
-function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): JournalEntry[] {
+function clearAndPost(ctx: BatchContext, range: RecordRange): JournalEntry[] {
   const db = ctx.db;
   const D = ctx.date;
   const inRange = 'id BETWEEN @lo AND @hi';
@@ -114,7 +72,7 @@ function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): Jou
   const localPurchases = db
     .prepare(
       `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
-        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type <> 2 GROUP BY 1, 2`,
+        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type <> ${TXN_LOAD} GROUP BY 1, 2`,
     )
     .all(r) as GroupRow[];
   const remotePurchases = db
@@ -126,7 +84,7 @@ function clearAndPost(ctx: BatchContext, range: { lo: number; hi: number }): Jou
   const loads = db
     .prepare(
       `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
-        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type = 2 GROUP BY 1, 2`,
+        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type = ${TXN_LOAD} GROUP BY 1, 2`,
     )
     .all(r) as GroupRow[];
   const total = (where: string, ...args: unknown[]) =>

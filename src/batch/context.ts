@@ -1,15 +1,13 @@
-// What every step of a batch needs: the store, the configuration, the prepared
-// TAC keys and the blacklist as imported so far.
+// What every step of a batch needs: the store, the configuration, the blacklist as
+// imported so far, and the night's machinery (src/machinery), which holds everything
+// that exists only for a night's volume.
 import type { Db } from '../store/db';
 import type { Participants, Keys } from '../core/config-types';
-import type { BlacklistEntry } from '../core/types';
 import { buildRegistry, type Registry } from '../core/registry';
 import { TacKeyCache } from '../core/tac';
-import { TerminalRefs } from './record-import';
-import { NightKeys } from './night-keys';
-import type { ValidationPipe } from './validation-pipe';
-import { CARD_SEQ_SPAN, cardHash } from '../store/record-keys';
-import { loadKeyFilters, type KeyFilters } from '../store/key-filter';
+import type { StatelessContext } from '../core/validate';
+import { loadBlacklist, type CardBlacklist } from '../machinery/card-blacklist';
+import { Tonight } from '../machinery/tonight';
 
 export type Progress = (message: string) => void;
 
@@ -19,292 +17,34 @@ export interface BatchContext {
   /** The TAC master keys: never printed or logged. */
   keys: Keys;
   registry: Registry;
-  /** The TAC checker, made on first use: with the worker thread, the main thread rarely needs its 40 MB. */
-  readonly tac: TacKeyCache;
   /** The BLACKLIST entries imported so far, by card. */
   blacklist: CardBlacklist;
-  terminals: TerminalRefs;
-  /**
-   * Tonight's records of local cards that hold their keys, as this process imported
-   * them: per card, [id, card_seq, balance_before_fen, balance_after_fen, ...].
-   * The card-float walk reads them from here instead of reading the night back.
-   */
-  nightCards: NightCards;
-  /** Tonight's held keys: history's are in the store's key tables, filled when the day closes. */
-  nightKeys: NightKeys;
-  /** Filters over history's keys: a key they do not have is not in the key tables. */
-  filters: KeyFilters;
-  /** Bigger filters the worker is filling with history's keys while the day closes (run.ts). */
-  grown?: { pipe: ValidationPipe; buffers: { card?: SharedArrayBuffer; terminal?: SharedArrayBuffer } };
-  /** While the import runs on a big enough night: the worker thread of the stateless rules. */
-  validation?: ValidationPipe | null;
+  /** The night's machinery: tonight's keys and card runs, the key filters, the worker thread. */
+  readonly tonight: Tonight;
   /** The day being run, YYYYMMDD. */
   date: string;
   progress: Progress;
 }
 
-/** Digits s[from..to) as a number, or -1 when one is not a digit. */
-function digitsValue(s: string, from: number, to: number): number {
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/**
- * The names of a night's cards, by number, as numbers: an issuer is 8 digits and a
- * card number 20 (E01 holds every record that reaches here to that), kept as three
- * numbers instead of two strings of the decoder's (a 5M night has 2M cards: about
- * 100 MB less). A name of another shape is kept as it is.
- */
-class CardNames {
-  private issuer = new Int32Array(1024);
-  private hi = new Float64Array(1024);
-  private lo = new Float64Array(1024);
-  private readonly odd = new Map<number, [string, string]>();
-  count = 0;
-
-  add(issuer_id: string, card_no: string): number {
-    const c = this.count++;
-    if (c === this.issuer.length) this.grow();
-    const issuer = issuer_id.length === 8 ? digitsValue(issuer_id, 0, 8) : -1;
-    const hi = card_no.length === 20 ? digitsValue(card_no, 0, 10) : -1;
-    const lo = card_no.length === 20 ? digitsValue(card_no, 10, 20) : -1;
-    if (issuer < 0 || hi < 0 || lo < 0) {
-      this.odd.set(c, [issuer_id, card_no]);
-      this.issuer[c] = -1;
-    } else {
-      this.issuer[c] = issuer;
-      this.hi[c] = hi;
-      this.lo[c] = lo;
-    }
-    return c;
-  }
-
-  is(c: number, issuer_id: string, card_no: string): boolean {
-    if (this.issuer[c] === -1) {
-      const [i, n] = this.odd.get(c)!;
-      return i === issuer_id && n === card_no;
-    }
-    return (
-      card_no.length === 20 &&
-      issuer_id.length === 8 &&
-      digitsValue(card_no, 10, 20) === this.lo[c] &&
-      digitsValue(card_no, 0, 10) === this.hi[c] &&
-      digitsValue(issuer_id, 0, 8) === this.issuer[c]
-    );
-  }
-
-  issuerOf(c: number): string {
-    return this.issuer[c] === -1 ? this.odd.get(c)![0] : String(this.issuer[c]).padStart(8, '0');
-  }
-
-  cardNoOf(c: number): string {
-    return this.issuer[c] === -1 ? this.odd.get(c)![1] : String(this.hi[c]).padStart(10, '0') + String(this.lo[c]).padStart(10, '0');
-  }
-
-  private grow(): void {
-    const n = this.issuer.length * 2;
-    const issuer = new Int32Array(n);
-    issuer.set(this.issuer);
-    const hi = new Float64Array(n);
-    hi.set(this.hi);
-    const lo = new Float64Array(n);
-    lo.set(this.lo);
-    this.issuer = issuer;
-    this.hi = hi;
-    this.lo = lo;
-  }
-}
-
-/**
- * Tonight's records of local cards, for the card-float walk: per record the card's
- * number here and [id, card_seq, balance_before_fen, balance_after_fen], in typed
- * arrays (a night's millions of records are columns, not objects or per-card arrays
- * that grow and churn the garbage collector); grouped by card when the walk asks.
- */
-export class NightCards {
-  // The card's number here, found by its hash (card_key / 65536) in an open-addressing
-  // table: slot -> card number + 1. Two cards may share a hash; the names decide.
-  private slotHash = new Float64Array(1 << 16);
-  private slotCard = new Int32Array(1 << 16);
-  private readonly names = new CardNames();
-  private cardOf = new Int32Array(1024);
-  private runs = new Float64Array(4 * 1024);
-  private n = 0;
-  /** The first record id this process imported; earlier ids of the batch came from an interrupted run. */
-  firstId: number | null = null;
-
-  /** Makes room for n more records at once. */
-  reserve(records: number): void {
-    if (this.n + records > this.cardOf.length) this.resize(this.n + records);
-  }
-
-  /** card_key: the record's (record-keys.ts); the card's hash is its upper part. */
-  append(issuer_id: string, card_no: string, card_key: number, id: number, card_seq: number, before_fen: number, after_fen: number): void {
-    if (this.firstId === null) this.firstId = id;
-    const card = this.cardNumber(issuer_id, card_no, Math.floor(card_key / CARD_SEQ_SPAN));
-    if (this.n === this.cardOf.length) this.resize(this.n * 2);
-    const at = this.n++;
-    this.cardOf[at] = card;
-    this.runs[4 * at] = id;
-    this.runs[4 * at + 1] = card_seq;
-    this.runs[4 * at + 2] = before_fen;
-    this.runs[4 * at + 3] = after_fen;
-  }
-
-  private cardNumber(issuer_id: string, card_no: string, hash: number): number {
-    const mask = this.slotCard.length - 1;
-    let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
-    for (; this.slotCard[s] !== 0; s = (s + 1) & mask) {
-      const c = this.slotCard[s]! - 1;
-      if (this.slotHash[s] === hash && this.names.is(c, issuer_id, card_no)) return c;
-    }
-    const card = this.names.add(issuer_id, card_no);
-    this.slotHash[s] = hash;
-    this.slotCard[s] = card + 1;
-    if ((card + 1) * 2 > this.slotCard.length) this.growSlots();
-    return card;
-  }
-
-  private growSlots(): void {
-    const hashes = this.slotHash;
-    const cards = this.slotCard;
-    this.slotHash = new Float64Array(hashes.length * 2);
-    this.slotCard = new Int32Array(cards.length * 2);
-    const mask = this.slotCard.length - 1;
-    for (let t = 0; t < cards.length; t++) {
-      if (cards[t] === 0) continue;
-      const hash = hashes[t]!;
-      let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
-      while (this.slotCard[s] !== 0) s = (s + 1) & mask;
-      this.slotHash[s] = hash;
-      this.slotCard[s] = cards[t]!;
-    }
-  }
-
-  /** Each card with its runs [id, card_seq, balance_before_fen, balance_after_fen, ...], in the order appended. */
-  *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
-    const cardCount = this.names.count;
-    const start = new Int32Array(cardCount + 1);
-    for (let i = 0; i < this.n; i++) start[this.cardOf[i]! + 1]!++;
-    for (let c = 0; c < cardCount; c++) start[c + 1]! += start[c]!;
-    const order = new Int32Array(this.n);
-    const fill = start.slice(0, cardCount);
-    for (let i = 0; i < this.n; i++) order[fill[this.cardOf[i]!]!++] = i;
-    for (let c = 0; c < cardCount; c++) {
-      if (start[c] === start[c + 1]) continue; // its records were rolled back
-      const flat: number[] = [];
-      for (let k = start[c]!; k < start[c + 1]!; k++) {
-        const at = 4 * order[k]!;
-        flat.push(this.runs[at]!, this.runs[at + 1]!, this.runs[at + 2]!, this.runs[at + 3]!);
-      }
-      yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat];
-    }
-  }
-
-  /** A refused file's records, from id on, were rolled back: they leave the runs too (ids rise as records append). */
-  forgetFrom(id: number): void {
-    while (this.n > 0 && this.runs[4 * (this.n - 1)]! >= id) this.n--;
-    if (this.firstId !== null && this.firstId >= id) this.firstId = null;
-  }
-
-  private resize(records: number): void {
-    const cardOf = new Int32Array(records);
-    cardOf.set(this.cardOf.subarray(0, this.n));
-    const runs = new Float64Array(4 * records);
-    runs.set(this.runs.subarray(0, 4 * this.n));
-    this.cardOf = cardOf;
-    this.runs = runs;
-  }
-}
-
-/**
- * The blacklist by card: issuer_id|card_no -> the card's entries in import order.
- * Every local record asks it, and few cards are listed, so a bitset over the cards'
- * hashes answers "not listed" for almost all of them without building a key string.
- */
-export class CardBlacklist {
-  private readonly bits = new Int32Array(1 << 15); // 2^20 bits
-
-  constructor(readonly byCard: Map<string, BlacklistEntry[]>) {
-    for (const list of byCard.values()) {
-      const bit = cardHash(list[0]!.issuer_id, list[0]!.card_no) & 0xfffff;
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
-    }
-  }
-
-  /** The card's entries; card_key is the record's (record-keys.ts), which carries the card's hash. */
-  of(issuer_id: string, card_no: string, card_key: number): BlacklistEntry[] | undefined {
-    const bit = Math.floor(card_key / CARD_SEQ_SPAN) & 0xfffff;
-    if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return undefined;
-    return this.byCard.get(`${issuer_id}|${card_no}`);
-  }
-}
-
-export function loadBlacklist(db: Db): CardBlacklist {
-  const byCard = new Map<string, BlacklistEntry[]>();
-  const rows = db
-    .prepare('SELECT issuer_id, card_no, action, effective_at, reason FROM blacklist_entries ORDER BY id')
-    .iterate() as IterableIterator<BlacklistEntry>;
-  for (const e of rows) {
-    const k = `${e.issuer_id}|${e.card_no}`;
-    const list = byCard.get(k);
-    if (list) list.push(e);
-    else byCard.set(k, [e]);
-  }
-  return new CardBlacklist(byCard);
-}
-
-/** The ids of the records a day's batch imported: contiguous, because imports are sequential. */
-export function batchRecordRange(db: Db, date: string): { lo: number; hi: number } {
-  const row = db
-    .prepare(
-      `SELECT MIN(first_record_id) AS lo, MAX(first_record_id + record_count - 1) AS hi
-         FROM files WHERE batch_date = ? AND outcome = 'IMPORTED' AND first_record_id IS NOT NULL`,
-    )
-    .get(date) as { lo: number | null; hi: number | null };
-  return row.lo === null || row.hi === null ? { lo: 1, hi: 0 } : { lo: row.lo, hi: row.hi };
-}
-
-/**
- * Tonight's keys as far as an interrupted run of the same batch stored them; empty
- * on a first run. The night's ids start after every id stored before it.
- */
-function loadNightKeys(db: Db, date: string): NightKeys {
-  const range = batchRecordRange(db, date);
-  const base = range.lo <= range.hi ? range.lo : ((db.prepare('SELECT MAX(id) FROM records').pluck().get() as number | null) ?? 0) + 1;
-  const keys = new NightKeys(base, range.hi - range.lo + 1);
-  const rows = db
-    .prepare(
-      `SELECT id, card_key, terminal_key FROM records
-        WHERE id BETWEEN ? AND ? AND status IN ('ACCEPTED', 'SUSPENDED', 'PENDING_INTEROP')`,
-    )
-    .raw(true)
-    .iterate(range.lo, range.hi) as IterableIterator<[number, number, number]>;
-  for (const [id, card, terminal] of rows) keys.add(id, card, terminal);
-  return keys;
-}
-
 export function makeContext(db: Db, participants: Participants, keys: Keys, date: string, progress: Progress): BatchContext {
   let tac: TacKeyCache | undefined;
-  return {
-    db,
-    participants,
-    keys,
-    registry: buildRegistry(participants),
+  const registry = buildRegistry(participants);
+  // The TAC checker is made on first use: with the worker thread, the main thread rarely needs its 40 MB.
+  const rules: StatelessContext = {
+    registry,
+    limits: participants.limits,
     get tac(): TacKeyCache {
       tac ??= new TacKeyCache(keys);
       return tac;
     },
+  };
+  return {
+    db,
+    participants,
+    keys,
+    registry,
     blacklist: loadBlacklist(db),
-    terminals: new TerminalRefs(db),
-    nightCards: new NightCards(),
-    nightKeys: loadNightKeys(db, date),
-    filters: loadKeyFilters(db),
+    tonight: new Tonight(db, date, { participants, keys }, rules),
     date,
     progress,
   };

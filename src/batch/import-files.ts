@@ -7,12 +7,14 @@ import { readBankStatement } from '../files/bank-csv';
 import { isCalendarDate, parseBankStatementName } from '../files/names';
 import fs from 'node:fs';
 import { listInbox, sha256OfFile, type InboxFile } from './inbox';
-import { ValidationPipe } from './validation-pipe';
 import { RecordImporter } from './record-import';
 import { importNationalVerdict } from './national-import';
-import { loadBlacklist, type BatchContext } from './context';
+import type { BatchContext } from './context';
 import { wrongParty } from '../core/file-party';
 import { priorImport, type FileIdentity } from '../store/file-log';
+import { loadBlacklist } from '../machinery/card-blacklist';
+import type { ParallelMode } from '../machinery/tonight';
+import type { StatelessVerdicts } from '../machinery/stateless-verdicts';
 
 export interface ImportTally {
   imported: number;
@@ -20,8 +22,8 @@ export interface ImportTally {
   refused: number;
 }
 
-/** The worker read other bytes than the main thread: the file is imported again, on the main thread alone. */
-class WorkerDisagreed extends Error {}
+/** The stateless verdicts were given on other bytes than the import read (the worker read the file apart): it is imported again, judged here alone. */
+class JudgedOtherBytes extends Error {}
 
 /** Thrown inside a file's transaction to roll it back; caught right outside it. */
 class FileRefused extends Error {
@@ -33,39 +35,20 @@ class FileRefused extends Error {
   }
 }
 
-/**
- * Below this many bytes of records a night is validated on the main thread alone:
- * starting the worker (about 0.1 s) would cost more than it saves.
- */
-const PARALLEL_FROM_BYTES = 4 * 2 ** 20;
-
-export type ParallelMode = 'auto' | 'on' | 'off';
+/** Where the stateless rules run (LCT_VALIDATION_THREAD): the command line names it from here. */
+export type { ParallelMode };
 
 /**
- * Imports the inbox. On a night big enough for the second thread, returns its
- * worker, still running, for the caller to use further and close.
+ * Imports the inbox. The night's machinery is told the night's size first: it sizes
+ * its tables, and starts the worker of the stateless rules on a big enough night.
  */
-export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): ValidationPipe | null {
+export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): void {
   const files = listInbox(inboxDir, ctx.date);
   const recordBytes = files
     .filter((f) => f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN')
     .reduce((sum, f) => sum + fs.statSync(f.path).size, 0);
-  const inMemory = ctx.db.memory || ctx.db.name === '';
-  const useWorker = !inMemory && (parallel === 'on' || (parallel === 'auto' && recordBytes >= PARALLEL_FROM_BYTES));
-  // A record takes about 136 bytes in a file: room for them all, so the tables never grow mid-night.
-  ctx.nightKeys.reserve(Math.ceil(recordBytes / 136));
-  ctx.nightCards.reserve(Math.ceil(recordBytes / 136));
-  ctx.validation = useWorker ? new ValidationPipe(ctx.participants, ctx.keys, ctx.db.name, ctx.filters) : null;
-  const pipe = ctx.validation;
-  try {
-    importFiles(ctx, files);
-  } catch (err) {
-    pipe?.close();
-    throw err;
-  } finally {
-    ctx.validation = null;
-  }
-  return pipe;
+  ctx.tonight.beginImport(recordBytes, parallel);
+  importFiles(ctx, files);
 }
 
 function importFiles(ctx: BatchContext, files: InboxFile[]): void {
@@ -149,8 +132,17 @@ function conflictOf(ctx: BatchContext, kind: string, h: FileIdentity): FileRefus
   return prior === undefined ? undefined : { code: 'F03', detail: `same identity imported before with other bytes (${prior.name})` };
 }
 
-/** `sha` is the file's digest when it was needed before (a name seen before); else the scan gives it. */
-function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | null): void {
+/**
+ * `sha` is the file's digest when it was needed before (a name seen before); else the
+ * scan gives it. `verdicts`: where the stateless rules run (the worker's, unless it
+ * read other bytes of this file).
+ */
+function importExchangeFile(
+  ctx: BatchContext,
+  file: InboxFile,
+  sha: string | null,
+  verdicts: StatelessVerdicts = ctx.tonight.verdicts,
+): void {
   let header: Header | null = null;
   let scan: FileScan | null = null;
   let lastImporter: RecordImporter | null = null;
@@ -175,8 +167,9 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
         fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h);
         const kind = h.file_type;
         if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
-          const imp = new RecordImporter(ctx, fileId, { file_type: kind, sender_id: h.sender_id, business_date: h.business_date });
-          ctx.validation?.begin({ kind: 'file', path: file.path });
+          const fileCtx = { file_type: kind, sender_id: h.sender_id, business_date: h.business_date };
+          const imp = new RecordImporter(ctx, fileId, fileCtx, verdicts);
+          verdicts.beginFile(file.path, fileCtx);
           on.importer = imp;
           lastImporter = imp;
           on.record = (r) => imp.add(r as Transaction);
@@ -203,7 +196,7 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
     if (refusal) throw new FileRefused(refusal, header);
     // The worker read the file apart: if its bytes were not these (the file was
     // replaced between the two readings), none of its verdicts stand.
-    if (on.importer && ctx.validation && !ctx.validation.sameFile(s.file_sha256_hex)) throw new WorkerDisagreed();
+    if (on.importer && !verdicts.sameFile(s.file_sha256_hex)) throw new JudgedOtherBytes();
     // A name that parses but whose identity is held by another file is caught by F03 above;
     // the unique index on identity is the store's own guard against a double import.
     ctx.db
@@ -214,25 +207,14 @@ function importExchangeFile(ctx: BatchContext, file: InboxFile, sha: string | nu
     try {
       run();
     } finally {
-      ctx.validation?.finish();
+      verdicts.endFile();
     }
-    ctx.terminals.commit();
+    ctx.tonight.fileCommitted();
     if (header && (header as Header).file_type === 'BLACKLIST') reloadBlacklist(ctx);
   } catch (err) {
-    ctx.terminals.rollback();
-    const firstId = (lastImporter as RecordImporter | null)?.firstRecordId;
-    if (firstId != null) {
-      ctx.nightKeys.forgetFrom(firstId);
-      ctx.nightCards.forgetFrom(firstId);
-    }
-    if (err instanceof WorkerDisagreed) {
-      const worker = ctx.validation;
-      ctx.validation = null;
-      try {
-        importExchangeFile(ctx, file, sha);
-      } finally {
-        ctx.validation = worker;
-      }
+    ctx.tonight.fileRolledBack((lastImporter as RecordImporter | null)?.firstRecordId ?? null);
+    if (err instanceof JudgedOtherBytes) {
+      importExchangeFile(ctx, file, sha, ctx.tonight.inlineVerdicts);
       return;
     }
     if (!(err instanceof FileRefused)) throw err;

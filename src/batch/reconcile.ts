@@ -5,58 +5,14 @@
 import type { Db } from '../store/db';
 import { openItem, closeItem, openItemsAt, type NewReconItem, type ReconItemRow } from '../store/recon-items';
 import { accountBalances } from '../store/journal';
+import type { RecordRange } from '../store/batch-records';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
-import { NightCards, type BatchContext } from './context';
-
-/** A run of more than this many consecutive missing numbers is one item. */
-const LONG_RUN = 500;
-
-export interface KindCounts {
-  matched: number;
-  local_only: number;
-  remote_only: number;
-  amount_mismatch: number;
-}
-
-export interface ReconciliationReport {
-  date: string;
-  kinds: {
-    uploads: KindCounts;
-    national: KindCounts;
-    bank: KindCounts;
-    float: {
-      ledger_movement_fen: number;
-      cards_movement_fen: number;
-      difference_fen: number;
-      explained_fen: number;
-      seq_gaps: number;
-      balance_breaks: number;
-    };
-  };
-  open_items: ReportItem[];
-}
-
-export interface ReportItem {
-  id: string;
-  kind: string;
-  category: string;
-  opened: string;
-  ref: string;
-  participant_id: string | null;
-  ours: unknown;
-  theirs: unknown;
-}
-
-export interface ExceptionsReport {
-  date: string;
-  key_conflicts: { record: unknown; held: unknown }[];
-  suspended: unknown[];
-  blacklisted_loads: unknown[];
-  card_seq_gaps: ReportItem[];
-  balance_breaks: ReportItem[];
-  terminal_seq_gaps: ReportItem[];
-}
+import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
+import { BANK_LINE_DAYS, NATIONAL_VERDICT_DAYS } from '../core/deadlines';
+import type { ExceptionsReport, KindCounts, ReconciliationReport, ReportItem } from '../core/reports';
+import { terminalCompleteness, type OpenGap } from '../core/terminal-completeness';
+import type { BatchContext } from './context';
 
 export interface Reconciliation {
   report: ReconciliationReport;
@@ -65,17 +21,16 @@ export interface Reconciliation {
   opened: Record<string, number>;
 }
 
-export function reconcile(ctx: BatchContext, range: { lo: number; hi: number }): Reconciliation {
+export function reconcile(ctx: BatchContext, range: RecordRange): Reconciliation {
   const db = ctx.db;
   const D = ctx.date;
   ctx.progress('reconcile: terminal completeness');
-  terminalCompleteness(ctx, range);
+  checkTerminals(ctx, range);
   ctx.progress('reconcile: national centre and bank');
   unansweredByNational(ctx);
   unpaidByBank(ctx);
   ctx.progress('reconcile: card float');
   walkCards(ctx, range);
-  ctx.nightCards = new NightCards(); // what the walk read, freed before the close's sorts
   ctx.progress('reconcile: report');
 
   const open = openItemsAt(db, D);
@@ -144,30 +99,28 @@ function reportItem(i: ReconItemRow): ReportItem {
   };
 }
 
-/** Items for the numbers missing in [lo, hi]: one per number, or one for a run longer than LONG_RUN. */
-function openGapItems(db: Db, D: string, participant: string, subject: string, lo: number, hi: number): void {
-  const one = (a: number, b: number) =>
-    openItem(db, D, {
-      id: `uploads:REMOTE_ONLY:${subject}:${a}-${b}`,
-      kind: 'uploads',
-      category: 'REMOTE_ONLY',
-      ref: subject,
-      participant_id: participant,
-      ours: {},
-      theirs: { terminal: subject, missing_from: a, missing_to: b, count: b - a + 1 },
-      range_lo: a,
-      range_hi: b,
-    });
-  if (hi - lo + 1 > LONG_RUN) one(lo, hi);
-  else for (let n = lo; n <= hi; n++) one(n, n);
+/** The item for the numbers a..b that a terminal (subject: acquirer/terminal) never delivered. */
+function openGapItem(db: Db, D: string, participant: string, subject: string, [a, b]: [number, number]): void {
+  openItem(db, D, {
+    id: `uploads:REMOTE_ONLY:${subject}:${a}-${b}`,
+    kind: 'uploads',
+    category: 'REMOTE_ONLY',
+    ref: subject,
+    participant_id: participant,
+    ours: {},
+    theirs: { terminal: subject, missing_from: a, missing_to: b, count: b - a + 1 },
+    range_lo: a,
+    range_hi: b,
+  });
 }
 
 /**
- * Terminal completeness from this batch's upload records and each terminal's span
- * so far: numbers past the old span that are not here open items; numbers inside
- * it that arrived close the items that missed them.
+ * Terminal completeness (src/core/terminal-completeness.ts) for every terminal of
+ * this batch's uploads, against each terminal's span so far: numbers past the old
+ * span that are not here open items; numbers inside it that arrived close the items
+ * that missed them.
  */
-function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number }): void {
+function checkTerminals(ctx: BatchContext, range: RecordRange): void {
   const db = ctx.db;
   const D = ctx.date;
   // Only integers cross from SQLite: the terminal keys of this batch's uploads,
@@ -186,59 +139,27 @@ function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number
   const setSpan = db.prepare(
     'INSERT INTO terminal_span (terminal_ref, min_seq, max_seq) VALUES (?, ?, ?) ON CONFLICT(terminal_ref) DO UPDATE SET min_seq = excluded.min_seq, max_seq = excluded.max_seq',
   );
-  const openGaps = db.prepare(
-    "SELECT id, range_lo, range_hi, participant_id FROM recon_items WHERE kind = 'uploads' AND ref = ? AND closed_date IS NULL AND range_lo <= ? AND range_hi >= ?",
-  );
+  const openGaps = db.prepare("SELECT id, range_lo, range_hi FROM recon_items WHERE kind = 'uploads' AND ref = ? AND closed_date IS NULL");
   let i = 0;
   while (i < keys.length) {
     const ref = Math.floor(keys[i]! / TERMINAL_SEQ_SPAN);
-    const distinct: number[] = [];
+    const seqs: number[] = [];
     for (; i < keys.length && Math.floor(keys[i]! / TERMINAL_SEQ_SPAN) === ref; i++) {
       const seq = keys[i]! - ref * TERMINAL_SEQ_SPAN;
-      if (distinct.length === 0 || distinct[distinct.length - 1] !== seq) distinct.push(seq);
+      if (seqs.length === 0 || seqs[seqs.length - 1] !== seq) seqs.push(seq);
     }
     const names = nameOf.get(ref) as { acquirer_id: string; terminal_id: string };
     const subject = `${names.acquirer_id}/${names.terminal_id}`;
-    const participant = names.acquirer_id;
     const span = spanOf.get(ref) as { min_seq: number; max_seq: number } | undefined;
-    const lo = distinct[0]!;
-    const hi = distinct[distinct.length - 1]!;
-    const consider = (a: number, b: number) => {
-      // numbers a..b (inclusive) not among `distinct` are missing
-      let prev = a - 1;
-      for (const s of distinct) {
-        if (s < a) continue;
-        if (s > b) break;
-        if (s > prev + 1) openGapItems(db, D, participant, subject, prev + 1, s - 1);
-        prev = s;
-      }
-      if (prev < b) openGapItems(db, D, participant, subject, prev + 1, b);
-    };
-    if (!span) {
-      consider(lo, hi);
-      setSpan.run(ref, lo, hi);
-      continue;
+    // The open items matter only to numbers inside the old span: most nights have none.
+    const inside = span !== undefined && seqs[0]! <= span.max_seq && seqs[seqs.length - 1]! >= span.min_seq;
+    const found = terminalCompleteness(seqs, span, inside ? (openGaps.all(subject) as OpenGap[]) : []);
+    for (const gap of found.gaps) openGapItem(db, D, names.acquirer_id, subject, gap);
+    for (const fill of found.fills) {
+      closeItem(db, fill.id, D, 'data', `terminal_seq ${fill.seq} arrived`);
+      for (const gap of fill.reopened) openGapItem(db, D, names.acquirer_id, subject, gap);
     }
-    if (hi > span.max_seq) consider(span.max_seq + 1, hi);
-    if (lo < span.min_seq) consider(lo, span.min_seq - 1);
-    // Late records inside the old span fill gaps.
-    for (const s of distinct) {
-      if (s < span.min_seq || s > span.max_seq) continue;
-      for (const gap of openGaps.all(subject, s, s) as { id: string; range_lo: number; range_hi: number }[]) {
-        closeItem(db, gap.id, D, 'data', `terminal_seq ${s} arrived`);
-        const filled = new Set(distinct.filter((x) => x >= gap.range_lo && x <= gap.range_hi));
-        let start: number | null = null;
-        for (let n = gap.range_lo; n <= gap.range_hi + 1; n++) {
-          const missing = n <= gap.range_hi && !filled.has(n);
-          if (missing && start === null) start = n;
-          if (!missing && start !== null) {
-            openGapItems(db, D, participant, subject, start, n - 1);
-            start = null;
-          }
-        }
-      }
-    }
-    setSpan.run(ref, Math.min(lo, span.min_seq), Math.max(hi, span.max_seq));
+    setSpan.run(ref, found.span.min_seq, found.span.max_seq);
   }
 }
 
@@ -246,7 +167,7 @@ function terminalCompleteness(ctx: BatchContext, range: { lo: number; hi: number
 function unansweredByNational(ctx: BatchContext): void {
   const db = ctx.db;
   const D = ctx.date;
-  const cutoff = addDays(D, -3);
+  const cutoff = addDays(D, -NATIONAL_VERDICT_DAYS);
   const rows = db
     .prepare(
       `SELECT id, exported_date, export_idx, card_no, card_seq, amount_fen, acquirer_id FROM records
@@ -292,7 +213,13 @@ function unpaidByBank(ctx: BatchContext): void {
         WHERE i.business_date <= ? AND i.confirmed_line IS NULL
           AND NOT EXISTS (SELECT 1 FROM bank_lines b WHERE b.instruction_id = i.instruction_id)`,
     )
-    .all(addDays(D, -2)) as { instruction_id: string; business_date: string; payer_id: string; payee_id: string; amount_fen: number }[];
+    .all(addDays(D, -BANK_LINE_DAYS)) as {
+    instruction_id: string;
+    business_date: string;
+    payer_id: string;
+    payee_id: string;
+    amount_fen: number;
+  }[];
   for (const r of rows) {
     openItem(db, D, {
       id: `bank:LOCAL_ONLY:${r.instruction_id}`,
@@ -306,30 +233,20 @@ function unpaidByBank(ctx: BatchContext): void {
   }
 }
 
-interface CardRecord {
-  id: number;
-  issuer_id: string;
-  card_no: string;
-  card_seq: number;
-  balance_before_fen: number;
-  balance_after_fen: number;
-}
-
 /**
- * The card-float walk: every local card with a record in this batch is walked
- * again in card_seq order over its whole history. Gaps and breaks found are
- * opened; open ones no longer found (a late record filled them) are closed.
+ * The card-float walk (src/core/card-float.ts): every local card with a record in
+ * this batch is walked again in card_seq order. Gaps and breaks found are opened;
+ * open ones no longer found (a late record filled them) are closed.
  */
-function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
+function walkCards(ctx: BatchContext, range: RecordRange): void {
   const db = ctx.db;
   const D = ctx.date;
-  // Tonight's records of local cards come from the import (ctx.nightCards), as flat
-  // runs of [id, card_seq, balance_before_fen, balance_after_fen] per card: a million
-  // records stay numbers in arrays, not a million objects. The import's map is taken
-  // over (nothing reads it after the walk).
-  const tonight = ctx.nightCards;
+  // Tonight's records of local cards come from the import, as runs per card: a
+  // million records stay numbers in arrays, not a million objects. Taken over: their
+  // memory goes with the walk, before the close's sorts.
+  const tonight = ctx.tonight.takeCardRuns();
   // Records of this batch that an interrupted run imported are read back from the store.
-  const readBackTo = (ctx.nightCards.firstId ?? range.hi + 1) - 1;
+  const readBackTo = (tonight.firstId ?? range.hi + 1) - 1;
   if (readBackTo >= range.lo) {
     const rows = db
       .prepare(
@@ -338,7 +255,7 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
       )
       .raw(true)
       .iterate(range.lo, readBackTo) as IterableIterator<[number, string, string, number, number, number, number]>;
-    for (const [id, issuer, card, key, seq, before, after] of rows) tonight.append(issuer, card, key, id, seq, before, after);
+    for (const [id, issuer, card, key, seq, before, after] of rows) tonight.appendEarlier(issuer, card, key, id, seq, before, after);
   }
   const stateOf = db
     .prepare(
@@ -370,127 +287,84 @@ function walkCards(ctx: BatchContext, range: { lo: number; hi: number }): void {
        first_id = excluded.first_id, first_seq = excluded.first_seq, first_before_fen = excluded.first_before_fen,
        last_id = excluded.last_id, last_seq = excluded.last_seq, last_after_fen = excluded.last_after_fen`,
   );
-  // Per card, what its history already says (card_float) decides how much to walk:
-  // tonight's records all after its last counter (the usual night) extend the walk
-  // from that last record; a late record inside the history walks the card's whole
-  // history again, so that gaps it fills close and split gaps carry their new jumps.
-  for (const [issuer_id, card_no, flat] of tonight.cards()) {
-    const subject = `${issuer_id}/${card_no}`;
-    const base = cardBase(issuer_id, card_no);
-    const state = stateOf.get(base, issuer_id, card_no) as [number, number, number, number, number, number] | undefined;
-    let minSeq = Infinity;
-    for (let i = 1; i < flat.length; i += 4) minSeq = Math.min(minSeq, flat[i]!);
-    if (state === undefined) {
-      walkCard(subject, flat, false);
-    } else if (minSeq > state[4]) {
-      const [first_id, first_seq, first_before] = state;
-      // The history's last record leads tonight's (its balance_before is not needed).
-      walkCard(subject, [state[3], state[4], 0, state[5], ...flat], false, { id: first_id, seq: first_seq, before: first_before });
-    } else {
-      const all = flat.slice();
-      for (const [id, seq, before, after, i, c] of historyOf.iterate(base, base + CARD_SEQ_SPAN - 1, range.lo) as IterableIterator<
-        [number, number, number, number, string, string]
-      >) {
-        if (i === issuer_id && c === card_no) all.push(id, seq, before, after);
-      }
-      walkCard(subject, all, true);
-    }
-  }
 
   /**
-   * Walks one card's records (flat [id, seq, before, after] runs, any order) in
-   * counter order, opening what it finds. `whole`: the runs are the card's whole
-   * history, so open items not found again are settled and close. `first`: the
-   * card's first record when it lies before the runs (for the card's movement).
+   * Walks one card and writes what it finds. `whole`: the runs are the card's whole
+   * history, so open items not found again are settled and close. `first`: the card's
+   * first record when it lies before the runs.
    */
-  function walkCard(subject: string, flat: number[], whole: boolean, first?: { id: number; seq: number; before: number }): void {
-    const [issuer_id, card_no] = subject.split('/') as [string, string];
-    const n = flat.length / 4;
-    const order = Array.from({ length: n }, (_, i) => i * 4).sort((x, y) => flat[x + 1]! - flat[y + 1]!);
-    const rec = (o: number): CardRecord => ({
-      id: flat[o]!,
-      issuer_id,
-      card_no,
-      card_seq: flat[o + 1]!,
-      balance_before_fen: flat[o + 2]!,
-      balance_after_fen: flat[o + 3]!,
-    });
+  const walk = (issuer_id: string, card_no: string, base: number, runs: number[], whole: boolean, first?: CardHead): void => {
+    const subject = `${issuer_id}/${card_no}`;
+    const w = walkCard(runs, first);
     const found = new Set<string>();
-    const note = (item: NewReconItem) => {
+    for (const f of w.findings) {
+      const item: NewReconItem = {
+        id: `float:${f.category}:${subject}:${f.range_lo}-${f.range_hi}`,
+        kind: 'float',
+        category: f.category,
+        ref: subject,
+        participant_id: null,
+        ours: { card_no, before: f.before },
+        theirs: { after: f.after },
+        amount_fen: f.amount_fen,
+        range_lo: f.range_lo,
+        range_hi: f.range_hi,
+      };
       found.add(item.id);
       // A gap that a late record split carries a new jump: keep the open item's amount current.
       if (!openItem(db, D, item)) setAmount.run(item.amount_fen ?? 0, item.id);
-    };
-    for (let k = 1; k < n; k++) {
-      const pa = order[k - 1]!;
-      const pb = order[k]!;
-      const jump = flat[pb + 2]! - flat[pa + 3]!;
-      const gap = flat[pb + 1]! > flat[pa + 1]! + 1;
-      if (!gap && jump === 0) continue;
-      const a = rec(pa);
-      const b = rec(pb);
-      const ours = { card_no, before: { card_seq: a.card_seq, balance_after_fen: a.balance_after_fen, record_id: a.id } };
-      const theirs = { after: { card_seq: b.card_seq, balance_before_fen: b.balance_before_fen, record_id: b.id } };
-      if (gap) {
-        // Each missing counter is an item (a run longer than LONG_RUN is one); the jump
-        // across the run is carried by its first item, so that the amounts add up.
-        const lo = a.card_seq + 1;
-        const hi = b.card_seq - 1;
-        const runs: [number, number][] =
-          hi - lo + 1 > LONG_RUN ? [[lo, hi]] : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, lo + i]);
-        runs.forEach(([x, y], i) => {
-          note({
-            id: `float:SEQ_GAP:${subject}:${x}-${y}`,
-            kind: 'float',
-            category: 'SEQ_GAP',
-            ref: subject,
-            participant_id: null,
-            ours,
-            theirs,
-            amount_fen: i === 0 ? jump : 0,
-            range_lo: x,
-            range_hi: y,
-          });
-        });
-      } else {
-        note({
-          id: `float:BALANCE_BREAK:${subject}:${a.card_seq}-${b.card_seq}`,
-          kind: 'float',
-          category: 'BALANCE_BREAK',
-          ref: subject,
-          participant_id: null,
-          ours,
-          theirs,
-          amount_fen: jump,
-          range_lo: a.card_seq,
-          range_hi: b.card_seq,
-        });
-      }
     }
     if (whole) {
       for (const id of openFloat.get(subject) ?? []) {
         if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
       }
     }
-    const o = order[0]!;
-    const head = first ?? { id: flat[o]!, seq: flat[o + 1]!, before: flat[o + 2]! };
-    const last = order[n - 1]!;
     setFloat.run(
-      cardBase(issuer_id, card_no),
+      base,
       issuer_id,
       card_no,
-      flat[last + 3]! - head.before,
-      head.id,
-      head.seq,
-      head.before,
-      flat[last]!,
-      flat[last + 1]!,
-      flat[last + 3]!,
+      w.movement_fen,
+      w.first_id,
+      w.first_seq,
+      w.first_before_fen,
+      w.last_id,
+      w.last_seq,
+      w.last_after_fen,
     );
+  };
+
+  // Per card, what its history already says (card_float) decides how much to walk:
+  // tonight's records all after its last counter (the usual night) extend the walk
+  // from that last record; a late record inside the history walks the card's whole
+  // history again, so that gaps it fills close and split gaps carry their new jumps.
+  for (const [issuer_id, card_no, runs] of tonight.cards()) {
+    const base = cardBase(issuer_id, card_no);
+    const state = stateOf.get(base, issuer_id, card_no) as [number, number, number, number, number, number] | undefined;
+    let minSeq = Infinity;
+    for (let i = RUN_SEQ; i < runs.length; i += RUN_WIDTH) minSeq = Math.min(minSeq, runs[i]!);
+    if (state === undefined) {
+      walk(issuer_id, card_no, base, runs, false);
+    } else if (minSeq > state[4]) {
+      const [first_id, first_seq, first_before, last_id, last_seq, last_after] = state;
+      // History's last record leads tonight's (its balance_before is not needed).
+      walk(issuer_id, card_no, base, [last_id, last_seq, 0, last_after, ...runs], false, {
+        id: first_id,
+        seq: first_seq,
+        before: first_before,
+      });
+    } else {
+      const all = runs.slice();
+      for (const [id, seq, before, after, i, c] of historyOf.iterate(base, base + CARD_SEQ_SPAN - 1, range.lo) as IterableIterator<
+        [number, number, number, number, string, string]
+      >) {
+        if (i === issuer_id && c === card_no) all.push(id, seq, before, after);
+      }
+      walk(issuer_id, card_no, base, all, true);
+    }
   }
 }
 
-function exceptionsOf(db: Db, D: string, range: { lo: number; hi: number }, open: ReconItemRow[]): ExceptionsReport {
+function exceptionsOf(db: Db, D: string, range: RecordRange, open: ReconItemRow[]): ExceptionsReport {
   const cols =
     'id, issuer_id, card_no, card_seq, txn_type, amount_fen, terminal_id, terminal_seq, acquirer_id, merchant_id, occurred_at, status, reason';
   const conflicts = db

@@ -1,16 +1,7 @@
 // The day's report for people (reports/YYYYMMDD/report.txt): the same facts as
 // the JSON reports, laid out for an operator reading it in the morning.
-import type { DaySummary } from './summary';
-import type { ExceptionsReport, ReconciliationReport } from './reconcile';
-
-export function yuan(fen: number): string {
-  const sign = fen < 0 ? '-' : '';
-  const abs = Math.abs(fen);
-  const whole = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}${whole}.${String(abs % 100).padStart(2, '0')}`;
-}
+import type { DaySummary, ExceptionsReport, ReconciliationReport } from '../core/reports';
+import { yuan } from '../core/yuan';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

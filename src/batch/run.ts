@@ -1,18 +1,18 @@
-// `lct batch --date D` as a use case: import, clear, post, settle, reconcile,
-// close, write. Each step is one or more SQLite transactions; the outbox is
-// rebuilt from the store, so a rerun after a crash, or of a closed day, writes
-// the same files.
+// `lct batch --date D` as a use case, in the steps of batch-cli.md: import, clear,
+// post, settle, reconcile, close, write. Each step is one or more SQLite
+// transactions; the outbox is rebuilt from the store, so a rerun after a crash, or
+// of a closed day, writes the same files.
 import type { Db } from '../store/db';
 import { addDays } from '../core/calendar';
 import type { Keys, Participants } from '../core/config-types';
-import { makeContext, type Progress } from './context';
-import { importInbox, type ParallelMode } from './import-files';
+import type { DaySummary } from '../core/reports';
+import type { Ids } from '../store/outbox-plan';
+import { Checkpoint } from '../machinery/checkpoint';
+import type { ParallelMode } from '../machinery/tonight';
+import { makeContext, type BatchContext, type Progress } from './context';
+import { importInbox } from './import-files';
 import { closeDay } from './close-day';
-import { removeStaleTemporaries, writeOutbox, type WrittenDay, type Ids } from './outbox';
-import type { ValidationPipe } from './validation-pipe';
-import { KeyFilter } from '../store/key-filter';
-import type { DaySummary } from './summary';
-import { Checkpoint } from '../store/checkpoint';
+import { removeStaleTemporaries, writeOutbox, type WrittenDay } from './outbox';
 
 export interface BatchRequest {
   db: Db;
@@ -54,32 +54,25 @@ export function runBatch(req: BatchRequest): BatchOutcome {
 
   const status = db.prepare('SELECT status FROM days WHERE date = ?').pluck().get(D) as string | undefined;
   const rerun = status === 'CLOSED';
-  let worker: ValidationPipe | null = null;
+  let ctx: BatchContext | null = null;
   try {
     if (!rerun) {
       db.prepare("INSERT OR IGNORE INTO days (date, status) VALUES (?, 'OPEN')").run(D);
-      const ctx = makeContext(db, req.participants, req.keys, D, req.progress);
+      ctx = makeContext(db, req.participants, req.keys, D, req.progress);
       // The WAL is checkpointed once, after the day closed, not after every file: a
       // checkpoint copies pages and fsyncs, and the night's files would pay it each.
       db.pragma('wal_autocheckpoint = 0');
       try {
+        // 1. Import the inbox: validate every record.
         req.progress(`import: ${req.inboxDir}`);
-        worker = importInbox(ctx, req.inboxDir, req.parallel);
+        importInbox(ctx, req.inboxDir, req.parallel);
         const producedAt = req.now();
         // On a big night the files the import settles are written beside the close.
-        if (worker) {
+        if (ctx.tonight.canWriteAhead) {
           removeStaleTemporaries(req.outboxDir);
-          // A filter that tonight's keys would overfill is grown by the worker, from history, meanwhile.
-          const grow: { card?: SharedArrayBuffer; terminal?: SharedArrayBuffer } = {};
-          for (const name of ['card', 'terminal'] as const) {
-            const tonight = (name === 'card' ? ctx.nightKeys.byCard : ctx.nightKeys.byTerminal).size;
-            if (!ctx.filters[name].hasRoomFor(tonight)) {
-              grow[name] = KeyFilter.grownFor(ctx.filters[name].keys + tonight).words.buffer as SharedArrayBuffer;
-            }
-          }
-          ctx.grown = { pipe: worker, buffers: grow };
-          worker.writeAhead({ date: D, producedAt, ids: idsOf(req.participants), outboxDir: req.outboxDir, grow });
+          ctx.tonight.writeAhead({ date: D, producedAt, ids: idsOf(req.participants), outboxDir: req.outboxDir });
         }
+        // 2-4. Clear, post, settle, match the bank, reconcile, and close the day.
         closeDay(ctx, producedAt);
       } finally {
         db.pragma('wal_autocheckpoint = 1000');
@@ -87,15 +80,15 @@ export function runBatch(req: BatchRequest): BatchOutcome {
     } else {
       req.progress(`day ${D} is closed: rewriting its files from the store`);
     }
-    // The night's WAL goes into the store file while the outbox is written.
+    // 5. Write the outbox. The night's WAL goes into the store file meanwhile.
     const checkpoint = Checkpoint.begin(db);
     req.progress(`write: ${req.outboxDir}`);
-    const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir, worker?.aheadResult());
+    const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir, ctx?.tonight.writtenAhead());
     req.progress('checkpoint: the night into the store file');
     checkpoint.end();
     const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;
     return { kind: 'done', summary, written, rerun };
   } finally {
-    (worker as ValidationPipe | null)?.close();
+    (ctx as BatchContext | null)?.tonight.close();
   }
 }

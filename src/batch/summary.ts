@@ -2,23 +2,11 @@
 // counts of what D's batch imported and cleared, read back from the store so that
 // a crash and rerun give the same object as an uninterrupted run.
 import { compactToIsoDate } from '../core/calendar';
-import { type JournalHead, journalHead } from '../store/journal';
+import { journalHead } from '../store/journal';
+import type { DaySummary } from '../core/reports';
+import { batchRecordRange } from '../store/batch-records';
 import type { BatchContext } from './context';
-import { batchRecordRange } from './close-day';
 import type { Reconciliation } from './reconcile';
-
-export interface DaySummary {
-  date: string;
-  files: { imported: number; skipped: number; refused: number };
-  records: { accepted: number; rejected: number; suspended: number; pending_interop: number };
-  national_rejected: number;
-  cleared: { count: number; gross_fen: number };
-  settlement: { instructions: number; pay_out_fen: number; collect_fen: number };
-  open_mismatches: number;
-  journal: JournalHead;
-  exit_code: 0 | 3;
-  exit_reasons: string[];
-}
 
 export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySummary {
   const db = ctx.db;
@@ -28,7 +16,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
       .prepare(sql)
       .pluck()
       .get(...args) as number;
-  const range = batchRecordRange(ctx);
+  const range = batchRecordRange(db, D);
   const files = {
     imported: one("SELECT COUNT(*) FROM files WHERE batch_date = ? AND outcome = 'IMPORTED'", D),
     skipped: one('SELECT COUNT(*) FROM sightings WHERE batch_date = ?', D),

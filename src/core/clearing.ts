@@ -27,6 +27,7 @@
 
 import { strict as assert } from 'node:assert';
 import type { SettlementInstruction, StatementCategory, StatementLine } from './types';
+import { CATEGORY_INTEROP_IN, CATEGORY_INTEROP_OUT, CATEGORY_LOADS, CATEGORY_PURCHASES } from './types';
 import type { Registry } from './registry';
 import { feeFen } from './fees';
 import {
@@ -277,7 +278,7 @@ export function clearDay(input: DayClearingInput): DayClearing {
   for (const g of purchases.values()) {
     if (g.count === 0) continue;
     groups.push({
-      category: 1,
+      category: CATEGORY_PURCHASES,
       participant_id: g.participant_id,
       merchant_id: g.merchant_id,
       count: g.count,
@@ -289,10 +290,18 @@ export function clearDay(input: DayClearingInput): DayClearing {
   }
   for (const g of loads.values()) {
     if (g.count === 0) continue;
-    groups.push({ category: 2, participant_id: g.participant_id, merchant_id: g.merchant_id, count: g.count, gross_fen: g.gross_fen });
+    groups.push({
+      category: CATEGORY_LOADS,
+      participant_id: g.participant_id,
+      merchant_id: g.merchant_id,
+      count: g.count,
+      gross_fen: g.gross_fen,
+    });
   }
-  if (input.interop_in.count > 0) groups.push({ category: 3, participant_id: national_id, merchant_id: '', ...input.interop_in });
-  if (input.interop_out.count > 0) groups.push({ category: 4, participant_id: national_id, merchant_id: '', ...input.interop_out });
+  if (input.interop_in.count > 0)
+    groups.push({ category: CATEGORY_INTEROP_IN, participant_id: national_id, merchant_id: '', ...input.interop_in });
+  if (input.interop_out.count > 0)
+    groups.push({ category: CATEGORY_INTEROP_OUT, participant_id: national_id, merchant_id: '', ...input.interop_out });
   groups.sort(
     (a, b) => compareText(a.participant_id, b.participant_id) || a.category - b.category || compareText(a.merchant_id, b.merchant_id),
   );
@@ -309,7 +318,7 @@ export function clearDay(input: DayClearingInput): DayClearing {
     let net_fen: number;
     const t = totals.get(g.participant_id) ?? emptyTotals();
     switch (g.category) {
-      case 1:
+      case CATEGORY_PURCHASES:
         fee_rate = registry.merchantRate(g.participant_id, g.merchant_id)!;
         fee_fen = feeFen(g.gross_fen, fee_rate);
         net_fen = g.gross_fen - fee_fen; // the centre owes the acquirer
@@ -318,7 +327,7 @@ export function clearDay(input: DayClearingInput): DayClearing {
         cleared_count += g.count;
         cleared_gross_fen += g.gross_fen;
         break;
-      case 2:
+      case CATEGORY_LOADS:
         fee_rate = registry.merchantRate(g.participant_id, g.merchant_id)!;
         fee_fen = feeFen(g.gross_fen, fee_rate);
         net_fen = -(g.gross_fen - fee_fen); // the agent owes the centre what it took in, less its commission
@@ -326,12 +335,12 @@ export function clearDay(input: DayClearingInput): DayClearing {
         cleared_count += g.count;
         cleared_gross_fen += g.gross_fen;
         break;
-      case 3:
+      case CATEGORY_INTEROP_IN:
         net_fen = g.gross_fen; // the centre owes the national centre for our cards spent elsewhere
         cleared_count += g.count;
         cleared_gross_fen += g.gross_fen;
         break;
-      case 4:
+      case CATEGORY_INTEROP_OUT:
         // Counted in cleared_* through category 1 already: the same records.
         fee_rate = registry.interop_fee_rate;
         fee_fen = feeFen(g.gross_fen, fee_rate);

@@ -67,6 +67,28 @@ export interface Transaction {
   station_id: string;
 }
 
+/** A Transaction's fields in the order of exchange-files.md (and of the records table's columns). */
+export const TRANSACTION_FIELDS = [
+  'issuer_id',
+  'card_no',
+  'card_type',
+  'txn_type',
+  'amount_fen',
+  'balance_before_fen',
+  'balance_after_fen',
+  'card_seq',
+  'terminal_id',
+  'terminal_seq',
+  'acquirer_id',
+  'merchant_id',
+  'occurred_at',
+  'tac',
+  'batch_no',
+  'line_id',
+  'station_id',
+] as const satisfies readonly (keyof Transaction)[];
+
+/** txn_type (exchange-files.md): a load at an agent, a purchase, a composite purchase. */
 export const TXN_LOAD = 2;
 export const TXN_PURCHASE = 6;
 export const TXN_COMPOSITE_PURCHASE = 9;
@@ -78,6 +100,17 @@ export const STATUS_NUMBER: Record<Status, number> = {
   SUSPENDED: 3,
   PENDING_INTEROP: 4,
 };
+
+/**
+ * The statuses whose records hold their card key and terminal key (clearing-rules.md,
+ * E03 and E09): every status but REJECTED. Every SQL string that asks which records
+ * hold keys is built from this list (src/store/record-columns.ts).
+ */
+export const KEY_HOLDING_STATUSES = ['ACCEPTED', 'SUSPENDED', 'PENDING_INTEROP'] as const satisfies readonly Status[];
+
+export function holdsKeys(status: Status): boolean {
+  return (KEY_HOLDING_STATUSES as readonly Status[]).includes(status);
+}
 
 export interface Verdict {
   index: number;
@@ -94,10 +127,13 @@ export interface Verdict {
 export interface BlacklistEntry {
   issuer_id: string;
   card_no: string;
-  action: number; // 1 add, 2 remove
+  action: number; // BLACKLIST_ADD, or 2: remove
   effective_at: string;
   reason: string;
 }
+
+/** BlacklistEntry.action of an entry that lists the card (exchange-files.md); 2 takes it off. */
+export const BLACKLIST_ADD = 1;
 
 export type StatementCategory = 1 | 2 | 3 | 4 | 5;
 export const CATEGORY_PURCHASES = 1;

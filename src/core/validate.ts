@@ -11,7 +11,7 @@
 import { strict as assert } from 'node:assert';
 import type { Limits } from './config-types';
 import type { BlacklistEntry, RecordReason, Transaction } from './types';
-import { TXN_COMPOSITE_PURCHASE, TXN_LOAD, TXN_PURCHASE } from './types';
+import { BLACKLIST_ADD, TXN_COMPOSITE_PURCHASE, TXN_LOAD, TXN_PURCHASE } from './types';
 import type { Registry } from './registry';
 import { isTerminalActiveOnDay } from './registry';
 import type { TacVerifier } from './tac';
@@ -25,8 +25,9 @@ export interface FileContext {
 }
 
 /**
- * The records that currently hold keys: ACCEPTED, SUSPENDED and PENDING_INTEROP records
- * of history and of this file so far. A REJECTED record holds none.
+ * The records that currently hold keys (KEY_HOLDING_STATUSES: every status but
+ * REJECTED), of history and of this file so far. How they are found is the caller's
+ * business: the batch asks the night's machinery (src/machinery/held-keys.ts).
  */
 export interface HeldKeys {
   byCardKey(issuer_id: string, card_no: string, card_seq: number): Transaction | undefined;
@@ -100,15 +101,6 @@ function malformedIdentityField(rec: Transaction): string | undefined {
   return undefined;
 }
 
-/** The first field (in the spec's list) that breaks its format, or undefined: E01's test. */
-export function malformedField(rec: Transaction): string | undefined {
-  const bad = malformedIdentityField(rec);
-  if (bad !== undefined) return bad;
-  if (timestampSeconds(rec.occurred_at) === undefined) return 'occurred_at';
-  if (!TAC.test(rec.tac)) return 'tac';
-  return undefined;
-}
-
 function isPurchase(txn_type: number): boolean {
   return txn_type === TXN_PURCHASE || txn_type === TXN_COMPOSITE_PURCHASE;
 }
@@ -138,7 +130,7 @@ export function sameRecord(a: Transaction, b: Transaction): boolean {
 
 /**
  * Whether the blacklist holds the card at occurred_at: among its entries that took
- * effect at least grace_hours before occurred_at, the latest is an add (action 1); on
+ * effect at least grace_hours before occurred_at, the latest is an add; on
  * equal effective_at the later-imported entry wins. An entry whose effective_at is not
  * a real moment never takes effect (the BLACKLIST import should have refused it).
  */
@@ -158,7 +150,7 @@ export function isBlacklisted(entries: readonly BlacklistEntry[], occurred_at: s
       best_s = e_s;
     }
   }
-  return best !== undefined && best.action === 1;
+  return best !== undefined && best.action === BLACKLIST_ADD;
 }
 
 /** A load on a local card that the blacklist rule holds: accepted, but listed in the exceptions. */

@@ -597,10 +597,6 @@ export const RECORD_CODEC: { readonly [K in FileType]: MessageCodec<RecordOf[K]>
   SETTLEMENT: SETTLEMENT_INSTRUCTION,
 };
 
-export function recordCodecOf<K extends FileType>(file_type: K): MessageCodec<RecordOf[K]> {
-  return RECORD_CODEC[file_type];
-}
-
 /** Every message codec, by proto name. */
 export const MESSAGE_CODECS: readonly MessageCodec<unknown>[] = [
   HEADER,

@@ -7,6 +7,7 @@
 // is each day's head (the number of entries and the last hash when the day closed),
 // kept in the day's summary and published with its reports: `checkHeads` holds the
 // store's chain against heads read from outside it.
+import type { JournalHead } from '../core/reports';
 import type { Db } from './db';
 import { compactToIsoDate } from '../core/calendar';
 import { assertBalanced, canonicalEntry, chainHash, GENESIS_HASH, type JournalEntry } from '../core/clearing';
@@ -126,11 +127,7 @@ export function verifyJournal(db: Db): VerifyResult {
   return { ok: true, entries, postings };
 }
 
-/** The journal's extent: how many entries it holds and the hash of the last one (the genesis hash when it is empty). */
-export interface JournalHead {
-  entries: number;
-  head: string;
-}
+export type { JournalHead } from '../core/reports';
 
 /**
  * The journal's extent now. The close takes it after its last posting, so it is the

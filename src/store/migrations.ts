@@ -257,8 +257,8 @@ export const MIGRATIONS: readonly string[] = [
   // a night's keys append at the end of the table instead of landing on every page
   // of it, and an index on records was updated at a random page for every record and
   // rewritten into the WAL by every file's commit. A filter over the keys
-  // (src/store/key-filter.ts) spares the partitions nearly every lookup. Tonight's
-  // keys, until the day closes, are in the batch's memory (src/batch/night-keys.ts).
+  // (src/machinery/key-filter.ts) spares the partitions nearly every lookup. Tonight's
+  // keys, until the day closes, are in memory (src/machinery/night-keys.ts).
   `
   CREATE TABLE card_keys (
     night     INTEGER NOT NULL,                 -- the batch date, YYYYMMDD

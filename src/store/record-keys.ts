@@ -1,6 +1,7 @@
 // The two keys a record holds (clearing-rules.md, E03/E09), folded into single
 // SQLite integers, so that the key tables (migration 2) and tonight's in-memory
-// tables hold numbers, not strings.
+// tables (src/machinery) hold numbers, not strings. The encoding is the store's: it
+// is in records.card_key and records.terminal_key, and in the key tables.
 //
 // card key     = cardHash(issuer_id, card_no) * 65536 + card_seq. The card hash is
 //                37 bits, so the key stays below 2^53 and a range of 65536 keys is
@@ -37,16 +38,6 @@ export function cardBase(issuer_id: string, card_no: string): number {
 export function cardKey(issuer_id: string, card_no: string, card_seq: number): number {
   const seq = Number.isInteger(card_seq) && card_seq > 0 && card_seq < CARD_SEQ_SPAN ? card_seq : 0;
   return cardBase(issuer_id, card_no) + seq;
-}
-
-/** Mixes both halves of an integer key below 2^53 into 32 bits: for the hash tables and filters of keys. */
-export function mixKey(key: number): number {
-  const lo = key >>> 0;
-  const hi = Math.floor(key / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 export function terminalKey(terminal_ref: number, terminal_seq: number): number {

@@ -44,7 +44,7 @@ import { parseKeys, parseParticipants } from '../../src/core/config';
 import type { Keys, Participants } from '../../src/core/config-types';
 import type { SettlementInstruction } from '../../src/core/types';
 import { runBatch, type BatchOutcome } from '../../src/batch/run';
-import type { DaySummary } from '../../src/batch/summary';
+import type { DaySummary } from '../../src/core/reports';
 import { scanExchangeFile } from '../../src/files/reader';
 import { openStore, type Db } from '../../src/store/db';
 import { accountBalances, verifyJournal } from '../../src/store/journal';

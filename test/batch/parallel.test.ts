@@ -1,4 +1,4 @@
-// The import's second thread (src/batch/validation-pipe.ts) must change nothing but
+// The import's second thread (src/machinery/validation-pipe.ts) must change nothing but
 // the time: three nights of a synthetic city with anomalies (duplicates and key
 // conflicts across nights, resends, late files, broken files, blacklisted cards) run
 // once with the worker and once without, in two stores; after the first night the
@@ -17,8 +17,10 @@ import type { ParallelMode } from '../../src/batch/import-files';
 import { loadConfig } from '../recon/support';
 import { fileDigests, sha256Hex } from './model-support';
 import crypto from 'node:crypto';
-import { ValidationPipe, UNKNOWN } from '../../src/batch/validation-pipe';
-import { KeyFilter, loadKeyFilters, saveKeyFilters } from '../../src/store/key-filter';
+import { ValidationPipe } from '../../src/machinery/validation-pipe';
+import { UNKNOWN } from '../../src/machinery/ring';
+import { KeyFilter } from '../../src/machinery/key-filter';
+import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
 import { EXAMPLE_DIR } from '../spec-vectors';
 
 interface Truth {

@@ -24,8 +24,7 @@ import {
 } from '../../fixtures/counterparties';
 import type { Verdict } from '../../src/core/types';
 import { addDays } from '../../src/core/calendar';
-import type { DaySummary } from '../../src/batch/summary';
-import type { ReconciliationReport } from '../../src/batch/reconcile';
+import type { DaySummary, ReconciliationReport } from '../../src/core/reports';
 import { openStore, type Db } from '../../src/store/db';
 import { verifyJournal, accountBalances } from '../../src/store/journal';
 import { getItem, openItemsAt } from '../../src/store/recon-items';

@@ -1,36 +1,42 @@
-// The files whose content the import alone settles (TXN_ACK, INTEROP_IN_RESULT) are
-// written on the validation worker's thread while the main thread closes the day,
-// from the same plan the outbox uses and the worker's read-only connection, which
-// sees every committed import. They are written at temporary paths
-// (`<name>.ahead-<pid>`) and renamed into place only after the day has closed
-// (writeOutbox), so nothing reaches the outbox from a day that did not close. If the
-// thread fails, the outbox writes them itself.
+// Files written ahead: the files whose content the import alone settles (TXN_ACK,
+// INTEROP_IN_RESULT) are written on the validation worker's thread while the main
+// thread closes the day, from the same plan the outbox uses (src/store/outbox-plan.ts)
+// and the worker's read-only connection, which sees every committed import. They are
+// written at temporary paths (`<name>.ahead-<pid>`) and renamed into place only after
+// the day has closed (src/batch/outbox.ts, writeOutbox), so nothing reaches the
+// outbox from a day that did not close. If the thread fails, the outbox writes them
+// itself.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db';
+import { planOutbox, writableBeforeClose, type Ids } from '../store/outbox-plan';
 import { writeExchangeFile } from '../files/writer';
-import { planOutbox, writableBeforeClose, type Ids, type PrewrittenFile } from './outbox';
 
-export interface AheadJob {
-  kind: 'ahead';
+/** What to write ahead: the day's files that the import settles. */
+export interface WriteAhead {
   date: string;
+  /** The files' created_at (the day's produced_at). */
   producedAt: string;
   ids: Ids;
   outboxDir: string;
-  /**
-   * Filters that tonight's keys would overfill: empty, bigger ones for the worker to
-   * fill with history's keys first, so that the close need not (key-filter.ts).
-   */
-  grow: { card?: SharedArrayBuffer; terminal?: SharedArrayBuffer };
+}
+
+/** A file written ahead of the close, at a temporary path: the outbox renames it into place. */
+export interface WrittenAheadFile {
+  name: string;
+  path: string;
+  sha256_hex: string;
+  records: number;
+  bytes: number;
 }
 
 /** Thrown when the main thread stopped waiting: the files written so far are the outbox's to sweep. */
 class Stopped extends Error {}
 
 /** Writes the job's files from one snapshot of db; returns what it wrote. `stopped` is asked as it goes. */
-export function writeAhead(db: Db, job: AheadJob, stopped: () => boolean = () => false): PrewrittenFile[] {
+export function writeAhead(db: Db, job: WriteAhead, stopped: () => boolean = () => false): WrittenAheadFile[] {
   fs.mkdirSync(job.outboxDir, { recursive: true });
-  const files: PrewrittenFile[] = [];
+  const files: WrittenAheadFile[] = [];
   db.transaction(() => {
     for (const f of planOutbox(db, { date: job.date, produced_at: job.producedAt }, job.ids)) {
       if (!writableBeforeClose(f)) continue;

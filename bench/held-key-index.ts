@@ -1,19 +1,18 @@
-// The records that hold keys (clearing-rules.md, E03 and E09), indexed for validation:
-// by card key (issuer_id, card_no, card_seq) and by terminal key (acquirer_id,
-// terminal_id, terminal_seq). A night has millions of records, so the two indexes are
-// open-addressing tables of record numbers in typed arrays, hashed from the key's
-// characters in place: no key string is built per lookup and the garbage collector
-// sees two arrays, not millions of map entries. A hit is confirmed on the record's own
-// fields, so a hash collision can never make two keys one.
+// For the validation benchmark (validate-bench.ts) only: held keys in memory, as
+// core's HeldKeys, to measure validation against an index of records rather than
+// the store. The batch finds held keys through the night's machinery
+// (src/machinery/held-keys.ts) instead.
 //
-// The index only grows: a batch fills it with the held records of history, then adds
-// each record of its files that is not REJECTED, as validation requires. A record that
-// stops holding its keys (the national centre rejected it) is taken out by building a
-// new index from the records that still hold.
+// The records that hold keys (clearing-rules.md, E03 and E09), indexed by card key
+// (issuer_id, card_no, card_seq) and by terminal key (acquirer_id, terminal_id,
+// terminal_seq): open-addressing tables of record numbers in typed arrays, hashed
+// from the key's characters in place, so that no key string is built per lookup. A
+// hit is confirmed on the record's own fields, so a hash collision can never make two
+// keys one. The index only grows.
 
 import { strict as assert } from 'node:assert';
-import type { Transaction } from './types';
-import type { HeldKeys } from './validate';
+import type { Transaction } from '../src/core/types';
+import type { HeldKeys } from '../src/core/validate';
 
 /** FNV-1a style mixing of a string's characters into h. */
 function mixText(h: number, s: string): number {

@@ -1,116 +1,64 @@
-// The second core's share of an import: a worker thread reads the same file as the
-// main thread and runs, ahead of it, everything about a record that needs no history
-// of tonight: decoding, the stateless rules (E01 E02 E08 E04 E07 E06 E05, TAC
-// included) and a probe of history's key tables for the record's two keys. The main
-// thread decodes the file too (it needs the values to store), then takes each
-// record's result from a ring in shared memory and does what needs tonight's state:
-// E03 E09 S01 against history and tonight, and the insert. History's key filters
-// are shared with the worker, so it searches the key tables only for a "maybe".
+// The second core's share of an import: a worker thread (validation-worker.ts) reads
+// the same file as the main thread and runs, ahead of it, everything about a record
+// that needs no history of tonight: decoding, the stateless rules (E01 E02 E08 E04 E07
+// E06 E05, TAC included) and a probe of history's key tables for the record's two
+// keys. The main thread decodes the file too (it needs the values to store), then
+// takes each record's result from a ring in shared memory (ring.ts) and does what
+// needs tonight's state: E03 E09 S01 against history and tonight, and the insert.
+// History's key filters are shared with the worker, so it searches the key tables
+// only for a "maybe".
 //
 // The worker decides nothing the main thread could not decide alone: its result is
 // the stateless verdict (the same pure function) and a hint that history holds a key,
 // which the main thread confirms on the store. When the worker cannot answer (it
 // failed, or the file turned out other than it read), the main thread validates the
 // record itself: slower, never different.
-//
-// Protocol, one file at a time: the main thread resets the control words and posts
-// the job; the worker publishes results in chunks (PRODUCED), waits while the ring
-// is full (CONSUMED), and ends in DONE or FAILED; with DONE after a whole file, it
-// leaves the SHA-256 of what it read, which the main thread checks against its own
-// reading before the file commits. ABORT asks it to stop early: the main thread is
-// done with the file (it finished, refused it, or failed), or stopped waiting for
-// the files written ahead.
 
+import { strict as assert } from 'node:assert';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Keys, Participants } from '../core/config-types';
-import { KeyFilter, type KeyFilters } from '../store/key-filter';
-import type { AheadJob } from './early-acks';
-import type { PrewrittenFile } from './outbox';
-
-export const RING = 1 << 16;
-export const CHUNK = 4096;
-
-export const PRODUCED = 0;
-export const CONSUMED = 1;
-export const STATE = 2;
-export const ABORT = 3;
-/** 1 when the digest buffer holds the SHA-256 of the file the worker read to its end. */
-export const HAS_DIGEST = 4;
-/** The bigger filters of an ahead job: RUNNING, then DONE or FAILED. */
-export const FILTERS = 5;
-/** How many history keys the worker put in each bigger filter. */
-export const CARD_KEYS = 6;
-export const TERMINAL_KEYS = 7;
-
-export const RUNNING = 1;
-export const DONE = 2;
-export const FAILED = 3;
-
-/** Result bits: the reason's number in STATELESS_REASONS + 1 (0: passed), the field's, two probe hints. */
-export const REASON_SHIFT = 8;
-export const FIELD_MASK = 0xff;
-export const HISTORY_CARD = 1 << 12;
-export const HISTORY_TERMINAL = 1 << 13;
-/** The worker could not encode this record's verdict: the main thread validates it. */
-export const UNKNOWN = -1;
-
-export const STATELESS_REASONS = ['E01', 'E02', 'E08', 'E04', 'E07', 'E06', 'E05'] as const;
-export const VERDICT_FIELDS = [
-  'issuer_id',
-  'card_no',
-  'card_type',
-  'txn_type',
-  'amount_fen',
-  'balance_before_fen',
-  'balance_after_fen',
-  'card_seq',
-  'terminal_id',
-  'terminal_seq',
-  'acquirer_id',
-  'merchant_id',
-  'occurred_at',
-  'tac',
-  'batch_no',
-  'line_id',
-  'station_id',
-] as const;
-
-export interface WorkerSetup {
-  control: SharedArrayBuffer;
-  results: SharedArrayBuffer;
-  /** 32 bytes: the SHA-256 of the file the worker read. */
-  digest: SharedArrayBuffer;
-  participants: Participants;
-  keys: Keys;
-  dbPath: string;
-  /** The key filters' bits, shared: read-only while the import runs. */
-  cardFilter: SharedArrayBuffer;
-  terminalFilter: SharedArrayBuffer;
-  /** Where the worker posts what it wrote ahead. */
-  port?: MessagePort;
-}
-
-export interface Job {
-  kind: 'file';
-  path: string;
-}
+import { KeyFilter } from './key-filter';
+import type { KeyFilters, KeyName } from './key-tables';
+import {
+  ABORT,
+  assertRing,
+  CARD_KEYS,
+  CONSUMED,
+  CONTROL_WORDS,
+  DONE,
+  FAILED,
+  FILTERS,
+  HAS_DIGEST,
+  PRODUCED,
+  RING,
+  RUNNING,
+  STATE,
+  TERMINAL_KEYS,
+  UNKNOWN,
+  type FileJob,
+  type WorkerSetup,
+  type WriteAheadJob,
+} from './ring';
+import type { WriteAhead, WrittenAheadFile } from './written-ahead';
 
 /** How long the main thread waits for a result before it deems the worker lost. */
 const STALL_MS = 120_000;
 /** How long, after the close, it waits for the files written ahead before writing them itself. */
-const AHEAD_MS = 600_000;
+const WRITE_AHEAD_MS = 600_000;
 
 export class ValidationPipe {
-  private readonly control = new Int32Array(new SharedArrayBuffer(16 * 4));
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   private readonly results = new Int32Array(new SharedArrayBuffer(RING * 4));
   private readonly digest = new Uint8Array(new SharedArrayBuffer(32));
   /** Results of the current file that the main thread took from the worker. */
   private used = 0;
+  /** Results of the current file the main thread is done with (their slots are free). */
+  private released = 0;
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private active = false;
-  private aheadStarted = false;
+  private writingAhead = false;
   /** The worker stalled once: it is not asked again, and the main thread validates alone. */
   private broken = false;
 
@@ -135,8 +83,13 @@ export class ValidationPipe {
     this.worker.on('error', () => undefined);
   }
 
+  /** Whether it can still be asked: a worker that stalled once is not. */
+  get usable(): boolean {
+    return !this.broken;
+  }
+
   /** Starts the worker on a file whose records the main thread is about to read. */
-  begin(job: Job): void {
+  begin(job: FileJob): void {
     this.finish();
     if (this.broken) return;
     Atomics.store(this.control, PRODUCED, 0);
@@ -146,17 +99,22 @@ export class ValidationPipe {
     Atomics.store(this.control, STATE, RUNNING);
     this.active = true;
     this.used = 0;
+    this.released = 0;
     this.worker.postMessage(job);
   }
 
   /** Record index's result, waiting for the worker if it is behind; UNKNOWN when it cannot say. */
   resultOf(index: number): number {
     if (!this.active) return UNKNOWN;
+    // A slot is read only before it is released: after that, the worker may fill it again.
+    // Once per record: the messages are built only when an assertion fails.
+    if (index < this.released) assert.fail(`validation pipe: result ${index} was released (${this.released})`);
     const c = this.control;
     let waited = 0;
     for (;;) {
       const produced = Atomics.load(c, PRODUCED);
       if (index < produced) {
+        if (produced - index > RING) assert.fail(`validation pipe: result ${index} overwritten (produced ${produced})`);
         this.used++;
         return this.results[index % RING]!;
       }
@@ -176,7 +134,10 @@ export class ValidationPipe {
   /** The main thread is done with every record before `count`: their ring slots are free. */
   release(count: number): void {
     if (!this.active) return;
-    Atomics.store(this.control, CONSUMED, count);
+    assert(count >= this.released, `validation pipe: released ${count} after ${this.released}`);
+    this.released = count;
+    Atomics.store(this.control, CONSUMED, Math.min(count, Atomics.load(this.control, PRODUCED)));
+    assertRing(this.control);
     Atomics.notify(this.control, CONSUMED);
   }
 
@@ -215,34 +176,37 @@ export class ValidationPipe {
 
   /**
    * After the import: the worker writes the files the import settles while the main
-   * thread closes the day (early-acks.ts). The result comes from aheadResult.
+   * thread closes the day (written-ahead.ts), after filling the `grow` filters with
+   * history's keys. The files come from writtenAhead, the filters from grownFilter.
+   * Whether it started (a worker that stalled is not asked).
    */
-  writeAhead(job: Omit<AheadJob, 'kind'>): void {
+  writeAhead(job: WriteAhead, grow: WriteAheadJob['grow']): boolean {
     this.finish();
-    if (this.broken) return;
+    if (this.broken) return false;
     Atomics.store(this.control, ABORT, 0);
-    Atomics.store(this.control, FILTERS, job.grow.card || job.grow.terminal ? RUNNING : FAILED);
+    Atomics.store(this.control, FILTERS, grow.card || grow.terminal ? RUNNING : FAILED);
     Atomics.store(this.control, STATE, RUNNING);
-    this.aheadStarted = true;
-    this.worker.postMessage({ kind: 'ahead', ...job } satisfies AheadJob);
+    this.writingAhead = true;
+    this.worker.postMessage({ kind: 'write-ahead', ...job, grow } satisfies WriteAheadJob);
+    return true;
   }
 
   /**
-   * The bigger filter the worker filled with history's keys for the ahead job, or
-   * null if it failed (the close then builds it itself). Waits for it.
+   * The bigger filter the worker filled with history's keys for the write-ahead job,
+   * or null if it failed (the close then builds it itself). Waits for it.
    */
-  grownFilter(name: 'card' | 'terminal', buffer: SharedArrayBuffer): KeyFilter | null {
+  grownFilter(name: KeyName, buffer: SharedArrayBuffer): KeyFilter | null {
     if (!this.settles(FILTERS, STALL_MS) || Atomics.load(this.control, FILTERS) !== DONE) return null;
     return new KeyFilter(new Int32Array(buffer), Atomics.load(this.control, name === 'card' ? CARD_KEYS : TERMINAL_KEYS));
   }
 
   /** The files written ahead, by name; empty when the worker failed (the outbox then writes them). */
-  aheadResult(): Map<string, PrewrittenFile> {
-    const out = new Map<string, PrewrittenFile>();
-    if (!this.aheadStarted) return out;
-    this.aheadStarted = false;
+  writtenAhead(): Map<string, WrittenAheadFile> {
+    const out = new Map<string, WrittenAheadFile>();
+    if (!this.writingAhead) return out;
+    this.writingAhead = false;
     const c = this.control;
-    if (!this.settles(STATE, AHEAD_MS)) {
+    if (!this.settles(STATE, WRITE_AHEAD_MS)) {
       // Too slow: told to stop (it checks as it writes), and waited for, so that it
       // writes nothing more once the outbox has swept its temporaries.
       Atomics.store(c, ABORT, 1);
@@ -250,7 +214,7 @@ export class ValidationPipe {
       return out;
     }
     if (Atomics.load(c, STATE) !== DONE) return out;
-    const files = receiveMessageOnPort(this.port)?.message as PrewrittenFile[] | undefined;
+    const files = receiveMessageOnPort(this.port)?.message as WrittenAheadFile[] | undefined;
     for (const f of files ?? []) out.set(f.name, f);
     return out;
   }

@@ -1,44 +1,45 @@
-// The worker thread of ValidationPipe (validation-pipe.ts): for each file it is
-// given, it decodes the records, runs the stateless rules and probes history's key
-// tables, and publishes one result per record in the shared ring. The key tables do
-// not change until the day closes; the records' statuses may (a national rejection
-// imported tonight), so the probe only says a key is there, and the main thread
-// reads the record's status itself. After the import it writes the files ahead
-// (early-acks.ts).
+// The worker thread of ValidationPipe (validation-pipe.ts; the protocol is ring.ts):
+// for each file it is given, it decodes the records, runs the stateless rules and
+// probes history's key tables, and publishes one result per record in the shared
+// ring. The key tables do not change until the day closes; the records' statuses may
+// (a national rejection imported tonight), so the probe only says a key is there, and
+// the main thread reads the record's status itself. After the import it writes the
+// files ahead (written-ahead.ts).
+import { strict as assert } from 'node:assert';
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import type { Db } from '../store/db';
 import type { Header, Transaction } from '../core/types';
 import { buildRegistry } from '../core/registry';
 import { TacKeyCache } from '../core/tac';
 import { statelessVerdict, type FileContext, type StatelessContext } from '../core/validate';
 import { scanExchangeFile } from '../files/reader';
-import { writeAhead, type AheadJob } from './early-acks';
-import { addHistory, CARD_KEY_IDS, KeyFilter, TERMINAL_KEY_IDS } from '../store/key-filter';
+import { openStore, type Db } from '../store/db';
 import { cardKey, terminalKey } from '../store/record-keys';
+import { KeyFilter } from './key-filter';
+import { addHistory, CARD_KEY_IDS, TERMINAL_KEY_IDS } from './key-tables';
 import {
   ABORT,
+  assertRing,
   CARD_KEYS,
   CHUNK,
   CONSUMED,
   DONE,
+  encodeRejection,
   FAILED,
   FILTERS,
   HAS_DIGEST,
   HISTORY_CARD,
-  RUNNING,
   HISTORY_TERMINAL,
+  PASSED,
   PRODUCED,
-  REASON_SHIFT,
   RING,
+  RUNNING,
   STATE,
-  STATELESS_REASONS,
   TERMINAL_KEYS,
-  UNKNOWN,
-  VERDICT_FIELDS,
-  type Job,
+  type FileJob,
   type WorkerSetup,
-} from './validation-pipe';
+  type WriteAheadJob,
+} from './ring';
+import { writeAhead } from './written-ahead';
 
 const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control);
@@ -54,11 +55,11 @@ const ctx: StatelessContext = {
     return tac;
   },
 };
-// Opened here, once; a store this thread cannot open leaves it answering FAILED to
-// every job, so that the main thread validates alone without waiting.
+// Opened here, once, read-only; a store this thread cannot open leaves it answering
+// FAILED to every job, so that the main thread validates alone without waiting.
 let db: Db | null = null;
 try {
-  db = new Database(setup.dbPath, { readonly: true, fileMustExist: true }) as unknown as Db;
+  db = openStore(setup.dbPath, { readonly: true, mustExist: true });
   db.pragma('cache_size = -32768');
 } catch {
   db = null;
@@ -68,12 +69,10 @@ const terminalProbe = db?.prepare(`SELECT terminal_key FROM records WHERE id IN 
 // Sized and filled by the main thread; nobody writes them while the import runs.
 const cardFilter = new KeyFilter(new Int32Array(setup.cardFilter), 0);
 const terminalFilter = new KeyFilter(new Int32Array(setup.terminalFilter), 0);
-const reasonIndex = new Map<string, number>(STATELESS_REASONS.map((r, i) => [r, i + 1]));
-const fieldIndex = new Map<string, number>(VERDICT_FIELDS.map((f, i) => [f, i + 1]));
 
 class Aborted extends Error {}
 
-function run(job: Job): void {
+function judgeFile(job: FileJob): void {
   if (db === null || cardProbe === undefined || terminalProbe === undefined) {
     Atomics.store(control, STATE, FAILED);
     Atomics.notify(control, STATE);
@@ -90,22 +89,21 @@ function run(job: Job): void {
   const publish = (): void => {
     const n = chunk.length;
     if (n === 0 || file === null) return;
+    assert(n <= CHUNK, `validation worker: a chunk of ${n}`);
     cardKeys.length = 0;
     terminalKeys.length = 0;
     for (let i = 0; i < n; i++) {
       const r = chunk[i]!;
       const v = statelessVerdict(r, file, ctx);
       if (v === undefined) {
-        codes[i] = 0;
+        codes[i] = PASSED;
         const ref = terminals.get(`${r.acquirer_id}|${r.terminal_id}`);
         const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
         const terminal = ref === undefined ? null : terminalKey(ref, r.terminal_seq);
         cardKeys.push(cardFilter.mayHave(card) ? card : -1);
         terminalKeys.push(terminal !== null && terminalFilter.mayHave(terminal) ? terminal : null);
       } else {
-        const reason = reasonIndex.get(v.reason);
-        const field = v.field === undefined ? 0 : fieldIndex.get(v.field);
-        codes[i] = reason === undefined || field === undefined ? UNKNOWN : (reason << REASON_SHIFT) | field;
+        codes[i] = encodeRejection(v);
         cardKeys.push(-1);
         terminalKeys.push(null);
       }
@@ -117,7 +115,7 @@ function run(job: Job): void {
       maybeTerminals.length === 0 ? [] : (terminalProbe.all(JSON.stringify(maybeTerminals)) as number[]),
     );
     for (let i = 0; i < n; i++) {
-      if (codes[i] !== 0) continue;
+      if (codes[i] !== PASSED) continue;
       if (inHistory.has(cardKeys[i]!)) codes[i]! |= HISTORY_CARD;
       const t = terminalKeys[i];
       if (t !== null && terminalsInHistory.has(t!)) codes[i]! |= HISTORY_TERMINAL;
@@ -129,6 +127,7 @@ function run(job: Job): void {
       if (produced + n - consumed <= RING) break;
       Atomics.wait(control, CONSUMED, consumed, 100);
     }
+    assertRing(control);
     for (let i = 0; i < n; i++) results[(produced + i) % RING] = codes[i]!;
     produced += n;
     Atomics.store(control, PRODUCED, produced);
@@ -171,7 +170,7 @@ function run(job: Job): void {
 }
 
 /** History's keys into the bigger filters of the job (the close needs them first), then FILTERS says how it went. */
-function growFilters(store: Db, job: AheadJob): void {
+function growFilters(store: Db, job: WriteAheadJob): void {
   if (!job.grow.card && !job.grow.terminal) return;
   let state = FAILED;
   try {
@@ -191,7 +190,7 @@ function growFilters(store: Db, job: AheadJob): void {
   }
 }
 
-function ahead(job: AheadJob): void {
+function writeFilesAhead(job: WriteAheadJob): void {
   let state = FAILED;
   try {
     tac = null; // the TAC schedules are done with: their memory goes
@@ -208,4 +207,4 @@ function ahead(job: AheadJob): void {
   Atomics.notify(control, STATE);
 }
 
-parentPort!.on('message', (job: Job | AheadJob) => (job.kind === 'ahead' ? ahead(job) : run(job)));
+parentPort!.on('message', (job: FileJob | WriteAheadJob) => (job.kind === 'write-ahead' ? writeFilesAhead(job) : judgeFile(job)));

@@ -5,10 +5,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './db';
+import type { Db } from '../store/db';
 
 /** Below this the WAL is copied in line: starting a thread costs more than it saves. */
 const BACKGROUND_FROM_BYTES = 64 * 2 ** 20;
+/** How long the main thread waits for the second thread before it copies alone. */
+const WAIT_MS = 600_000;
+
+// The shared word's values: the thread is copying, copied, or could not.
+const CHECKPOINT_RUNNING = 0;
+export const CHECKPOINT_DONE = 1;
+export const CHECKPOINT_FAILED = 2;
 
 export class Checkpoint {
   private readonly done: Int32Array | null;
@@ -37,14 +44,16 @@ export class Checkpoint {
       return new Checkpoint(db, null); // no thread to be had: copied in line
     }
     worker.unref();
-    worker.on('error', () => Atomics.store(done, 0, 2)); // delivered only if the loop turns; the wait below is bounded anyway
+    worker.on('error', () => Atomics.store(done, 0, CHECKPOINT_FAILED)); // delivered only if the loop turns; the wait below is bounded anyway
     return new Checkpoint(db, done);
   }
 
   /** Waits for the second thread (if any), then copies what is left and empties the WAL. */
   end(): void {
     if (this.done) {
-      for (let waited = 0; Atomics.load(this.done, 0) === 0 && waited < 600_000; waited += 100) Atomics.wait(this.done, 0, 0, 100);
+      for (let waited = 0; Atomics.load(this.done, 0) === CHECKPOINT_RUNNING && waited < WAIT_MS; waited += 100) {
+        Atomics.wait(this.done, 0, CHECKPOINT_RUNNING, 100);
+      }
     }
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }

@@ -6,11 +6,10 @@
 //
 // The bits live in a SharedArrayBuffer, so the validation worker reads the same
 // filter without a copy. They are saved in the store with the day's close (the same
-// transaction that adds the night's keys to the key tables), so they never fall
-// behind the tables.
+// transaction that adds the night's keys to the key tables: key-tables.ts), so they
+// never fall behind the tables.
 
-import type { Db } from './db';
-import { mixKey } from './record-keys';
+import { mixKey } from './key-mix';
 
 const BLOCK_WORDS = 16; // 512 bits
 const K = 7;
@@ -107,61 +106,3 @@ export class KeyFilter {
     return true;
   }
 }
-
-// ---------------------------------------------------------------------------------
-// In the store
-
-export interface KeyFilters {
-  card: KeyFilter;
-  terminal: KeyFilter;
-}
-
-const TABLES = { card: ['card_keys', 'card_key'], terminal: ['terminal_keys', 'terminal_key'] } as const;
-
-/**
- * History's filters as the last close saved them. A store without them (a new one,
- * or one just migrated) gets them built from its key tables, once.
- */
-export function loadKeyFilters(db: Db): KeyFilters {
-  const load = (name: 'card' | 'terminal'): KeyFilter => {
-    const row = db.prepare('SELECT keys, bits FROM key_filters WHERE name = ?').get(name) as { keys: number; bits: Buffer } | undefined;
-    if (row) return KeyFilter.fromBytes(row.bits, row.keys);
-    return historyFilter(db, name, db.prepare(`SELECT COUNT(*) FROM ${TABLES[name][0]}`).pluck().get() as number);
-  };
-  return { card: load('card'), terminal: load('terminal') };
-}
-
-/** A filter grown for `keys` keys (KeyFilter.grownFor), holding history's keys. */
-export function historyFilter(db: Db, name: 'card' | 'terminal', keys: number): KeyFilter {
-  const filter = KeyFilter.grownFor(keys);
-  addHistory(db, name, filter);
-  return filter;
-}
-
-/** Every key of the name's table into filter, a night's partition at a time (whole arrays: per-row stepping cost 3 µs a key). */
-export function addHistory(db: Db, name: 'card' | 'terminal', filter: KeyFilter): void {
-  const [table, column] = TABLES[name];
-  const nightKeys = db.prepare(`SELECT ${column} FROM ${table} WHERE night = ?`).pluck();
-  for (const night of db.prepare('SELECT CAST(date AS INTEGER) FROM days').pluck().all() as number[]) {
-    for (const key of nightKeys.all(night) as number[]) filter.add(key);
-  }
-}
-
-/** Saves the filters' bits: inside the transaction that added the keys to the tables. */
-export function saveKeyFilters(db: Db, filters: KeyFilters): void {
-  const save = db.prepare(
-    'INSERT INTO key_filters (name, keys, bits) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET keys = excluded.keys, bits = excluded.bits',
-  );
-  save.run('card', filters.card.keys, filters.card.bytes());
-  save.run('terminal', filters.terminal.keys, filters.terminal.bytes());
-}
-
-/**
- * The key tables' ids under the keys of a json array (`?`): one seek per night's
- * partition. Every partition is a day of `days` (the close of that day made it);
- * tonight's fills when the day closes.
- */
-export const CARD_KEY_IDS =
-  'SELECT k.record_id FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key IN (SELECT value FROM json_each(?))';
-export const TERMINAL_KEY_IDS =
-  'SELECT k.record_id FROM days d JOIN terminal_keys k ON k.night = CAST(d.date AS INTEGER) AND k.terminal_key IN (SELECT value FROM json_each(?))';

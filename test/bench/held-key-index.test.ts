@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { HeldKeyIndex } from '../../src/core/held-keys';
+import { HeldKeyIndex } from '../../bench/held-key-index';
 import type { Transaction } from '../../src/core/types';
 
 // Small domains, so that keys meet often and tables fill and grow.

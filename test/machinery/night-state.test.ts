@@ -1,14 +1,17 @@
-// The batch's in-memory state of tonight, checked against plain models: the key
-// tables (night-keys.ts), the card runs and the blacklist filter (context.ts), and
-// the filter over history's keys (store/key-filter.ts).
+// The night's in-memory state, checked against plain models: tonight's key tables
+// (night-keys.ts), the card runs (night-cards.ts), the blacklist filter
+// (card-blacklist.ts), and the filter over history's keys (key-filter.ts, saved by
+// key-tables.ts).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { NightKeys } from '../../src/batch/night-keys';
-import { CardBlacklist, NightCards } from '../../src/batch/context';
+import { NightKeys } from '../../src/machinery/night-keys';
+import { NightCards } from '../../src/machinery/night-cards';
+import { CardBlacklist } from '../../src/machinery/card-blacklist';
 import { cardKey } from '../../src/store/record-keys';
 import type { BlacklistEntry } from '../../src/core/types';
-import { KeyFilter, loadKeyFilters, saveKeyFilters } from '../../src/store/key-filter';
+import { KeyFilter } from '../../src/machinery/key-filter';
+import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
 import { openStore } from '../../src/store/db';
 
 const found = (keys: NightKeys, which: 'byCard' | 'byTerminal', key: number): number[] => {
@@ -161,4 +164,29 @@ test('a filter built from the key tables has every key, and loads back as saved'
   assert.equal(loaded.card.keys, keys.length);
   assert.deepEqual(loaded.card.bytes(), built.card.bytes());
   db.close();
+});
+
+test("the night tables refuse ids that do not rise, and a rollback after the interrupted run's records were read back", () => {
+  const keys = new NightKeys(100, 4);
+  keys.add(100, 1, 1);
+  keys.add(102, 2, 2);
+  assert.throws(() => keys.add(101, 3, 3), /ids must rise/);
+  keys.forgetFrom(101); // a refused file gives 101 on back: the next file starts there
+  keys.add(101, 3, 3);
+  const cards = new NightCards();
+  cards.append('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 1), 200, 1, 0, 0);
+  assert.throws(
+    () => cards.append('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 2), 200, 2, 0, 0),
+    /ids must rise/,
+  );
+  assert.throws(
+    () => cards.appendEarlier('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 2), 250, 2, 0, 0),
+    /not of an earlier run/,
+  );
+  cards.appendEarlier('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 3), 150, 3, 0, 0);
+  assert.throws(() => cards.forgetFrom(200), /after the read-back/);
+  assert.deepEqual(
+    [...cards.cards()].map(([, , runs]) => runs),
+    [[200, 1, 0, 0, 150, 3, 0, 0]],
+  );
 });

@@ -10,7 +10,7 @@
 // caller compares the records' real fields.
 
 import { strict as assert } from 'node:assert';
-import { mixKey } from '../store/record-keys';
+import { mixKey } from './key-mix';
 
 const EMPTY = 0;
 
@@ -46,7 +46,7 @@ class KeyMultiMap {
   add(key: number, id: number): void {
     if ((this.taken + 1) * 4 > (this.mask + 1) * 3) this.grow();
     const offset = id - this.base + 1;
-    assert(offset > 0 && offset < 2 ** 32, `night keys: record ${id} outside the night (base ${this.base})`);
+    if (!(offset > 0 && offset < 2 ** 32)) assert.fail(`night keys: record ${id} outside the night (base ${this.base})`);
     let s = slotOf(key) & this.mask;
     while (this.ids[s] !== EMPTY) s = (s + 1) & this.mask;
     this.keys[s] = key;
@@ -110,14 +110,19 @@ const slotOf = mixKey;
 export class NightKeys {
   readonly byCard: KeyMultiMap;
   readonly byTerminal: KeyMultiMap;
+  /** The last id added: ids rise as records are stored, which forgetFrom relies on. */
+  private lastId: number;
 
   /** base: the lowest record id the night can have (the first id after history). */
   constructor(base: number, expected = 1 << 16) {
     this.byCard = new KeyMultiMap(base, expected);
     this.byTerminal = new KeyMultiMap(base, expected);
+    this.lastId = base - 1;
   }
 
   add(id: number, card_key: number, terminal_key: number): void {
+    if (id <= this.lastId) assert.fail(`night keys: record ${id} after ${this.lastId}: ids must rise`);
+    this.lastId = id;
     this.byCard.add(card_key, id);
     this.byTerminal.add(terminal_key, id);
   }
@@ -127,9 +132,11 @@ export class NightKeys {
     this.byTerminal.reserve(records);
   }
 
+  /** A refused file's records, from id on, were rolled back: SQLite hands their ids to the next file. */
   forgetFrom(id: number): void {
     this.byCard.forgetFrom(id);
     this.byTerminal.forgetFrom(id);
+    this.lastId = Math.min(this.lastId, id - 1);
   }
 
   get size(): number {

@@ -1,0 +1,153 @@
+// Held keys for a chunk of records (the prefetch): before the rules run on a chunk,
+// everything they will ask of history is fetched at once, and tonight's earlier
+// records are at hand in memory (night-keys.ts). The rules then ask through the
+// HeldKeys shape of src/core/validate.ts and never learn how keys are found.
+//
+// History's held records are in the key tables (key-tables.ts). A record's key is
+// looked for there only when the worker's probe found it (validation-pipe.ts) or,
+// when nobody probed, when the filter over history's keys says "maybe"; the chunk's
+// candidates are read in two queries (one per key). Tonight's records are found by
+// their keys in NightKeys and read by id, inside the file's transaction (this file's
+// earlier records included).
+import type { BlacklistEntry, Transaction } from '../core/types';
+import type { HeldKeys } from '../core/validate';
+import type { Db } from '../store/db';
+import { HOLDS_KEYS, TRANSACTION_SELECT } from '../store/record-columns';
+import { cardKey, terminalKey } from '../store/record-keys';
+import type { CardBlacklist } from './card-blacklist';
+import { CARD_KEY_IDS, TERMINAL_KEY_IDS, type KeyFilters } from './key-tables';
+import type { NightKeys } from './night-keys';
+import { HISTORY_CARD, HISTORY_TERMINAL } from './ring';
+import { NOT_PROBED, type ChunkVerdicts } from './stateless-verdicts';
+import type { TerminalRefs } from './terminal-refs';
+
+function cardKeyText(r: { issuer_id: string; card_no: string; card_seq: number }): string {
+  return `${r.issuer_id}|${r.card_no}|${r.card_seq}`;
+}
+function terminalKeyText(r: { acquirer_id: string; terminal_id: string; terminal_seq: number }): string {
+  return `${r.acquirer_id}|${r.terminal_id}|${r.terminal_seq}`;
+}
+
+/**
+ * The held keys of one file's chunks, one chunk at a time: prefetch(chunk), then for
+ * each record select(i) before the rules ask about it. Also the record's packed keys,
+ * for the insert.
+ */
+export class ChunkHeldKeys implements HeldKeys {
+  private chunk: readonly Transaction[] = [];
+  private readonly cardKeys: number[] = [];
+  private readonly terminalRefs: (number | undefined)[] = [];
+  /** History's held records under the chunk's keys, by the key's text. */
+  private readonly byCard = new Map<string, Transaction>();
+  private readonly byTerminal = new Map<string, Transaction>();
+  /** The record the rules are judging, and its card key (the blacklist only needs the card's part). */
+  private current: Transaction | null = null;
+  private currentKey = 0;
+  private readonly heldByCard;
+  private readonly heldByTerminal;
+  private readonly heldById;
+
+  constructor(
+    db: Db,
+    private readonly night: NightKeys,
+    private readonly filters: KeyFilters,
+    private readonly terminals: TerminalRefs,
+    private readonly blacklist: CardBlacklist,
+  ) {
+    this.heldByCard = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id IN (${CARD_KEY_IDS}) AND ${HOLDS_KEYS}`);
+    this.heldByTerminal = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id IN (${TERMINAL_KEY_IDS}) AND ${HOLDS_KEYS}`);
+    this.heldById = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id = ? AND ${HOLDS_KEYS}`);
+  }
+
+  /** Fetches what history holds under the chunk's keys. A record the stateless rules rejected is asked nothing. */
+  prefetch(chunk: readonly Transaction[], verdicts: ChunkVerdicts): void {
+    this.chunk = chunk;
+    this.current = null;
+    const n = chunk.length;
+    this.cardKeys.length = n;
+    this.terminalRefs.length = n;
+    const maybeCards: number[] = [];
+    const maybeTerminals: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = chunk[i]!;
+      const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
+      const ref = this.terminals.lookup(r.acquirer_id, r.terminal_id);
+      this.cardKeys[i] = card;
+      this.terminalRefs[i] = ref;
+      if (verdicts.rejected[i] !== undefined) continue;
+      const probe = verdicts.history[i]!;
+      if (probe === NOT_PROBED ? this.filters.card.mayHave(card) : (probe & HISTORY_CARD) !== 0) maybeCards.push(card);
+      if (ref === undefined) continue; // a terminal never numbered holds no key
+      const terminal = terminalKey(ref, r.terminal_seq);
+      if (probe === NOT_PROBED ? this.filters.terminal.mayHave(terminal) : (probe & HISTORY_TERMINAL) !== 0) maybeTerminals.push(terminal);
+    }
+    this.byCard.clear();
+    this.byTerminal.clear();
+    if (maybeCards.length > 0) {
+      for (const row of this.heldByCard.all(JSON.stringify(maybeCards)) as Transaction[]) this.byCard.set(cardKeyText(row), row);
+    }
+    if (maybeTerminals.length > 0) {
+      for (const row of this.heldByTerminal.all(JSON.stringify(maybeTerminals)) as Transaction[]) {
+        this.byTerminal.set(terminalKeyText(row), row);
+      }
+    }
+  }
+
+  /** Record i of the chunk is the one the rules judge now. */
+  select(i: number): void {
+    this.current = this.chunk[i]!;
+    this.currentKey = this.cardKeys[i]!;
+  }
+
+  /** Record i's card key (src/store/record-keys.ts). */
+  cardKeyOf(i: number): number {
+    return this.cardKeys[i]!;
+  }
+
+  /** Record i's terminal key, numbering its terminal (in the file's transaction) if it is new. */
+  terminalKeyOf(i: number): number {
+    const r = this.chunk[i]!;
+    return terminalKey(this.terminalRefs[i] ?? this.terminals.refOf(r.acquirer_id, r.terminal_id), r.terminal_seq);
+  }
+
+  byCardKey(issuer_id: string, card_no: string, card_seq: number): Transaction | undefined {
+    return (
+      (this.byCard.size === 0 ? undefined : this.byCard.get(`${issuer_id}|${card_no}|${card_seq}`)) ??
+      this.night.byCard.find(this.cardKeyFor(issuer_id, card_no, card_seq), (id) => {
+        const r = this.heldById.get(id) as Transaction | undefined;
+        return r && r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id ? r : undefined;
+      })
+    );
+  }
+
+  byTerminalKey(acquirer_id: string, terminal_id: string, terminal_seq: number): Transaction | undefined {
+    // Asked now, not at the prefetch: an earlier record of the chunk may have numbered the terminal.
+    const ref = this.terminals.lookup(acquirer_id, terminal_id);
+    if (ref === undefined) return undefined; // a terminal never numbered holds no key
+    return (
+      (this.byTerminal.size === 0 ? undefined : this.byTerminal.get(`${acquirer_id}|${terminal_id}|${terminal_seq}`)) ??
+      this.night.byTerminal.find(terminalKey(ref, terminal_seq), (id) => {
+        const r = this.heldById.get(id) as Transaction | undefined;
+        return r && r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id ? r : undefined;
+      })
+    );
+  }
+
+  /** The card's BLACKLIST entries (ValidationContext.blacklistOf). */
+  readonly blacklistOf = (issuer_id: string, card_no: string): readonly BlacklistEntry[] | undefined =>
+    this.blacklist.of(
+      issuer_id,
+      card_no,
+      this.current !== null && this.current.card_no === card_no && this.current.issuer_id === issuer_id
+        ? this.currentKey
+        : cardKey(issuer_id, card_no, 0),
+    );
+
+  /** Validation asks about the record's own card: its key is at hand. */
+  private cardKeyFor(issuer_id: string, card_no: string, card_seq: number): number {
+    const c = this.current;
+    return c !== null && c.card_no === card_no && c.issuer_id === issuer_id && c.card_seq === card_seq
+      ? this.currentKey
+      : cardKey(issuer_id, card_no, card_seq);
+  }
+}

@@ -1,0 +1,228 @@
+// Tonight's records of local cards, for the card-float walk (src/core/card-float.ts):
+// the import appends each non-rejected record of a local card, and the walk takes
+// them grouped by card instead of reading the night back from the store.
+import { strict as assert } from 'node:assert';
+import { RUN_AFTER, RUN_BEFORE, RUN_ID, RUN_SEQ, RUN_WIDTH } from '../core/card-float';
+import { CARD_SEQ_SPAN } from '../store/record-keys';
+
+/** Digits s[from..to) as a number, or -1 when one is not a digit. */
+function digitsValue(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The names of a night's cards, by number, as numbers: an issuer is 8 digits and a
+ * card number 20 (E01 holds every record that reaches here to that), kept as three
+ * numbers instead of two strings of the decoder's (a 5M night has 2M cards: about
+ * 100 MB less). A name of another shape is kept as it is.
+ */
+class CardNames {
+  private issuer = new Int32Array(1024);
+  private hi = new Float64Array(1024);
+  private lo = new Float64Array(1024);
+  private readonly odd = new Map<number, [string, string]>();
+  count = 0;
+
+  add(issuer_id: string, card_no: string): number {
+    const c = this.count++;
+    if (c === this.issuer.length) this.grow();
+    const issuer = issuer_id.length === 8 ? digitsValue(issuer_id, 0, 8) : -1;
+    const hi = card_no.length === 20 ? digitsValue(card_no, 0, 10) : -1;
+    const lo = card_no.length === 20 ? digitsValue(card_no, 10, 20) : -1;
+    if (issuer < 0 || hi < 0 || lo < 0) {
+      this.odd.set(c, [issuer_id, card_no]);
+      this.issuer[c] = -1;
+    } else {
+      this.issuer[c] = issuer;
+      this.hi[c] = hi;
+      this.lo[c] = lo;
+    }
+    return c;
+  }
+
+  is(c: number, issuer_id: string, card_no: string): boolean {
+    if (this.issuer[c] === -1) {
+      const [i, n] = this.odd.get(c)!;
+      return i === issuer_id && n === card_no;
+    }
+    return (
+      card_no.length === 20 &&
+      issuer_id.length === 8 &&
+      digitsValue(card_no, 10, 20) === this.lo[c] &&
+      digitsValue(card_no, 0, 10) === this.hi[c] &&
+      digitsValue(issuer_id, 0, 8) === this.issuer[c]
+    );
+  }
+
+  issuerOf(c: number): string {
+    return this.issuer[c] === -1 ? this.odd.get(c)![0] : String(this.issuer[c]).padStart(8, '0');
+  }
+
+  cardNoOf(c: number): string {
+    return this.issuer[c] === -1 ? this.odd.get(c)![1] : String(this.hi[c]).padStart(10, '0') + String(this.lo[c]).padStart(10, '0');
+  }
+
+  private grow(): void {
+    const n = this.issuer.length * 2;
+    const issuer = new Int32Array(n);
+    issuer.set(this.issuer);
+    const hi = new Float64Array(n);
+    hi.set(this.hi);
+    const lo = new Float64Array(n);
+    lo.set(this.lo);
+    this.issuer = issuer;
+    this.hi = hi;
+    this.lo = lo;
+  }
+}
+
+/**
+ * Tonight's records of local cards, for the card-float walk: per record the card's
+ * number here and its run (src/core/card-float.ts: id, card_seq, balance_before_fen,
+ * balance_after_fen), in typed
+ * arrays (a night's millions of records are columns, not objects or per-card arrays
+ * that grow and churn the garbage collector); grouped by card when the walk asks.
+ */
+export class NightCards {
+  // The card's number here, found by its hash (card_key / 65536) in an open-addressing
+  // table: slot -> card number + 1. Two cards may share a hash; the names decide.
+  private slotHash = new Float64Array(1 << 16);
+  private slotCard = new Int32Array(1 << 16);
+  private readonly names = new CardNames();
+  private cardOf = new Int32Array(1024);
+  private runs = new Float64Array(RUN_WIDTH * 1024);
+  private n = 0;
+  /** The first record id this process imported; earlier ids of the batch came from an interrupted run. */
+  firstId: number | null = null;
+  /** Records of an interrupted run of the batch were read back after the import: no file rolls back now. */
+  private readBack = false;
+
+  /** Makes room for n more records at once. */
+  reserve(records: number): void {
+    if (this.n + records > this.cardOf.length) this.resize(this.n + records);
+  }
+
+  /**
+   * A record of tonight's import, in id order (ids rise as records are stored, which
+   * forgetFrom relies on). card_key: the record's (src/store/record-keys.ts); the
+   * card's hash is its upper part.
+   */
+  append(issuer_id: string, card_no: string, card_key: number, id: number, card_seq: number, before_fen: number, after_fen: number): void {
+    assert(!this.readBack, 'night cards: a record imported after the read-back');
+    // Once per record: the message is built only when the assertion fails.
+    if (this.n > 0 && id <= this.runs[RUN_WIDTH * (this.n - 1) + RUN_ID]!)
+      assert.fail(`night cards: record ${id} after a later one: ids must rise`);
+    if (this.firstId === null) this.firstId = id;
+    this.put(issuer_id, card_no, card_key, id, card_seq, before_fen, after_fen);
+  }
+
+  /**
+   * A record of this batch that an interrupted run imported (its id is below firstId),
+   * read back for the walk once the import is over.
+   */
+  appendEarlier(
+    issuer_id: string,
+    card_no: string,
+    card_key: number,
+    id: number,
+    card_seq: number,
+    before_fen: number,
+    after_fen: number,
+  ): void {
+    assert(this.firstId === null || id < this.firstId, `night cards: record ${id} is not of an earlier run (first ${this.firstId})`);
+    this.readBack = true;
+    this.put(issuer_id, card_no, card_key, id, card_seq, before_fen, after_fen);
+  }
+
+  private put(
+    issuer_id: string,
+    card_no: string,
+    card_key: number,
+    id: number,
+    card_seq: number,
+    before_fen: number,
+    after_fen: number,
+  ): void {
+    const card = this.cardNumber(issuer_id, card_no, Math.floor(card_key / CARD_SEQ_SPAN));
+    if (this.n === this.cardOf.length) this.resize(this.n * 2);
+    const at = this.n++;
+    this.cardOf[at] = card;
+    const run = RUN_WIDTH * at;
+    this.runs[run + RUN_ID] = id;
+    this.runs[run + RUN_SEQ] = card_seq;
+    this.runs[run + RUN_BEFORE] = before_fen;
+    this.runs[run + RUN_AFTER] = after_fen;
+  }
+
+  private cardNumber(issuer_id: string, card_no: string, hash: number): number {
+    const mask = this.slotCard.length - 1;
+    let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
+    for (; this.slotCard[s] !== 0; s = (s + 1) & mask) {
+      const c = this.slotCard[s]! - 1;
+      if (this.slotHash[s] === hash && this.names.is(c, issuer_id, card_no)) return c;
+    }
+    const card = this.names.add(issuer_id, card_no);
+    this.slotHash[s] = hash;
+    this.slotCard[s] = card + 1;
+    if ((card + 1) * 2 > this.slotCard.length) this.growSlots();
+    return card;
+  }
+
+  private growSlots(): void {
+    const hashes = this.slotHash;
+    const cards = this.slotCard;
+    this.slotHash = new Float64Array(hashes.length * 2);
+    this.slotCard = new Int32Array(cards.length * 2);
+    const mask = this.slotCard.length - 1;
+    for (let t = 0; t < cards.length; t++) {
+      if (cards[t] === 0) continue;
+      const hash = hashes[t]!;
+      let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
+      while (this.slotCard[s] !== 0) s = (s + 1) & mask;
+      this.slotHash[s] = hash;
+      this.slotCard[s] = cards[t]!;
+    }
+  }
+
+  /** Each card with its records' runs, one after another in the order appended (the walk's input). */
+  *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
+    const cardCount = this.names.count;
+    const start = new Int32Array(cardCount + 1);
+    for (let i = 0; i < this.n; i++) start[this.cardOf[i]! + 1]!++;
+    for (let c = 0; c < cardCount; c++) start[c + 1]! += start[c]!;
+    const order = new Int32Array(this.n);
+    const fill = start.slice(0, cardCount);
+    for (let i = 0; i < this.n; i++) order[fill[this.cardOf[i]!]!++] = i;
+    for (let c = 0; c < cardCount; c++) {
+      if (start[c] === start[c + 1]) continue; // its records were rolled back
+      const flat: number[] = [];
+      for (let k = start[c]!; k < start[c + 1]!; k++) {
+        const at = RUN_WIDTH * order[k]!;
+        flat.push(this.runs[at + RUN_ID]!, this.runs[at + RUN_SEQ]!, this.runs[at + RUN_BEFORE]!, this.runs[at + RUN_AFTER]!);
+      }
+      yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat];
+    }
+  }
+
+  /** A refused file's records, from id on, were rolled back: they leave the runs too (ids rise as records append). */
+  forgetFrom(id: number): void {
+    assert(!this.readBack, 'night cards: a file rolled back after the read-back');
+    while (this.n > 0 && this.runs[RUN_WIDTH * (this.n - 1) + RUN_ID]! >= id) this.n--;
+    if (this.firstId !== null && this.firstId >= id) this.firstId = null;
+  }
+
+  private resize(records: number): void {
+    const cardOf = new Int32Array(records);
+    cardOf.set(this.cardOf.subarray(0, this.n));
+    const runs = new Float64Array(RUN_WIDTH * records);
+    runs.set(this.runs.subarray(0, RUN_WIDTH * this.n));
+    this.cardOf = cardOf;
+    this.runs = runs;
+  }
+}

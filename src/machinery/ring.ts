@@ -1,0 +1,121 @@
+// The protocol between the validation pipe (validation-pipe.ts, the main thread) and
+// its worker (validation-worker.ts): control words and a ring of results in shared
+// memory.
+//
+// One file at a time: the main thread resets the control words and posts the job;
+// the worker publishes results in chunks (PRODUCED), waits while the ring is full
+// (CONSUMED), and ends in DONE or FAILED; with DONE after a whole file, it leaves the
+// SHA-256 of what it read, which the main thread checks against its own reading
+// before the file commits. ABORT asks it to stop early: the main thread is done with
+// the file (it finished, refused it, or failed), or stopped waiting for the files
+// written ahead. Invariant: CONSUMED <= PRODUCED <= CONSUMED + RING, and the result of
+// record i is in slot i % RING from the moment PRODUCED passes i until CONSUMED does.
+
+import { strict as assert } from 'node:assert';
+import type { MessagePort } from 'node:worker_threads';
+import type { Keys, Participants } from '../core/config-types';
+import { TRANSACTION_FIELDS } from '../core/types';
+import type { RejectedVerdict } from '../core/validate';
+import type { WriteAhead } from './written-ahead';
+
+/** Results in the ring; a multiple of CHUNK. */
+export const RING = 1 << 16;
+/** Results the worker publishes at once: the main thread's chunk too, so that neither waits on a part. */
+export const CHUNK = 4096;
+
+// Control words.
+export const PRODUCED = 0;
+export const CONSUMED = 1;
+export const STATE = 2;
+export const ABORT = 3;
+/** 1 when the digest buffer holds the SHA-256 of the file the worker read to its end. */
+export const HAS_DIGEST = 4;
+/** The bigger filters of a write-ahead job: RUNNING, then DONE or FAILED. */
+export const FILTERS = 5;
+/** How many history keys the worker put in each bigger filter. */
+export const CARD_KEYS = 6;
+export const TERMINAL_KEYS = 7;
+export const CONTROL_WORDS = 16;
+
+// States of STATE and FILTERS.
+export const RUNNING = 1;
+export const DONE = 2;
+export const FAILED = 3;
+
+// A record's result: bits 0-7 the field at fault (its number in TRANSACTION_FIELDS + 1,
+// 0: none), bits 8-11 the reason (its number in STATELESS_REASONS + 1; 0: it passed
+// them all), and two hints of the probe of history's key tables.
+const REASON_SHIFT = 8;
+const FIELD_MASK = 0xff;
+const REASON_MASK = 0xf;
+/** History's key tables have the record's card key (the record may not hold it any more). */
+export const HISTORY_CARD = 1 << 12;
+/** History's key tables have the record's terminal key. */
+export const HISTORY_TERMINAL = 1 << 13;
+/** The worker could not encode this record's verdict: the main thread validates it. */
+export const UNKNOWN = -1;
+
+/** The codes the stateless rules give, in the order they apply (src/core/validate.ts). */
+export const STATELESS_REASONS = ['E01', 'E02', 'E08', 'E04', 'E07', 'E06', 'E05'] as const;
+const reasonNumber = new Map<string, number>(STATELESS_REASONS.map((r, i) => [r, i + 1]));
+const fieldNumber = new Map<string, number>(TRANSACTION_FIELDS.map((f, i) => [f, i + 1]));
+
+/** A record that passed the stateless rules, before the probe's hints. */
+export const PASSED = 0;
+
+/** The result of a record the stateless rules rejected; UNKNOWN when it cannot be encoded. */
+export function encodeRejection(v: RejectedVerdict): number {
+  const reason = reasonNumber.get(v.reason);
+  const field = v.field === undefined ? 0 : fieldNumber.get(v.field);
+  return reason === undefined || field === undefined ? UNKNOWN : (reason << REASON_SHIFT) | field;
+}
+
+/** The verdict a result encodes: a rejection, or undefined when the record passed. */
+export function decodeResult(code: number): RejectedVerdict | undefined {
+  // Once per record: the messages are built only when an assertion fails.
+  if (code < 0 || code >= HISTORY_TERMINAL * 2) assert.fail(`ring: no result encodes ${code}`);
+  const reason = (code >> REASON_SHIFT) & REASON_MASK;
+  if (reason === 0) return undefined;
+  if (reason > STATELESS_REASONS.length) assert.fail(`ring: reason ${reason} in ${code}`);
+  const field = code & FIELD_MASK;
+  if (field > TRANSACTION_FIELDS.length) assert.fail(`ring: field ${field} in ${code}`);
+  return { status: 'REJECTED', reason: STATELESS_REASONS[reason - 1]!, field: field === 0 ? undefined : TRANSACTION_FIELDS[field - 1] };
+}
+
+/** Asserts the ring's invariant on the control words. */
+export function assertRing(control: Int32Array): void {
+  const produced = Atomics.load(control, PRODUCED);
+  const consumed = Atomics.load(control, CONSUMED);
+  assert(consumed <= produced && produced <= consumed + RING, `ring: produced ${produced}, consumed ${consumed}`);
+}
+
+export interface WorkerSetup {
+  control: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+  /** 32 bytes: the SHA-256 of the file the worker read. */
+  digest: SharedArrayBuffer;
+  participants: Participants;
+  keys: Keys;
+  dbPath: string;
+  /** The key filters' bits, shared: read-only while the import runs. */
+  cardFilter: SharedArrayBuffer;
+  terminalFilter: SharedArrayBuffer;
+  /** Where the worker posts what it wrote ahead. */
+  port?: MessagePort;
+}
+
+/** Judge one file's records. */
+export interface FileJob {
+  kind: 'file';
+  path: string;
+}
+
+/** After the import: write the files the import settles (written-ahead.ts), and grow the filters first. */
+export interface WriteAheadJob extends WriteAhead {
+  kind: 'write-ahead';
+  /**
+   * Filters that tonight's keys would overfill: empty, bigger ones for the worker to
+   * fill with history's keys first, so that the close need not (key-filter.ts).
+   */
+  grow: { card?: SharedArrayBuffer; terminal?: SharedArrayBuffer };
+}

@@ -1,0 +1,117 @@
+// The stateless rules' verdicts on a file's records (E01 E02 E08 E04 E07 E06 E05:
+// src/core/validate.ts, statelessVerdict), a chunk at a time, the same whether they
+// ran ahead on the worker thread (validation-pipe.ts) or run here, inline. The batch
+// takes them and runs the rules that need history itself.
+import { strict as assert } from 'node:assert';
+import type { Transaction } from '../core/types';
+import { statelessVerdict, type FileContext, type RejectedVerdict, type StatelessContext } from '../core/validate';
+import { CHUNK, decodeResult, HISTORY_CARD, HISTORY_TERMINAL, UNKNOWN } from './ring';
+import type { ValidationPipe } from './validation-pipe';
+
+/** The most records judged at once: the importer's chunk. */
+export const CHUNK_RECORDS = CHUNK;
+
+/** history[i] when nobody probed history's key tables for the record: the held keys ask the filters. */
+export const NOT_PROBED = -1;
+
+/** For each record of a chunk, what ran before the rules that need history. */
+export class ChunkVerdicts {
+  size = 0;
+  /** The record's rejection by a stateless rule, or undefined when it passed them all. */
+  readonly rejected: (RejectedVerdict | undefined)[] = new Array(CHUNK).fill(undefined);
+  /** Whether history's key tables have its keys (HISTORY_CARD | HISTORY_TERMINAL), or NOT_PROBED. */
+  readonly history = new Int32Array(CHUNK);
+}
+
+export interface StatelessVerdicts {
+  /** A file's records follow (path: the file itself, for a worker to read apart). */
+  beginFile(path: string, file: FileContext): void;
+  /** The verdicts of the file's records [from, from + records.length): at most CHUNK_RECORDS, in order. */
+  judge(from: number, records: readonly Transaction[]): ChunkVerdicts;
+  /** The records before `count` are stored. */
+  release(count: number): void;
+  /** After the file's whole read: whether the verdicts were given on these bytes (sha256). */
+  sameFile(sha256_hex: string): boolean;
+  /** The file is done with: committed, refused or failed. */
+  endFile(): void;
+}
+
+/** The stateless rules run here, on the main thread. */
+export class InlineVerdicts implements StatelessVerdicts {
+  private file: FileContext | null = null;
+  private readonly out = new ChunkVerdicts();
+
+  constructor(private readonly rules: StatelessContext) {
+    this.out.history.fill(NOT_PROBED);
+  }
+
+  beginFile(_path: string, file: FileContext): void {
+    this.file = file;
+  }
+
+  judge(_from: number, records: readonly Transaction[]): ChunkVerdicts {
+    const file = this.file!;
+    const out = this.out;
+    assert(records.length <= CHUNK_RECORDS, `stateless verdicts: a chunk of ${records.length}`);
+    out.size = records.length;
+    for (let i = 0; i < records.length; i++) out.rejected[i] = statelessVerdict(records[i]!, file, this.rules);
+    return out;
+  }
+
+  release(): void {}
+
+  sameFile(): boolean {
+    return true;
+  }
+
+  endFile(): void {
+    this.file = null;
+  }
+}
+
+/** The stateless rules ran ahead on the worker; a record it could not answer for is judged here. */
+export class PipeVerdicts implements StatelessVerdicts {
+  private file: FileContext | null = null;
+  private readonly out = new ChunkVerdicts();
+
+  constructor(
+    private readonly pipe: ValidationPipe,
+    private readonly rules: StatelessContext,
+  ) {}
+
+  beginFile(path: string, file: FileContext): void {
+    this.file = file;
+    this.pipe.begin({ kind: 'file', path });
+  }
+
+  judge(from: number, records: readonly Transaction[]): ChunkVerdicts {
+    const file = this.file!;
+    const out = this.out;
+    assert(records.length <= CHUNK_RECORDS, `stateless verdicts: a chunk of ${records.length}`);
+    out.size = records.length;
+    for (let i = 0; i < records.length; i++) {
+      const code = this.pipe.resultOf(from + i);
+      if (code === UNKNOWN) {
+        out.rejected[i] = statelessVerdict(records[i]!, file, this.rules);
+        out.history[i] = NOT_PROBED;
+      } else {
+        out.rejected[i] = decodeResult(code);
+        out.history[i] = code & (HISTORY_CARD | HISTORY_TERMINAL);
+      }
+    }
+    return out;
+  }
+
+  release(count: number): void {
+    this.pipe.release(count);
+  }
+
+  sameFile(sha256_hex: string): boolean {
+    return this.pipe.sameFile(sha256_hex);
+  }
+
+  endFile(): void {
+    this.file = null;
+    this.pipe.finish();
+  }
+}

@@ -1,0 +1,209 @@
+// The night's machinery, as the batch sees it: everything that exists only because a
+// night has millions of records, behind a few small interfaces. The batch asks for
+//   - stateless verdicts for a file (stateless-verdicts.ts), on the worker or inline;
+//   - held keys for a chunk of records (held-keys.ts), through core's HeldKeys;
+//   - tonight's per-card runs for the card-float walk (night-cards.ts);
+//   - the files the import settles, written beside the close (written-ahead.ts);
+// and tells it which records it stored, which files committed or rolled back, and when
+// the day closes (tonight's keys then join history's key tables). How any of it is
+// built (typed-array tables, packed keys, filters, a worker thread and its ring) is
+// this room's business: the batch's rules never see it. The same split as
+// TigerBeetle's prefetch and execute: the state machine never sees the LSM.
+import type { Keys, Participants } from '../core/config-types';
+import type { StatelessContext } from '../core/validate';
+import { batchRecordRange, type RecordRange } from '../store/batch-records';
+import type { Db } from '../store/db';
+import { HOLDS_KEYS } from '../store/record-columns';
+import type { CardBlacklist } from './card-blacklist';
+import { ChunkHeldKeys } from './held-keys';
+import { KeyFilter } from './key-filter';
+import { appendNightPartition, historyFilter, loadKeyFilters, saveKeyFilters, type KeyFilters } from './key-tables';
+import { NightCards } from './night-cards';
+import { NightKeys } from './night-keys';
+import type { WriteAheadJob } from './ring';
+import { InlineVerdicts, PipeVerdicts, type StatelessVerdicts } from './stateless-verdicts';
+import { TerminalRefs } from './terminal-refs';
+import { ValidationPipe } from './validation-pipe';
+import type { WriteAhead, WrittenAheadFile } from './written-ahead';
+
+/** Whether the stateless rules run on a worker thread: 'auto' decides by the night's size. */
+export type ParallelMode = 'auto' | 'on' | 'off';
+
+/**
+ * Below this many bytes of records a night is validated on the main thread alone:
+ * starting the worker (about 0.1 s) would cost more than it saves.
+ */
+const PARALLEL_FROM_BYTES = 4 * 2 ** 20;
+
+/** About what a record takes in a file: the night's tables are sized by its files. */
+const RECORD_FILE_BYTES = 136;
+
+export class Tonight {
+  /** Tonight's held keys: history's are in the store's key tables, filled when the day closes. */
+  private keys: NightKeys;
+  /** Tonight's records of local cards, for the walk; handed over by takeCardRuns. */
+  private cards: NightCards | null = new NightCards();
+  /** Filters over history's keys: a key they do not have is not in the key tables. */
+  private filters: KeyFilters;
+  private readonly terminals: TerminalRefs;
+  private pipe: ValidationPipe | null = null;
+  private readonly inline: InlineVerdicts;
+  private piped: PipeVerdicts | null = null;
+  /** Bigger filters the worker is filling with history's keys while the day closes. */
+  private grow: WriteAheadJob['grow'] = {};
+
+  /** rules: what the stateless rules need (the TAC checker made on first use). */
+  constructor(
+    private readonly db: Db,
+    private readonly date: string,
+    private readonly config: { participants: Participants; keys: Keys },
+    private readonly rules: StatelessContext,
+  ) {
+    this.keys = loadNightKeys(db, date);
+    this.filters = loadKeyFilters(db);
+    this.terminals = new TerminalRefs(db);
+    this.inline = new InlineVerdicts(rules);
+  }
+
+  /**
+   * Before the import: the tables get room for the night's records (recordBytes of
+   * TXN_UPLOAD and INTEROP_IN files), so that they never grow mid-night, and the
+   * worker starts if the night is big enough (or `mode` says so).
+   */
+  beginImport(recordBytes: number, mode: ParallelMode): void {
+    const records = Math.ceil(recordBytes / RECORD_FILE_BYTES);
+    this.keys.reserve(records);
+    this.cards!.reserve(records);
+    const inMemory = this.db.memory || this.db.name === '';
+    const useWorker = !inMemory && (mode === 'on' || (mode === 'auto' && recordBytes >= PARALLEL_FROM_BYTES));
+    if (useWorker) {
+      this.pipe = new ValidationPipe(this.config.participants, this.config.keys, this.db.name, this.filters);
+      this.piped = new PipeVerdicts(this.pipe, this.rules);
+    }
+  }
+
+  /** The stateless verdicts of the import: the worker's while it runs, else inline. */
+  get verdicts(): StatelessVerdicts {
+    return this.piped ?? this.inline;
+  }
+
+  /** The stateless verdicts computed here, whatever the worker does (a file it read other bytes of). */
+  get inlineVerdicts(): StatelessVerdicts {
+    return this.inline;
+  }
+
+  /** Held keys for the chunks of one file (blacklist: as imported before the file). */
+  heldKeys(blacklist: CardBlacklist): ChunkHeldKeys {
+    return new ChunkHeldKeys(this.db, this.keys, this.filters, this.terminals, blacklist);
+  }
+
+  /**
+   * A record stored tonight that holds its keys; with `local`, a record of a local
+   * card, whose run the card-float walk needs. Ids rise as records are stored.
+   */
+  recordHeld(id: number, card_key: number, terminal_key: number, local: boolean, r: RecordRun): void {
+    this.keys.add(id, card_key, terminal_key);
+    if (local) this.cards!.append(r.issuer_id, r.card_no, card_key, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+  }
+
+  /** A file's transaction committed: the terminals it numbered stay. */
+  fileCommitted(): void {
+    this.terminals.commit();
+  }
+
+  /** A file's transaction rolled back: its records (from firstId on) and terminal numbers are forgotten. */
+  fileRolledBack(firstId: number | null): void {
+    this.terminals.rollback();
+    if (firstId !== null) {
+      this.keys.forgetFrom(firstId);
+      this.cards?.forgetFrom(firstId);
+    }
+  }
+
+  /** Whether the files the import settles can be written ahead of the close: the worker runs. */
+  get canWriteAhead(): boolean {
+    return this.pipe !== null;
+  }
+
+  /**
+   * After the import, on a night with the worker: it writes the files the import
+   * settles while the day closes, growing first the filters that tonight's keys would
+   * overfill. Whether it started (without the worker, the outbox writes them all).
+   */
+  writeAhead(job: WriteAhead): boolean {
+    if (this.pipe === null) return false;
+    const grow: WriteAheadJob['grow'] = {};
+    for (const name of ['card', 'terminal'] as const) {
+      const tonight = (name === 'card' ? this.keys.byCard : this.keys.byTerminal).size;
+      if (!this.filters[name].hasRoomFor(tonight)) {
+        grow[name] = KeyFilter.grownFor(this.filters[name].keys + tonight).words.buffer as SharedArrayBuffer;
+      }
+    }
+    if (!this.pipe.writeAhead(job, grow)) return false;
+    this.grow = grow;
+    return true;
+  }
+
+  /** Tonight's per-card runs, for the card-float walk; handed over, so that their memory goes with the walk. */
+  takeCardRuns(): NightCards {
+    const cards = this.cards!;
+    this.cards = null;
+    return cards;
+  }
+
+  /**
+   * When the day closes, last: the filters take tonight's held keys (the keys
+   * validation looks for) and tonight's records join the key tables as their own
+   * partition; the filters are saved in the same transaction. A filter that would be
+   * too full is made again, bigger, from history's tables (by the worker, if it did).
+   */
+  addNightToHistory(range: RecordRange, progress: (message: string) => void): void {
+    // The filters first, while tonight's held keys are in memory; then that memory goes.
+    for (const name of ['card', 'terminal'] as const) {
+      const keys = name === 'card' ? this.keys.byCard : this.keys.byTerminal;
+      if (!this.filters[name].hasRoomFor(keys.size)) {
+        const buffer = this.grow[name];
+        const grown = buffer && this.pipe ? this.pipe.grownFilter(name, buffer) : null;
+        this.filters[name] = grown ?? historyFilter(this.db, name, this.filters[name].keys + keys.size);
+      }
+      keys.forEachKey((k) => this.filters[name].add(k));
+    }
+    this.keys = new NightKeys(range.hi + 1, 0);
+    appendNightPartition(this.db, this.date, range, progress);
+    saveKeyFilters(this.db, this.filters);
+  }
+
+  /** The files written ahead of the close, by name (empty when none were). */
+  writtenAhead(): Map<string, WrittenAheadFile> {
+    return this.pipe?.writtenAhead() ?? new Map();
+  }
+
+  close(): void {
+    this.pipe?.close();
+  }
+}
+
+/** What the card-float walk keeps of a record. */
+export interface RecordRun {
+  issuer_id: string;
+  card_no: string;
+  card_seq: number;
+  balance_before_fen: number;
+  balance_after_fen: number;
+}
+
+/**
+ * Tonight's keys as far as an interrupted run of the same batch stored them; empty
+ * on a first run. The night's ids start after every id stored before it.
+ */
+function loadNightKeys(db: Db, date: string): NightKeys {
+  const range = batchRecordRange(db, date);
+  const base = range.lo <= range.hi ? range.lo : ((db.prepare('SELECT MAX(id) FROM records').pluck().get() as number | null) ?? 0) + 1;
+  const keys = new NightKeys(base, range.hi - range.lo + 1);
+  const rows = db
+    .prepare(`SELECT id, card_key, terminal_key FROM records WHERE id BETWEEN ? AND ? AND ${HOLDS_KEYS} ORDER BY id`)
+    .raw(true)
+    .iterate(range.lo, range.hi) as IterableIterator<[number, number, number]>;
+  for (const [id, card, terminal] of rows) keys.add(id, card, terminal);
+  return keys;
+}

@@ -1,0 +1,187 @@
+// The files a closed day writes (batch-cli.md, the outbox): which files, their names
+// and headers, and what goes in each, read from the store alone, so that a rerun
+// (or a run resumed after a crash) plans the same bytes. The batch writes the plan
+// after the close (src/batch/outbox.ts); the files the import alone settles can be
+// written from it before, beside the close (src/machinery/written-ahead.ts).
+import type { Db } from './db';
+import type { BlacklistEntry, FileType, Header, SettlementInstruction, StatementLine, Transaction, Verdict } from '../core/types';
+import { BLACKLIST_ADD } from '../core/types';
+import { exchangeFileName } from '../files/names';
+import { TRANSACTION_SELECT } from './record-columns';
+
+export interface PlannedFile {
+  header: Header;
+  name: string;
+  /** Produces the records on demand: a TXN_ACK of a million records is streamed. */
+  records: () => Iterable<unknown>;
+}
+
+export interface DayRow {
+  date: string;
+  produced_at: string;
+  summary_json: string;
+  reconciliation_json: string;
+  exceptions_json: string;
+}
+
+interface FileRow {
+  id: number;
+  name: string;
+  kind: string;
+  sender_id: string | null;
+  outcome: 'IMPORTED' | 'REFUSED';
+  refusal_code: string | null;
+  first_record_id: number | null;
+  record_count: number;
+}
+
+export interface Ids {
+  centre: string;
+  national: string;
+  bank: string;
+  /** Acquirers and agents: each gets the BLACKLIST. */
+  participants: readonly string[];
+}
+
+export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, ids: Ids): PlannedFile[] {
+  const D = day.date;
+  const seqs = new Map<string, number>();
+  const header = (file_type: FileType, receiver_id: string, ref_file = '', ref_reason = ''): Header => {
+    const k = `${file_type}|${receiver_id}`;
+    const file_seq = (seqs.get(k) ?? 0) + 1;
+    seqs.set(k, file_seq);
+    return {
+      format_version: 1,
+      file_type,
+      sender_id: ids.centre,
+      receiver_id,
+      business_date: D,
+      file_seq,
+      created_at: day.produced_at,
+      ref_file,
+      ref_reason,
+    };
+  };
+  const plan: PlannedFile[] = [];
+  const add = (h: Header, records: () => Iterable<unknown>) => plan.push({ header: h, name: exchangeFileName(h), records });
+
+  const answered = db
+    .prepare(
+      `SELECT id, name, kind, sender_id, outcome, refusal_code, first_record_id, record_count FROM files
+        WHERE batch_date = ? AND kind IN ('TXN_UPLOAD', 'INTEROP_IN') AND sender_id IS NOT NULL ORDER BY id`,
+    )
+    .all(D) as FileRow[];
+  const verdictsOf = db.prepare(
+    `SELECT idx AS "index", issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen,
+            verdict_status AS status, verdict_reason AS reason
+       FROM records WHERE id BETWEEN ? AND ? ORDER BY id`,
+  );
+  const verdicts = (f: FileRow) => () =>
+    f.outcome === 'REFUSED' || f.first_record_id === null ? [] : verdictRows(f.first_record_id, f.first_record_id + f.record_count - 1);
+  // Rows come as arrays, a slice of ids at a time, and become Verdicts here: a
+  // million rows stepped one by one as driver-built objects took about twice as long.
+  const raw = verdictsOf.raw(true);
+  function* verdictRows(lo: number, hi: number): Generator<Verdict> {
+    for (let from = lo; from <= hi; from += VERDICT_SLICE) {
+      const rows = raw.all(from, Math.min(hi, from + VERDICT_SLICE - 1)) as [
+        number,
+        string,
+        string,
+        number,
+        string,
+        number,
+        number,
+        Verdict['status'],
+        string,
+      ][];
+      for (const [index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason] of rows) {
+        yield { index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason };
+      }
+    }
+  }
+
+  for (const f of answered.filter((f) => f.kind === 'TXN_UPLOAD')) {
+    add(header('TXN_ACK', f.sender_id!, f.name, f.refusal_code ?? ''), verdicts(f));
+  }
+  // Late TXN_ACKs: the national centre's rejections processed today, one per original upload.
+  const late = db
+    .prepare(
+      `SELECT f.id, f.name, f.sender_id FROM files f
+        WHERE f.id IN (SELECT DISTINCT file_id FROM records WHERE national_date = ? AND national_status = 'REJECTED')
+        ORDER BY f.id`,
+    )
+    .all(D) as { id: number; name: string; sender_id: string }[];
+  const rejectedOf = db.prepare(
+    `SELECT idx AS "index", issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason
+       FROM records WHERE file_id = ? AND national_date = ? AND national_status = 'REJECTED' ORDER BY idx`,
+  );
+  for (const f of late) {
+    add(header('TXN_ACK', f.sender_id, f.name), () => rejectedOf.all(f.id, D) as Verdict[]);
+  }
+
+  add(
+    header('INTEROP_OUT', ids.national),
+    () =>
+      db
+        .prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE exported_date = ? ORDER BY export_idx`)
+        .iterate(D) as Iterable<Transaction>,
+  );
+  for (const f of answered.filter((f) => f.kind === 'INTEROP_IN')) {
+    add(header('INTEROP_IN_RESULT', ids.national, f.name, f.refusal_code ?? ''), verdicts(f));
+  }
+
+  const blacklist = activeBlacklist(db, D);
+  for (const p of ids.participants) add(header('BLACKLIST', p), () => blacklist);
+
+  const lines = db
+    .prepare(
+      `SELECT participant_id, merchant_id, category, count, gross_fen, fee_fen, net_fen, fee_rate FROM statement_lines
+        WHERE business_date = ? ORDER BY participant_id, category, merchant_id`,
+    )
+    .all(D) as StatementLine[];
+  const byParticipant = new Map<string, StatementLine[]>();
+  for (const l of lines) {
+    const list = byParticipant.get(l.participant_id);
+    if (list) list.push(l);
+    else byParticipant.set(l.participant_id, [l]);
+  }
+  for (const [p, ls] of byParticipant) add(header('CLEARING_STATEMENT', p), () => ls);
+
+  const instructions = db
+    .prepare(
+      `SELECT instruction_id, payer_id, payee_id, amount_fen, business_date FROM instructions
+        WHERE business_date = ? ORDER BY instruction_id`,
+    )
+    .all(D) as SettlementInstruction[];
+  add(header('SETTLEMENT', ids.bank), () => instructions);
+  return plan;
+}
+
+/**
+ * The full active list as of the end of day D: per card, the latest entry by
+ * effective_at (ties: the later imported) among those imported by D's batch; the
+ * card is listed when that entry is an add.
+ */
+function activeBlacklist(db: Db, D: string): BlacklistEntry[] {
+  const rows = db
+    .prepare(
+      `SELECT e.issuer_id, e.card_no, e.action, e.effective_at, e.reason FROM blacklist_entries e
+         JOIN files f ON f.id = e.file_id WHERE f.batch_date <= ? ORDER BY e.issuer_id, e.card_no, e.effective_at, e.id`,
+    )
+    .all(D) as BlacklistEntry[];
+  const out: BlacklistEntry[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const e = rows[i]!;
+    const next = rows[i + 1];
+    const lastOfCard = !next || next.issuer_id !== e.issuer_id || next.card_no !== e.card_no;
+    if (lastOfCard && e.action === BLACKLIST_ADD) out.push(e);
+  }
+  return out;
+}
+
+const VERDICT_SLICE = 16384;
+
+/** The files a day can write before it closes: their content is settled by the import alone. */
+export function writableBeforeClose(f: PlannedFile): boolean {
+  return f.header.file_type === 'TXN_ACK' || f.header.file_type === 'INTEROP_IN_RESULT';
+}
