@@ -87,10 +87,10 @@ describe('strict configuration: refused before anything runs (exit 2, one line, 
       says: 'participants.json: acquirers[2].fee_rat: unknown key',
     },
     {
-      what: 'an operator without rights',
+      what: 'an operator with a right that does not exist',
       file: 'participants.json',
-      text: compact.replace(/}$/, ',"operators":[{"name":"Li Wei","may":[]}]}'),
-      says: 'participants.json: operators[0].may: empty (give propose, approve or both)',
+      text: compact.replace(/}$/, ',"operators":[{"name":"Li Wei","may":["post"]}]}'),
+      says: 'participants.json: operators[0].may[0]: not propose or approve',
     },
     {
       what: 'bytes that are not UTF-8',
@@ -257,6 +257,6 @@ describe("an operator's note reaches other operators escaped", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout, RAW);
     assert.match(r.stdout, /by Li\\x1b\[8mWei/);
-    assert.match(r.stdout, /note: checked\\x1b\[2J\\x1b\[HALL RECONCILED \\u202eok\n/);
+    assert.match(r.stdout, / {2}checked\\x1b\[2J\\x1b\[HALL RECONCILED \\u202eok\n/, 'the note, last in its row');
   });
 });
