@@ -1,12 +1,15 @@
 // The soak's short run (fixtures/soak.ts): two seeds of four nights with every fault
-// kind the engine is expected to survive today, and two sabotaged runs that the soak
-// must catch, naming the step and the command that replays it.
+// kind the engine is expected to survive today, two sabotaged runs that the soak must
+// catch, naming the step and the command that replays it, and the store's write-fault
+// hook that its disk-full faults use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FAULT_KINDS, failureReport, runSoak, type FaultKind, type SoakResult } from '../../fixtures/soak';
+import { StoreError, openStore } from '../../src/store/db';
 
 /**
  * Kinds left out of the short run until their fix lands (run them with
@@ -90,5 +93,37 @@ test('a record cleared twice is caught by the invariants right after the step th
     assert.match(f.problem, /cleared twice|records are cleared on it, its summary says/);
   } finally {
     fs.rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+test("the store's write-fault hook: the Nth write fails as a full disk does, and its transaction keeps nothing", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-write-fault-'));
+  const saved = process.env.LCT_FAULT_WRITE_FAIL_AFTER;
+  try {
+    process.env.LCT_FAULT_WRITE_FAIL_AFTER = '3';
+    const db = openStore(path.join(dir, 'a.db')); // the migrations are not counted
+    db.prepare('CREATE TABLE t (x INTEGER) STRICT').run(); // write 1
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    const count = db.prepare('SELECT COUNT(*) FROM t').pluck(); // a reader: never counted
+    const both = db.transaction(() => {
+      insert.run(1); // write 2
+      insert.run(2); // write 3: fails
+    });
+    assert.throws(both, (err: Error & { code?: string }) => err.message === 'database or disk is full' && err.code === 'SQLITE_FULL');
+    assert.equal(count.get(), 0, 'the failed transaction kept nothing');
+    insert.run(3); // write 4: the disk has room again
+    assert.equal(count.get(), 1);
+    db.close();
+
+    process.env.LCT_FAULT_WRITE_FAIL_AFTER = 'soon';
+    assert.throws(() => openStore(path.join(dir, 'b.db')), StoreError);
+    delete process.env.LCT_FAULT_WRITE_FAIL_AFTER;
+    const plain = openStore(path.join(dir, 'c.db'));
+    assert.equal(plain.prepare, Database.prototype.prepare, 'unset, nothing is wrapped');
+    plain.close();
+  } finally {
+    if (saved === undefined) delete process.env.LCT_FAULT_WRITE_FAIL_AFTER;
+    else process.env.LCT_FAULT_WRITE_FAIL_AFTER = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
