@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FAULT_KINDS, failureReport, runSoak, type FaultKind, type SoakResult } from '../../fixtures/soak';
+import { FAULT_KINDS, failureReport, runSoak, statsLine, type FaultKind, type SoakResult } from '../../fixtures/soak';
 import { StoreError, openStore } from '../../src/store/db';
 
 /**
@@ -27,15 +27,19 @@ function explain(r: SoakResult): string {
   return r.ok ? `seed ${r.seed} passed` : failureReport(r).join('\n');
 }
 
-test('two seeds of four nights: every invariant holds after every step, and the faults were really tried', async () => {
+test('two seeds of four nights: every invariant holds after every step, and the faults were really tried', async (t) => {
   // Seeds picked so that between them every centre fault is tried (the choices are the seed's, not the machine's).
   const runs = await Promise.all([3, 5].map((seed) => runSoak({ seed, days: 4, records: 80, faults: FAULTS })));
-  for (const r of runs) assert.ok(r.ok, explain(r));
+  for (const r of runs) {
+    t.diagnostic(statsLine(r));
+    assert.ok(r.ok, explain(r));
+  }
   const sum = (f: (r: SoakResult) => number) => runs.reduce((s, r) => s + f(r), 0);
   assert.ok(sum((r) => r.stats.kills.tried) >= 1, 'a batch was SIGKILLed');
   assert.ok(sum((r) => r.stats.disk_full.landed) >= 1, 'a write failed with disk full and was recovered from');
   assert.ok(sum((r) => r.stats.reruns) >= 2, 'closed nights were rerun');
   assert.ok(sum((r) => r.stats.resolves) >= 1, 'an operator resolved an item');
+  assert.ok(sum((r) => r.stats.readers) >= 1, 'lct ledger verify ran alongside a batch');
   assert.ok(sum((r) => r.stats.hostile_files) >= 2, 'hostile files were added');
   for (const r of runs) assert.equal(fs.existsSync(r.dir), false, 'a run that passed leaves nothing behind');
 });
