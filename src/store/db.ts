@@ -34,8 +34,11 @@ export function openStore(path: string, opts: { readonly?: boolean; mustExist?: 
   // Sorts bigger than the page cache (the night's keys at the close) spill to a temporary
   // file, not into the process: with MEMORY a 5M night's sort added about 150 MB of RSS.
   db.pragma('temp_store = FILE');
-  if (!opts.readonly) migrate(db, path);
-  else {
+  if (!opts.readonly) {
+    migrate(db, path);
+    const failAfter = process.env.LCT_FAULT_WRITE_FAIL_AFTER;
+    if (failAfter) failNthWrite(db, failAfter);
+  } else {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version !== MIGRATIONS.length) throw new StoreError(`${path}: not an lct store at schema ${MIGRATIONS.length} (found ${version})`);
   }
@@ -59,4 +62,27 @@ function migrate(db: Db, path: string): void {
     return true;
   });
   while (step.immediate());
+}
+
+/**
+ * Test hook, not a setting: LCT_FAULT_WRITE_FAIL_AFTER=N makes the Nth write statement
+ * run through this connection (after migrations) throw SQLite's own "database or disk is
+ * full" (SQLITE_FULL), so that the soak (fixtures/soak.ts) can prove a failure at any
+ * write changes nothing. Unset, nothing is wrapped.
+ */
+function failNthWrite(db: Db, spec: string): void {
+  const n = Number(spec);
+  if (!Number.isSafeInteger(n) || n < 1) throw new StoreError(`LCT_FAULT_WRITE_FAIL_AFTER=${spec}: not a whole number >= 1`);
+  let writes = 0;
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((source: string) => {
+    const stmt = prepare(source);
+    if (stmt.reader) return stmt;
+    const run = stmt.run.bind(stmt);
+    stmt.run = (...params: unknown[]) => {
+      if (++writes === n) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      return run(...params);
+    };
+    return stmt;
+  }) as Db['prepare'];
 }
