@@ -259,10 +259,10 @@ function importExchangeFile(
     if (!(err instanceof FileRefused)) throw err;
     const kind = err.header?.file_type ?? classifyKind(file);
     const digest = sha ?? (scan as FileScan | null)?.file_sha256_hex ?? sha256OfFile(file.path);
-    // A refused upload is answered when its header or name names an institution (and there is room).
+    // A refused upload is answered when its header or name names an institution; the
+    // header's reading made sure there is room for it.
     const answerType = err.header === null ? null : answerTypeOf(err.header.file_type);
-    const receiver = answerReceiver(err.header, file.name, ctx.registry.nationalId);
-    const answer_to = answerType !== null && receiver !== null && room.fits(answerType, receiver) ? receiver : null;
+    const answer_to = answerType === null ? null : answerReceiver(err.header, file.name, ctx.registry.nationalId);
     ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal, answer_to))();
     if (answer_to !== null) room.took(answerType!, answer_to);
   }
