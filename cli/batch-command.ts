@@ -37,8 +37,10 @@ export function registerBatchCommand(program: Command): void {
 }
 
 /**
- * The moment the day's files are stamped with. LCT_NOW (YYYYMMDDhhmmss) fixes it,
- * for reproducible runs and tests; otherwise the machine's clock in Beijing time.
+ * The batch's clock: whether day D has begun (a day ahead, or a year, is refused
+ * before anything runs) and the moment the day's files are stamped with. LCT_NOW
+ * (YYYYMMDDhhmmss, Beijing time) fixes it, for reproducible runs and tests;
+ * otherwise the machine's clock in Beijing time.
  */
 function clockOf(fixed: string | undefined): () => string {
   if (fixed === undefined) return beijingNow;

@@ -26,6 +26,7 @@ import { CheckFailed, UsageError } from './errors';
 import { asSoleWriter } from './writer';
 import { count, escapeControl, isoDate, isoTime, NONE, reasonName, table, txnTypeName, verdictName, yuan } from './format';
 import { participantNames, type ParticipantNames } from './names';
+import type { RefusedFile } from '../src/core/reports';
 
 /** Rows a listing shows when --limit is not given: a screen or two, not a night's 23,000 items. */
 const DEFAULT_LIMIT = 50;
@@ -269,7 +270,7 @@ export function registerOperatorCommands(program: Command): void {
     );
 
   withConfig(withStore(program.command('exceptions')))
-    .description("a closed day's exceptions: key conflicts, suspended records, loads on blacklisted cards, new gaps")
+    .description("a closed day's exceptions: refused files, key conflicts, suspended records, loads on blacklisted cards, new gaps")
     .requiredOption('--date <YYYY-MM-DD>', 'the business day')
     .option('--json', 'print exceptions.json')
     .action((o: { db?: string; config?: string; date: string; json?: boolean }) => {
@@ -277,12 +278,16 @@ export function registerOperatorCommands(program: Command): void {
       const names = o.json ? undefined : participantNames(o);
       const db = openExistingStore(o);
       try {
-        const text = db.prepare("SELECT exceptions_json FROM days WHERE date = ? AND status = 'CLOSED'").pluck().get(D) as
-          | string
+        const day = db.prepare("SELECT exceptions_json, summary_json FROM days WHERE date = ? AND status = 'CLOSED'").get(D) as
+          | { exceptions_json: string; summary_json: string }
           | undefined;
-        if (text === undefined) throw new UsageError(`day ${o.date} is not closed`);
-        if (o.json) process.stdout.write(`${text}\n`);
-        else write(exceptionLines(o.date, JSON.parse(text) as Exceptions, names!));
+        if (day === undefined) throw new UsageError(`day ${o.date} is not closed`);
+        if (o.json) process.stdout.write(`${day.exceptions_json}\n`);
+        else {
+          // A day closed before the reports named refused files: its summary's count alone.
+          const summary = JSON.parse(day.summary_json) as { files: { refused: number }; refused_files?: RefusedFile[] };
+          write(exceptionLines(o.date, JSON.parse(day.exceptions_json) as Exceptions, summary, names!));
+        }
       } finally {
         db.close();
       }
@@ -437,8 +442,26 @@ function recordCells(r: ExceptionRecord, names: ParticipantNames): string[] {
   ];
 }
 
-function exceptionLines(date: string, x: Exceptions, names: ParticipantNames): string[] {
+function exceptionLines(
+  date: string,
+  x: Exceptions,
+  summary: { files: { refused: number }; refused_files?: RefusedFile[] },
+  names: ParticipantNames,
+): string[] {
   const out = [`exceptions of ${date}`, ''];
+  const refused = summary.refused_files;
+  out.push(
+    `refused files: ${summary.files.refused}${refused === undefined && summary.files.refused > 0 ? ' (not named: the day closed before lct named them)' : ''}`,
+  );
+  if (refused !== undefined && refused.length > 0)
+    out.push(
+      ...table(
+        [{ header: 'file' }, { header: 'code' }, { header: 'sender (from the name)' }, { header: 'what was wrong' }],
+        refused.map((f) => [f.file, f.code, f.sender === '' ? NONE : names.label(f.sender), f.detail]),
+        '  ',
+      ),
+    );
+  out.push('');
   out.push(`key conflicts (${reasonName('E09')}): ${x.key_conflicts.length}, each record above the record that holds its counter`);
   if (x.key_conflicts.length > 0)
     out.push(

@@ -4,7 +4,7 @@
 import type { Header, FileRefusal, Transaction, Verdict, BlacklistEntry } from '../core/types';
 import { scanExchangeFile, refusalOf, type FileScan } from '../files/reader';
 import { readBankStatement } from '../files/bank-csv';
-import { isCalendarDate, parseBankStatementName } from '../files/names';
+import { isCalendarDate, MAX_FILE_SEQ, parseBankStatementName } from '../files/names';
 import fs from 'node:fs';
 import { listInbox, sha256OfFile, type InboxFile } from './inbox';
 import { RecordImporter } from './record-import';
@@ -15,6 +15,7 @@ import { priorImport, type FileIdentity } from '../store/file-log';
 import { loadBlacklist } from '../machinery/card-blacklist';
 import type { ParallelMode } from '../machinery/tonight';
 import type { StatelessVerdicts } from '../machinery/stateless-verdicts';
+import { AnswerRoom, answerReceiver, answerTypeOf, NoRoomForAnswer } from './answer-room';
 
 export interface ImportTally {
   imported: number;
@@ -60,12 +61,13 @@ function importFiles(ctx: BatchContext, files: InboxFile[]): void {
     .pluck();
   const skippedThisBatch = ctx.db.prepare('SELECT 1 FROM sightings WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   const recordSkip = ctx.db.prepare("INSERT OR IGNORE INTO sightings (batch_date, name, sha256, outcome) VALUES (?, ?, ?, 'SKIPPED')");
+  const room = new AnswerRoom(ctx.db, ctx.date);
   let done = 0;
   for (const file of files) {
     // A name never seen cannot be a resend: its digest comes from the import's own read.
     const sha = nameSeen.get(file.name, file.name) || file.kind === 'BANK' ? sha256OfFile(file.path) : null;
     if (sha === null) {
-      importExchangeFile(ctx, file, null);
+      importExchangeFile(ctx, room, file, null);
       ctx.progress(`import: ${++done}/${files.length} ${file.name}`);
       continue;
     }
@@ -76,16 +78,24 @@ function importFiles(ctx: BatchContext, files: InboxFile[]): void {
       continue;
     }
     if (file.kind === 'BANK') importBankStatement(ctx, file, sha);
-    else importExchangeFile(ctx, file, sha);
+    else importExchangeFile(ctx, room, file, sha);
     ctx.progress(`import: ${++done}/${files.length} ${file.name}`);
   }
 }
 
-function insertFileRow(ctx: BatchContext, file: InboxFile, sha: string, kind: string, header: Partial<Header> | null): number {
+/** `answer_to`: who the file's answer goes to, checked (answerReceiver); null when it gets none. */
+function insertFileRow(
+  ctx: BatchContext,
+  file: InboxFile,
+  sha: string,
+  kind: string,
+  header: Partial<Header> | null,
+  answer_to: string | null = null,
+): number {
   const info = ctx.db
     .prepare(
-      `INSERT INTO files (batch_date, name, sha256, kind, sender_id, receiver_id, business_date, file_seq, outcome, ref_file)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'IMPORTED', ?)`,
+      `INSERT INTO files (batch_date, name, sha256, kind, sender_id, receiver_id, business_date, file_seq, outcome, ref_file, answer_to)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'IMPORTED', ?, ?)`,
     )
     .run(
       ctx.date,
@@ -97,16 +107,25 @@ function insertFileRow(ctx: BatchContext, file: InboxFile, sha: string, kind: st
       header?.business_date ?? null,
       header?.file_seq ?? null,
       header?.ref_file || null,
+      answer_to,
     );
   return Number(info.lastInsertRowid);
 }
 
-function recordRefusal(ctx: BatchContext, file: InboxFile, sha: string, kind: string, header: Header | null, refusal: FileRefusal): void {
+function recordRefusal(
+  ctx: BatchContext,
+  file: InboxFile,
+  sha: string,
+  kind: string,
+  header: Header | null,
+  refusal: FileRefusal,
+  answer_to: string | null = null,
+): void {
   ctx.db
     .prepare(
       `INSERT INTO files (batch_date, name, sha256, kind, sender_id, receiver_id, business_date, file_seq, outcome,
-                          refusal_code, refusal_frame, refusal_detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'REFUSED', ?, ?, ?)`,
+                          refusal_code, refusal_frame, refusal_detail, answer_to)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'REFUSED', ?, ?, ?, ?)`,
     )
     .run(
       ctx.date,
@@ -120,6 +139,7 @@ function recordRefusal(ctx: BatchContext, file: InboxFile, sha: string, kind: st
       refusal.code,
       refusal.frame ?? null,
       refusal.detail,
+      answer_to,
     );
 }
 
@@ -139,6 +159,7 @@ function conflictOf(ctx: BatchContext, kind: string, h: FileIdentity): FileRefus
  */
 function importExchangeFile(
   ctx: BatchContext,
+  room: AnswerRoom,
   file: InboxFile,
   sha: string | null,
   verdicts: StatelessVerdicts = ctx.tonight.verdicts,
@@ -158,13 +179,20 @@ function importExchangeFile(
     scan = scanExchangeFile(file.path, (record, index) => on.record?.(record, index), {
       onHeader: (h: Header) => {
         header = h;
+        // Who the answer goes to is decided here, from checked values, and there must be
+        // room for it tonight: planning the outbox after the close must not fail.
+        const answerType = answerTypeOf(h.file_type);
+        const receiver = answerReceiver(h, file.name, ctx.registry.nationalId);
+        if (answerType !== null && receiver !== null && !room.fits(answerType, receiver)) {
+          throw new NoRoomForAnswer(`tonight's outbox holds ${MAX_FILE_SEQ} ${answerType} files to ${receiver} already`);
+        }
         // A business_date that is no date cannot be in a well-formed name (F05): no
         // record is judged against it.
         on.early = isCalendarDate(h.business_date)
           ? (wrongParty(ctx.registry, h) ?? conflictOf(ctx, h.file_type, h))
           : { code: 'F05', detail: `business_date ${JSON.stringify(h.business_date)} is not a YYYYMMDD date` };
         if (on.early) return; // refused whatever the records hold: don't process them
-        fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h);
+        fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h, receiver);
         const kind = h.file_type;
         if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
           const fileCtx = { file_type: kind, sender_id: h.sender_id, business_date: h.business_date };
@@ -194,6 +222,8 @@ function importExchangeFile(
       refusalOf(s, { wrongParty: early?.code === 'F04' ? early : undefined, conflict: early?.code === 'F03' ? early : undefined }) ??
       (early?.code === 'F05' ? early : null);
     if (refusal) throw new FileRefused(refusal, header);
+    // The national centre's rejections are answered in late TXN_ACKs: they must fit too.
+    if (header !== null && (header as Header).file_type === 'INTEROP_RESULT') room.checkLateAcks();
     // The worker read the file apart: if its bytes were not these (the file was
     // replaced between the two readings), none of its verdicts stand.
     if (on.importer && !verdicts.sameFile(s.file_sha256_hex)) throw new JudgedOtherBytes();
@@ -210,17 +240,31 @@ function importExchangeFile(
       verdicts.endFile();
     }
     ctx.tonight.fileCommitted();
-    if (header && (header as Header).file_type === 'BLACKLIST') reloadBlacklist(ctx);
+    const h = header as Header | null;
+    const answered = h === null ? null : answerTypeOf(h.file_type);
+    if (answered !== null) room.took(answered, answerReceiver(h, file.name, ctx.registry.nationalId)!);
+    if (h?.file_type === 'INTEROP_RESULT') room.recount();
+    if (h?.file_type === 'BLACKLIST') reloadBlacklist(ctx);
   } catch (err) {
     ctx.tonight.fileRolledBack((lastImporter as RecordImporter | null)?.firstRecordId ?? null);
     if (err instanceof JudgedOtherBytes) {
-      importExchangeFile(ctx, file, sha, ctx.tonight.inlineVerdicts);
+      importExchangeFile(ctx, room, file, sha, ctx.tonight.inlineVerdicts);
+      return;
+    }
+    if (err instanceof NoRoomForAnswer) {
+      // Nothing of it is recorded: it is imported by a later night, as if it had not arrived yet.
+      ctx.progress(`import: ${file.name} waits for a later night: ${err.message}`);
       return;
     }
     if (!(err instanceof FileRefused)) throw err;
     const kind = err.header?.file_type ?? classifyKind(file);
     const digest = sha ?? (scan as FileScan | null)?.file_sha256_hex ?? sha256OfFile(file.path);
-    ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal))();
+    // A refused upload is answered when its header or name names an institution; the
+    // header's reading made sure there is room for it.
+    const answerType = err.header === null ? null : answerTypeOf(err.header.file_type);
+    const answer_to = answerType === null ? null : answerReceiver(err.header, file.name, ctx.registry.nationalId);
+    ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal, answer_to))();
+    if (answer_to !== null) room.took(answerType!, answer_to);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Db } from '../store/db';
 import { openItem, closeItem, openItemsAt, type NewReconItem, type ReconItemRow } from '../store/recon-items';
 import { accountBalances } from '../store/journal';
 import type { RecordRange } from '../store/batch-records';
+import { refusedFilesOf } from '../store/file-log';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
@@ -391,5 +392,6 @@ function exceptionsOf(db: Db, D: string, range: RecordRange, open: ReconItemRow[
     card_seq_gaps: openedToday('float', 'SEQ_GAP'),
     balance_breaks: openedToday('float', 'BALANCE_BREAK'),
     terminal_seq_gaps: openedToday('uploads', 'REMOTE_ONLY'),
+    refused_files: refusedFilesOf(db, D),
   };
 }

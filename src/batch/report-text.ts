@@ -1,17 +1,40 @@
 // The day's report for people (reports/YYYYMMDD/report.txt): the same facts as
 // the JSON reports, laid out for an operator reading it in the morning.
-import type { DaySummary, ExceptionsReport, ReconciliationReport } from '../core/reports';
+import type { DaySummary, ExceptionsReport, ReconciliationReport, RefusedFile } from '../core/reports';
+import { printable } from '../core/printable';
 import { yuan } from '../core/yuan';
+
+/** Refused files named in the batch's readable summary; all of them are in summary.json and report.txt. */
+const REFUSED_SHOWN_IN_SUMMARY = 20;
+/** Refused files and open items named in report.txt: a page an operator reads, not a night's worth of a broken sender. */
+const LISTED_IN_REPORT = 200;
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
-export function renderSummary(s: DaySummary): string {
+/** One refused file on one line: name, the F-code, the sender its name gives, what was wrong (outside text, escaped). */
+function refusedLine(f: RefusedFile): string {
+  return `${printable(f.file)}  ${f.code}  from ${f.sender === '' ? '(no sender in the name)' : f.sender}: ${printable(f.detail)}`;
+}
+
+/** The refused files, at most `limit` of them, then how many more and where they all are; none when limit is 0. */
+function refusedLines(refused: readonly RefusedFile[], limit: number, indent: string, where: string): string[] {
+  if (limit === 0) return [];
+  const out = refused.slice(0, limit).map((f) => `${indent}${refusedLine(f)}`);
+  if (refused.length > limit) out.push(`${indent}... and ${refused.length - limit} more (${where})`);
+  return out;
+}
+
+/** The batch's readable summary; `refused_shown`: how many refused files it names (0: none, as report.txt lists them apart). */
+export function renderSummary(s: DaySummary, refused_shown = REFUSED_SHOWN_IN_SUMMARY): string {
+  // A day closed before summaries named their refused files has none to list.
+  const refused = s.refused_files ?? [];
   const lines = [
     `lct batch ${s.date}: ${s.exit_code === 0 ? 'done, nothing needs a person' : 'done, needs a person'}`,
     `  files     imported ${s.files.imported}, skipped ${s.files.skipped}, refused ${s.files.refused}`,
+    ...refusedLines(refused, refused_shown, '    refused: ', 'summary.json'),
     `  records   accepted ${s.records.accepted}, rejected ${s.records.rejected}, suspended ${s.records.suspended}, pending interop ${s.records.pending_interop}` +
       (s.national_rejected ? `; national centre rejected ${s.national_rejected} earlier record(s)` : ''),
     `  cleared   ${s.cleared.count} record(s), gross ${yuan(s.cleared.gross_fen)} yuan`,
@@ -29,7 +52,11 @@ export function renderReport(
   written: { name: string; records: number; bytes: number }[],
 ): string {
   const k = r.kinds;
-  const out: string[] = [renderSummary(s)];
+  const out: string[] = [renderSummary(s, 0)];
+  const refused = s.refused_files ?? [];
+  out.push(`Refused files: ${refused.length}`);
+  out.push(...refusedLines(refused, LISTED_IN_REPORT, '  ', 'summary.json, or: lct exceptions'));
+  out.push('');
   out.push('Reconciliation (items open at the end of the day; matched: today)');
   out.push(
     table([
@@ -70,8 +97,9 @@ export function renderReport(
   );
   out.push('');
   out.push(`Open reconciliation items: ${r.open_items.length}`);
-  for (const i of r.open_items.slice(0, 200)) out.push(`  ${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${i.ref}`);
-  if (r.open_items.length > 200) out.push(`  ... and ${r.open_items.length - 200} more (reconciliation.json, or: lct recon items)`);
+  for (const i of r.open_items.slice(0, LISTED_IN_REPORT)) out.push(`  ${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${i.ref}`);
+  if (r.open_items.length > LISTED_IN_REPORT)
+    out.push(`  ... and ${r.open_items.length - LISTED_IN_REPORT} more (reconciliation.json, or: lct recon items)`);
   out.push('');
   out.push(`Files written: ${written.length}`);
   for (const w of written) out.push(`  ${w.name}  ${w.records} record(s)`);

@@ -3,10 +3,11 @@
 // transactions; the outbox is rebuilt from the store, so a rerun after a crash, or
 // of a closed day, writes the same files.
 import type { Db } from '../store/db';
-import { addDays } from '../core/calendar';
+import { dayOrder, type DaysAround } from '../core/day-order';
 import type { Keys, Participants } from '../core/config-types';
 import type { DaySummary } from '../core/reports';
 import type { Ids } from '../store/outbox-plan';
+import { adoptClosedDayParticipants, participantsOfDay, recordOpenDayParticipants } from '../store/day-configs';
 import { Checkpoint } from '../machinery/checkpoint';
 import type { ParallelMode } from '../machinery/tonight';
 import { makeContext, type BatchContext, type Progress } from './context';
@@ -22,7 +23,11 @@ export interface BatchRequest {
   date: string;
   inboxDir: string;
   outboxDir: string;
-  /** The moment the day's files are produced, YYYYMMDDhhmmss (the clock comes in from outside). */
+  /**
+   * The clock, Beijing time, YYYYMMDDhhmmss (it comes in from outside: the command
+   * line's, or LCT_NOW's): read first to know whether D has begun, then for the
+   * moment the day's files are produced.
+   */
   now: () => string;
   progress: Progress;
   /** Whether the stateless rules run on a worker thread; 'auto' (the default) decides by the night's size. */
@@ -44,21 +49,18 @@ export function idsOf(p: Participants): Ids {
 
 export function runBatch(req: BatchRequest): BatchOutcome {
   const { db, date: D } = req;
-  const later = db.prepare("SELECT MAX(date) FROM days WHERE status = 'CLOSED' AND date > ?").pluck().get(D) as string | null;
-  if (later) return { kind: 'out_of_order', message: `day ${D} is before ${later}, which is closed: days run in order` };
-  const earlierOpen = db.prepare("SELECT MIN(date) FROM days WHERE status = 'OPEN' AND date < ?").pluck().get(D) as string | null;
-  if (earlierOpen) return { kind: 'out_of_order', message: `day ${earlierOpen} was interrupted: rerun it before ${D}` };
-  const lastClosed = db.prepare("SELECT MAX(date) FROM days WHERE status = 'CLOSED'").pluck().get() as string | null;
-  if (lastClosed !== null && lastClosed < addDays(D, -1))
-    return { kind: 'out_of_order', message: `day ${addDays(lastClosed, 1)} was never run: run it before ${D} (no day is skipped)` };
-
-  const status = db.prepare('SELECT status FROM days WHERE date = ?').pluck().get(D) as string | undefined;
-  const rerun = status === 'CLOSED';
+  const order = dayOrder(D, req.now(), daysAround(db, D));
+  if (!order.ok) return { kind: 'out_of_order', message: order.message };
+  const rerun = order.rerun;
+  // A closed day's files go to the participants of that day, whatever the file says today.
+  const participants = rerun ? closedDayParticipants(db, D, req.participants) : req.participants;
   let ctx: BatchContext | null = null;
   try {
     if (!rerun) {
       db.prepare("INSERT OR IGNORE INTO days (date, status) VALUES (?, 'OPEN')").run(D);
-      ctx = makeContext(db, req.participants, req.keys, D, req.progress);
+      // The run that closes the day records what it closes it with (a resumed run replaces an interrupted one's).
+      recordOpenDayParticipants(db, D, participants);
+      ctx = makeContext(db, participants, req.keys, D, req.progress);
       // The WAL is checkpointed once, after the day closed, not after every file: a
       // checkpoint copies pages and fsyncs, and the night's files would pay it each.
       db.pragma('wal_autocheckpoint = 0');
@@ -70,7 +72,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
         // On a big night the files the import settles are written beside the close.
         if (ctx.tonight.canWriteAhead) {
           removeStaleTemporaries(req.outboxDir);
-          ctx.tonight.writeAhead({ date: D, producedAt, ids: idsOf(req.participants), outboxDir: req.outboxDir });
+          ctx.tonight.writeAhead({ date: D, producedAt, ids: idsOf(participants), outboxDir: req.outboxDir });
         }
         // 2-4. Clear, post, settle, match the bank, reconcile, and close the day.
         closeDay(ctx, producedAt);
@@ -83,7 +85,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
     // 5. Write the outbox. The night's WAL goes into the store file meanwhile.
     const checkpoint = Checkpoint.begin(db);
     req.progress(`write: ${req.outboxDir}`);
-    const written = writeOutbox(db, D, idsOf(req.participants), req.outboxDir, ctx?.tonight.writtenAhead());
+    const written = writeOutbox(db, D, idsOf(participants), req.outboxDir, ctx?.tonight.writtenAhead());
     req.progress('checkpoint: the night into the store file');
     checkpoint.end();
     const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;
@@ -91,4 +93,30 @@ export function runBatch(req: BatchRequest): BatchOutcome {
   } finally {
     (ctx as BatchContext | null)?.tonight.close();
   }
+}
+
+/** What the store says about the days around D, for the day-order rules. */
+function daysAround(db: Db, D: string): DaysAround {
+  const one = (sql: string, ...args: unknown[]) =>
+    (db
+      .prepare(sql)
+      .pluck()
+      .get(...args) as string | null | undefined) ?? null;
+  return {
+    status: one('SELECT status FROM days WHERE date = ?', D) as DaysAround['status'],
+    later_closed: one("SELECT MAX(date) FROM days WHERE status = 'CLOSED' AND date > ?", D),
+    earlier_open: one("SELECT MIN(date) FROM days WHERE status = 'OPEN' AND date < ?", D),
+    last_closed: one("SELECT MAX(date) FROM days WHERE status = 'CLOSED'"),
+  };
+}
+
+/**
+ * The participants closed day D ran with. A day closed before they were recorded (a
+ * store older than migration 6) takes the file given to this run, once, and keeps it.
+ */
+function closedDayParticipants(db: Db, D: string, given: Participants): Participants {
+  const recorded = participantsOfDay(db, D);
+  if (recorded !== null) return recorded;
+  adoptClosedDayParticipants(db, D, given);
+  return given;
 }

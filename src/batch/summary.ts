@@ -4,6 +4,7 @@
 import { compactToIsoDate } from '../core/calendar';
 import { journalHead } from '../store/journal';
 import type { DaySummary } from '../core/reports';
+import { refusedFilesOf } from '../store/file-log';
 import { batchRecordRange } from '../store/batch-records';
 import type { BatchContext } from './context';
 import type { Reconciliation } from './reconcile';
@@ -72,6 +73,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     cleared: { count: clearedHere.n + clearedRemote.n, gross_fen: clearedHere.s + clearedRemote.s },
     settlement,
     open_mismatches: recon.report.open_items.length,
+    refused_files: refusedFilesOf(db, D),
     // Built last in the close, after its postings: the journal as the day leaves it.
     journal: journalHead(db),
     exit_code: reasons.length > 0 ? 3 : 0,

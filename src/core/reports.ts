@@ -11,10 +11,24 @@ export interface DaySummary {
   cleared: { count: number; gross_fen: number };
   settlement: { instructions: number; pay_out_fen: number; collect_fen: number };
   open_mismatches: number;
+  /** Every file D's batch refused, in import order (batch-cli.md). */
+  refused_files: RefusedFile[];
   /** The journal at the day's close: published with the reports, it anchors the chain outside the store. */
   journal: JournalHead;
   exit_code: 0 | 3;
   exit_reasons: string[];
+}
+
+/** A file refused whole (exchange-files.md, "Refusing a file whole"), as the summary names it. */
+export interface RefusedFile {
+  /** The file's name in the inbox. */
+  file: string;
+  /** The sender the file's name gives; empty when the name gives none. */
+  sender: string;
+  /** F01 … F05 */
+  code: string;
+  /** What was wrong, for people. */
+  detail: string;
 }
 
 /** The journal's extent: how many entries it holds and the hash of the last one (the genesis hash when it is empty). */
@@ -67,4 +81,6 @@ export interface ExceptionsReport {
   card_seq_gaps: ReportItem[];
   balance_breaks: ReportItem[];
   terminal_seq_gaps: ReportItem[];
+  /** The files the day's batch refused, as in the summary: a refused file needs a person too. */
+  refused_files: RefusedFile[];
 }

@@ -31,6 +31,14 @@ export const BANK_NAME_PATTERN = 'BANK_<bank_id>_<YYYYMMDD>_<NNNN>.csv';
 const INSTITUTION_ID = /^[0-9]{8}$/;
 const SEQ = /^[0-9]{4}$/;
 
+/** The last file_seq a name can carry (NNNN): a day has room for this many files of one type from one sender to one receiver. */
+export const MAX_FILE_SEQ = 9999;
+
+/** True for an institution code as names and headers carry it: exactly 8 digits. */
+export function isInstitutionId(id: string): boolean {
+  return INSTITUTION_ID.test(id);
+}
+
 /** File types longest first, so that INTEROP_IN_RESULT_... is not taken for INTEROP_IN. */
 const TYPES_LONGEST_FIRST: readonly FileType[] = [...FILE_TYPES].sort((a, b) => b.length - a.length);
 
@@ -79,6 +87,32 @@ export function exchangeFileName(header: Pick<Header, keyof ExchangeFileName>): 
     throw new RangeError(`no file name can carry this header (${check.ok ? 'file_seq' : check.detail}): ${name}`);
   }
   return name;
+}
+
+/**
+ * The sender a file's name gives (batch-cli.md, `refused_files`): the 8 digits right
+ * after a known type (`<FILE_TYPE>_<sender_id>_...`, `BANK_<bank_id>_...`), also when
+ * the rest of the name breaks the pattern, so that an operator knows whom to call
+ * about a refused file; empty when the name gives none.
+ */
+export function senderInName(name: string): string {
+  const kind = fileTypeOfName(name);
+  if (kind === null) return '';
+  const m = /^([0-9]{8})(?:[_.]|$)/.exec(name.slice(kind.length + 1));
+  return m ? m[1]! : '';
+}
+
+/**
+ * Who the TXN_ACK of an upload goes to: the header's sender when it is an
+ * institution code (always, for an imported upload: it is a registered
+ * participant), else the sender the file's name gives, else nobody (null): a
+ * refused file whose header and name both name no institution cannot be answered,
+ * only listed among the day's refused files.
+ */
+export function ackReceiver(header_sender_id: string, name: string): string | null {
+  if (isInstitutionId(header_sender_id)) return header_sender_id;
+  const named = senderInName(name);
+  return named === '' ? null : named;
 }
 
 /**

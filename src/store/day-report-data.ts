@@ -23,13 +23,13 @@ import type {
   Party,
   ReconciliationJson,
   RecordFacts,
-  RefusedFile,
   RefusedFileFacts,
   StatementLineFacts,
   SummaryJson,
   TrendDay,
 } from '../report/day-report-data';
 import type { Db } from './db';
+import { refusedFilesOf } from './file-log';
 
 /** How many closed days the trends show, D included. */
 export const TREND_DAYS = 30;
@@ -94,6 +94,7 @@ export function dayReportData(
       balance_breaks: exceptions.balance_breaks.length,
       terminal_seq_gaps: exceptions.terminal_seq_gaps.length,
     },
+    // The summary names them since it has refused_files; a day closed before then, from the file log.
     refused_files: (summary.refused_files ?? refusedFilesOf(db, D)).map(
       (f): RefusedFileFacts => ({
         file: f.file,
@@ -280,23 +281,8 @@ function openItemsOf(db: Db, D: string, items: readonly OpenItemJson[], names: D
   });
 }
 
-/** The files D's batch refused, in import order, from the store's file log. */
-function refusedFilesOf(db: Db, D: string): RefusedFile[] {
-  const rows = db
-    .prepare(`SELECT name, kind, refusal_code, refusal_detail FROM files WHERE batch_date = ? AND outcome = 'REFUSED' ORDER BY id`)
-    .all(D) as { name: string; kind: string; refusal_code: string; refusal_detail: string | null }[];
-  return rows.map((r) => ({ file: r.name, sender: senderInName(r.name), code: r.refusal_code, detail: r.refusal_detail ?? '' }));
-}
-
-/**
- * The sender a file's name gives (batch-cli.md, refused_files): the 8 digits after
- * the type, `<FILE_TYPE>_<sender_id>_...` or `BANK_<bank_id>_...`, also when the
- * rest of the name breaks the pattern; empty when the name gives none.
- */
-export function senderInName(name: string): string {
-  const m = /^(?:[A-Z]+(?:_[A-Z]+)*)_(\d{8})(?:_|\.|$)/.exec(name);
-  return m ? m[1]! : '';
-}
+/** The sender a file's name gives: one rule for the summary and this page (src/files/names.ts). */
+export { senderInName } from '../files/names';
 
 /** The last TREND_DAYS closed days up to D, from each day's summary as it was fixed at its close. */
 function trendOf(db: Db, D: string, summary: SummaryJson): TrendDay[] {

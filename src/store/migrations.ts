@@ -432,4 +432,34 @@ export const MIGRATIONS: readonly string[] = [
     token         TEXT NOT NULL                 -- the holder's own random id: only it lets go
   ) STRICT;
   `,
+
+  // 6: the day's participants, and whom each upload's answer goes to.
+  // - A closed day is written again, at any time, as it was first written: its files
+  //   go to the participants of that day, not to those of today's participants file.
+  //   day_configs holds each participants configuration a day closed with (the parsed
+  //   file, as canonical JSON), once per content (keyed by its SHA-256); days.config_hash
+  //   names the day's. A day closed before this migration has none: its first rerun
+  //   uses the participants file of that run and records it (docs/decisions.md).
+  // - files.answer_to: who the file's TXN_ACK (TXN_UPLOAD) or INTEROP_IN_RESULT
+  //   (INTEROP_IN) goes to, an institution code checked at import; NULL: not answered
+  //   (its header could not be read, or neither header nor name names an institution).
+  //   Filled here for the files imported before, as the outbox answered them.
+  `
+  CREATE TABLE day_configs (
+    hash              TEXT PRIMARY KEY,         -- SHA-256 of participants_json, hex
+    participants_json TEXT NOT NULL
+  ) STRICT;
+  ALTER TABLE days ADD COLUMN config_hash TEXT;  -- day_configs.hash: the participants the day closed with
+  ALTER TABLE files ADD COLUMN answer_to TEXT;
+  UPDATE files SET answer_to = CASE
+      WHEN sender_id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' THEN sender_id
+      WHEN substr(name, 1, 11) = 'TXN_UPLOAD_' AND substr(name, 12, 8) GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' AND substr(name, 20, 1) IN ('_', '.', '')
+        THEN substr(name, 12, 8)
+    END
+    WHERE kind = 'TXN_UPLOAD' AND sender_id IS NOT NULL;
+  UPDATE files SET answer_to = COALESCE(
+      (SELECT n.sender_id FROM files n WHERE n.kind IN ('INTEROP_IN', 'INTEROP_RESULT') AND n.outcome = 'IMPORTED' ORDER BY n.id DESC LIMIT 1),
+      CASE WHEN sender_id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' THEN sender_id END)
+    WHERE kind = 'INTEROP_IN' AND sender_id IS NOT NULL;
+  `,
 ];

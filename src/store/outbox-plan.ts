@@ -3,10 +3,11 @@
 // (or a run resumed after a crash) plans the same bytes. The batch writes the plan
 // after the close (src/batch/outbox.ts); the files the import alone settles can be
 // written from it before, beside the close (src/machinery/written-ahead.ts).
+import { strict as assert } from 'node:assert';
 import type { Db } from './db';
 import type { BlacklistEntry, FileType, Header, SettlementInstruction, StatementLine, Transaction, Verdict } from '../core/types';
 import { BLACKLIST_ADD } from '../core/types';
-import { exchangeFileName } from '../files/names';
+import { exchangeFileName, isInstitutionId, MAX_FILE_SEQ } from '../files/names';
 import { TRANSACTION_SELECT } from './record-columns';
 
 export interface PlannedFile {
@@ -28,7 +29,8 @@ interface FileRow {
   id: number;
   name: string;
   kind: string;
-  sender_id: string | null;
+  /** Checked at import: an institution code (files.answer_to). */
+  answer_to: string;
   outcome: 'IMPORTED' | 'REFUSED';
   refusal_code: string | null;
   first_record_id: number | null;
@@ -50,6 +52,10 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
     const k = `${file_type}|${receiver_id}`;
     const file_seq = (seqs.get(k) ?? 0) + 1;
     seqs.set(k, file_seq);
+    // Both hold by the import: it stores only checked receivers, and leaves a file
+    // waiting in the inbox when its answer would not fit in a name (answersPlanned).
+    assert(isInstitutionId(receiver_id), `planOutbox: receiver ${JSON.stringify(receiver_id)} of a ${file_type} is no institution code`);
+    assert(file_seq <= MAX_FILE_SEQ, `planOutbox: more than ${MAX_FILE_SEQ} ${file_type} files to ${receiver_id} on ${D}`);
     return {
       format_version: 1,
       file_type,
@@ -67,8 +73,8 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
 
   const answered = db
     .prepare(
-      `SELECT id, name, kind, sender_id, outcome, refusal_code, first_record_id, record_count FROM files
-        WHERE batch_date = ? AND kind IN ('TXN_UPLOAD', 'INTEROP_IN') AND sender_id IS NOT NULL ORDER BY id`,
+      `SELECT id, name, kind, answer_to, outcome, refusal_code, first_record_id, record_count FROM files
+        WHERE batch_date = ? AND kind IN ('TXN_UPLOAD', 'INTEROP_IN') AND answer_to IS NOT NULL ORDER BY id`,
     )
     .all(D) as FileRow[];
   const verdictsOf = db.prepare(
@@ -101,22 +107,22 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
   }
 
   for (const f of answered.filter((f) => f.kind === 'TXN_UPLOAD')) {
-    add(header('TXN_ACK', f.sender_id!, f.name, f.refusal_code ?? ''), verdicts(f));
+    add(header('TXN_ACK', f.answer_to, f.name, f.refusal_code ?? ''), verdicts(f));
   }
   // Late TXN_ACKs: the national centre's rejections processed today, one per original upload.
   const late = db
     .prepare(
-      `SELECT f.id, f.name, f.sender_id FROM files f
+      `SELECT f.id, f.name, f.answer_to FROM files f
         WHERE f.id IN (SELECT DISTINCT file_id FROM records WHERE national_date = ? AND national_status = 'REJECTED')
         ORDER BY f.id`,
     )
-    .all(D) as { id: number; name: string; sender_id: string }[];
+    .all(D) as { id: number; name: string; answer_to: string }[];
   const rejectedOf = db.prepare(
     `SELECT idx AS "index", issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason
        FROM records WHERE file_id = ? AND national_date = ? AND national_status = 'REJECTED' ORDER BY idx`,
   );
   for (const f of late) {
-    add(header('TXN_ACK', f.sender_id, f.name), () => rejectedOf.all(f.id, D) as Verdict[]);
+    add(header('TXN_ACK', f.answer_to, f.name), () => rejectedOf.all(f.id, D) as Verdict[]);
   }
 
   add(
@@ -127,7 +133,7 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
         .iterate(D) as Iterable<Transaction>,
   );
   for (const f of answered.filter((f) => f.kind === 'INTEROP_IN')) {
-    add(header('INTEROP_IN_RESULT', ids.national, f.name, f.refusal_code ?? ''), verdicts(f));
+    add(header('INTEROP_IN_RESULT', f.answer_to, f.name, f.refusal_code ?? ''), verdicts(f));
   }
 
   const blacklist = activeBlacklist(db, D);
@@ -180,6 +186,41 @@ function activeBlacklist(db: Db, D: string): BlacklistEntry[] {
 }
 
 const VERDICT_SLICE = 16384;
+
+/**
+ * How many answers day D's outbox holds so far, by `<file type>|<receiver>`, counted
+ * as planOutbox numbers them: a TXN_ACK for each answered upload and one for each
+ * upload with national rejections today (late), an INTEROP_IN_RESULT for each
+ * answered INTEROP_IN. The import keeps every count at most MAX_FILE_SEQ.
+ */
+export function answersPlanned(db: Db, D: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const answers = db
+    .prepare(
+      `SELECT kind, answer_to, COUNT(*) AS n FROM files
+        WHERE batch_date = ? AND kind IN ('TXN_UPLOAD', 'INTEROP_IN') AND answer_to IS NOT NULL GROUP BY 1, 2`,
+    )
+    .all(D) as { kind: 'TXN_UPLOAD' | 'INTEROP_IN'; answer_to: string; n: number }[];
+  for (const a of answers) out.set(answerKey(ANSWER_TYPE[a.kind], a.answer_to), a.n);
+  const late = db
+    .prepare(
+      `SELECT answer_to, COUNT(*) AS n FROM files
+        WHERE id IN (SELECT DISTINCT file_id FROM records WHERE national_date = ? AND national_status = 'REJECTED') GROUP BY 1`,
+    )
+    .all(D) as { answer_to: string; n: number }[];
+  for (const a of late) {
+    const k = answerKey('TXN_ACK', a.answer_to);
+    out.set(k, (out.get(k) ?? 0) + a.n);
+  }
+  return out;
+}
+
+/** The file that answers each kind of file the centre receives. */
+export const ANSWER_TYPE = { TXN_UPLOAD: 'TXN_ACK', INTEROP_IN: 'INTEROP_IN_RESULT' } as const;
+
+export function answerKey(file_type: FileType, receiver_id: string): string {
+  return `${file_type}|${receiver_id}`;
+}
 
 /** The files a day can write before it closes: their content is settled by the import alone. */
 export function writableBeforeClose(f: PlannedFile): boolean {

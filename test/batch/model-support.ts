@@ -108,6 +108,8 @@ export interface DaySummaryExpect {
   national_rejected: number;
   cleared: { count: number; gross_fen: number };
   settlement: { instructions: number; pay_out_fen: number; collect_fen: number };
+  /** batch-cli.md: every file the day refused, in import order, the sender as its name gives it. */
+  refused_files: { file: string; sender: string; code: string; detail: string }[];
 }
 
 /** reconciliation.json as the model sees it, and what the day opened. */
@@ -665,6 +667,7 @@ export class BatchModel {
     this.inbox = this.inbox.filter((f) => f.business_date > D);
 
     const files = { imported: 0, skipped: 0, refused: 0 };
+    const refused_files: DaySummaryExpect['refused_files'] = [];
     const answers: { file: Delivered; refusal: string; verdicts: Verdict[] }[] = [];
     const batch: ModelRecord[] = [];
     const accepted_by_national: ModelRecord[] = [];
@@ -680,6 +683,13 @@ export class BatchModel {
       const identity = `${f.kind}|${f.sender_id}|${f.business_date}|${f.seq}`;
       if (this.identities.has(identity)) {
         files.refused++;
+        // The model's refusals are conflicting resends under the first file's own name.
+        refused_files.push({
+          file: f.name,
+          sender: f.sender_id,
+          code: 'F03',
+          detail: `same identity imported before with other bytes (${f.name})`,
+        });
         if (f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN') answers.push({ file: f, refusal: 'F03', verdicts: [] });
         continue;
       }
@@ -965,6 +975,7 @@ export class BatchModel {
       national_rejected: rejected_by_national.length,
       cleared: { count: cleared_count, gross_fen: cleared_gross_fen },
       settlement: { instructions: instructions.length, pay_out_fen, collect_fen },
+      refused_files,
     };
     const needs_person = files.refused > 0 || conflicts > 0 || summary.records.suspended > 0;
     const recon = this.reconcile(D, accepted_by_national.length + rejected_by_national.length, bank_matched);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { scanExchangeFile } from '../../src/files/reader';
 import { openStore } from '../../src/store/db';
+import { compareInboxNames } from '../../src/files/names';
 
 import { EXAMPLE_DIR as EXAMPLE } from '../spec-vectors';
 const LCT = path.join(__dirname, '../../../bin/lct.js');
@@ -157,6 +158,48 @@ test('the worked example: two nights give exactly the expected outcomes', async 
         x.blacklisted_loads.map((s: { card_no: string }) => s.card_no).sort(),
         [...night.exceptions.blacklisted_loads].sort(),
       );
+    });
+    await t.test(`${night.date}: every refused file named: summary, exceptions.json, report.txt, lct exceptions`, () => {
+      // batch-cli.md: in import order (by type, then by name), the sender as the name gives it.
+      const want = night.inbox
+        .filter((f) => f.outcome === 'refused')
+        .sort((a, b) => compareInboxNames(a.name, b.name))
+        .map((f) => ({
+          file: f.name,
+          sender: /^(?:TXN_UPLOAD|INTEROP_IN|INTEROP_RESULT|BLACKLIST)_(\d{8})_/.exec(f.name)![1],
+          code: f.code,
+        }));
+      assert.ok(want.length > 0);
+      const summary = JSON.parse(r.stdout) as { refused_files: { file: string; sender: string; code: string; detail: string }[] };
+      assert.deepEqual(
+        summary.refused_files.map(({ file, sender, code }) => ({ file, sender, code })),
+        want,
+      );
+      for (const f of summary.refused_files) assert.ok(f.detail.length > 0, `${f.file}: says what was wrong`);
+      // The hints of the expected outcome are in the details (e.g. "record_count 4, records 3").
+      for (const f of night.inbox.filter(
+        (f) => f.outcome === 'refused' && /^(record_count|total_amount_fen|format_version) /.test((f as { detail?: string }).detail ?? ''),
+      )) {
+        const got = summary.refused_files.find((g) => g.file === f.name)!;
+        assert.ok(got.detail.includes((f as { detail?: string }).detail!), `${f.name}: ${got.detail}`);
+      }
+      const x = JSON.parse(fs.readFileSync(path.join(outbox, 'reports', D, 'exceptions.json'), 'utf8'));
+      assert.deepEqual(x.refused_files, summary.refused_files, 'exceptions.json names them too');
+      const report = fs.readFileSync(path.join(outbox, 'reports', D, 'report.txt'), 'utf8');
+      assert.match(report, new RegExp(`^Refused files: ${want.length}$`, 'm'));
+      for (const f of summary.refused_files) {
+        assert.ok(
+          report.split('\n').some((l) => l.startsWith(`  ${f.file}  ${f.code}  from ${f.sender}: `)),
+          `report.txt names ${f.file}`,
+        );
+      }
+      const ex = runLct(['exceptions', '--date', night.date, '--db', db, '--config', path.join(EXAMPLE, 'participants.json')]);
+      assert.equal(ex.status, 0, ex.stderr);
+      assert.match(ex.stdout, new RegExp(`^refused files: ${want.length}$`, 'm'));
+      for (const f of want) {
+        const line = ex.stdout.split('\n').find((l) => l.includes(f.file));
+        assert.ok(line?.includes(` ${f.code} `) && line.includes(f.sender), `lct exceptions names ${f.file}: ${line}`);
+      }
     });
     await t.test(`${night.date}: ledger balances`, () => {
       const b = runLct(['ledger', 'balances', '--date', night.date, '--json', '--db', db]);

@@ -14,6 +14,7 @@ import { openStore } from '../../src/store/db';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { runBatch } from '../../src/batch/run';
 import { loadConfig } from '../recon/support';
+import Database from 'better-sqlite3';
 
 test('migration 2 fills the key tables from a first-schema store: closed days only', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-migrate-'));
@@ -58,6 +59,10 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
            CREATE TABLE statement_lines_1 AS SELECT business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen,
              net_fen, fee_rate FROM statement_lines;
            DROP TABLE statement_lines; ALTER TABLE statement_lines_1 RENAME TO statement_lines;`);
+  // Undo migration 6 (the day's participants, the answers' receivers), keeping what it filled in to compare.
+  const answerTo = keys('SELECT id, answer_to FROM files ORDER BY id');
+  assert.ok(answerTo.some((r) => JSON.parse(r)[1] !== null));
+  db.exec('DROP TABLE day_configs; ALTER TABLE days DROP COLUMN config_hash; ALTER TABLE files DROP COLUMN answer_to;');
   db.prepare("UPDATE days SET status = 'OPEN' WHERE date = ?").run(secondDay);
   db.pragma('user_version = 1');
   db.close();
@@ -67,6 +72,8 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'records_%_key'").pluck().all();
   assert.deepEqual(indexes, [], 'the old key indexes are gone');
   assert.deepEqual(keys('SELECT * FROM statement_lines ORDER BY 1, 2, 3, 4'), lines, "migration 4 keeps the statement lines, ref ''");
+  assert.deepEqual(keys('SELECT id, answer_to FROM files ORDER BY id'), answerTo, 'migration 6 finds who each answer went to');
+  assert.equal(db.prepare('SELECT COUNT(*) FROM days WHERE config_hash IS NOT NULL').pluck().get(), 0, "no day's participants are known");
   const open = new Set(openIds.map((r) => (JSON.parse(r) as number[])[0]));
   const closedOnly = (list: string[]) => list.filter((r) => !open.has((JSON.parse(r) as number[])[1]!));
   assert.deepEqual(keys('SELECT card_key, record_id FROM card_keys ORDER BY 1, 2'), closedOnly(cardKeys));
@@ -78,5 +85,33 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
     .pluck()
     .get();
   assert.equal(wrongNight, 0, "each key is in its record's night");
+  db.close();
+});
+
+test('migration 6: who each answered file went to, as the outbox answered it before (and now as the name allows)', () => {
+  // Found by what it does, so that the test follows it if it is renumbered.
+  const six = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN answer_to'));
+  assert.ok(six > 0);
+  const db = new Database(':memory:');
+  for (const m of MIGRATIONS.slice(0, six)) db.exec(m);
+  const insert = db.prepare("INSERT INTO files (batch_date, name, sha256, kind, sender_id, outcome) VALUES ('20260105', ?, '', ?, ?, ?)");
+  const rows: [string, string, string | null, string, string | null][] = [
+    // name, kind, header's sender, outcome, answer_to wanted
+    ['TXN_UPLOAD_41010101_41010000_20260105_0001.pb', 'TXN_UPLOAD', '41010101', 'IMPORTED', '41010101'],
+    ['TXN_UPLOAD_41010101_41010000_20260105_0002.pb', 'TXN_UPLOAD', '4101010', 'REFUSED', '41010101'],
+    ['TXN_UPLOAD_41010102_41010000_20260105_002.pb', 'TXN_UPLOAD', 'garbage', 'REFUSED', '41010102'],
+    ['TXN_UPLOAD_4101010_41010000_20260105_0002.pb', 'TXN_UPLOAD', '', 'REFUSED', null],
+    ['TXN_UPLOAD_41010101_41010000_20260105_0003.pb', 'TXN_UPLOAD', null, 'REFUSED', null],
+    ['INTEROP_IN_00000001_41010000_20260105_0001.pb', 'INTEROP_IN', '00000001', 'IMPORTED', '00000001'],
+    ['INTEROP_IN_00000001_41010000_20260105_0002.pb', 'INTEROP_IN', '41010101', 'REFUSED', '00000001'],
+    ['INTEROP_IN_00000001_41010000_20260105_0003.pb', 'INTEROP_IN', null, 'REFUSED', null],
+    ['BLACKLIST_41010001_41010000_20260105_0001.pb', 'BLACKLIST', '41010001', 'IMPORTED', null],
+  ];
+  for (const [name, kind, sender, outcome] of rows) insert.run(name, kind, sender, outcome);
+  db.exec(MIGRATIONS[six]!);
+  assert.deepEqual(
+    db.prepare('SELECT name, answer_to FROM files ORDER BY id').raw().all(),
+    rows.map(([name, , , , want]) => [name, want]),
+  );
   db.close();
 });
