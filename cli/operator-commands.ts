@@ -340,9 +340,10 @@ export function registerOperatorCommands(program: Command): void {
         const found = findRecord(db, ref);
         if (!found.ok) throw new CheckFailed(escapeControl(found.problem));
         const national =
-          (db.prepare("SELECT sender_id FROM files WHERE kind IN ('INTEROP_IN', 'INTEROP_RESULT') LIMIT 1").pluck().get() as
-            | string
-            | undefined) ?? '';
+          (db
+            .prepare("SELECT sender_id FROM files WHERE kind IN ('INTEROP_IN', 'INTEROP_RESULT') AND outcome = 'IMPORTED' LIMIT 1")
+            .pluck()
+            .get() as string | undefined) ?? '';
         const s = explainRecord(db, found.id, { national });
         if (o.json) process.stdout.write(`${JSON.stringify(found.via === null ? s : { via: found.via, ...s })}\n`);
         else write(storyLines(found.id, found.via, s, names!));

@@ -20,7 +20,7 @@ import { StoreError, openStore } from '../../src/store/db';
  *   together can both import a file: the second is refused F03, and the night's
  *   reports differ from the reference's (seed 3, for one).
  */
-const NOT_YET_FIXED: readonly FaultKind[] = ['sender-7-digits'];
+const NOT_YET_FIXED: readonly FaultKind[] = [];
 const FAULTS = FAULT_KINDS.filter((k) => !NOT_YET_FIXED.includes(k));
 
 function explain(r: SoakResult): string {
