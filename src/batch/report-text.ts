@@ -2,6 +2,7 @@
 // the JSON reports, laid out for an operator reading it in the morning.
 import type { DaySummary, ExceptionsReport, ReconciliationReport } from '../core/reports';
 import { yuan } from '../core/yuan';
+import { printable } from '../core/printable';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -30,6 +31,12 @@ export function renderReport(
 ): string {
   const k = r.kinds;
   const out: string[] = [renderSummary(s)];
+  const ignored = s.ignored_entries ?? [];
+  if (ignored.length > 0) {
+    out.push(`Inbox entries that are not files, not imported: ${ignored.length}`);
+    for (const e of ignored) out.push(`  ${printable(e.name)}  (${e.what})`);
+    out.push('');
+  }
   out.push('Reconciliation (items open at the end of the day; matched: today)');
   out.push(
     table([

@@ -11,10 +11,21 @@ export interface DaySummary {
   cleared: { count: number; gross_fen: number };
   settlement: { instructions: number; pay_out_fen: number; collect_fen: number };
   open_mismatches: number;
+  /**
+   * Inbox entries that are not files (directories, FIFOs, links to nothing...): never
+   * imported, listed so that a person looks. Absent from days closed before lct listed them.
+   */
+  ignored_entries?: IgnoredEntry[];
   /** The journal at the day's close: published with the reports, it anchors the chain outside the store. */
   journal: JournalHead;
   exit_code: 0 | 3;
   exit_reasons: string[];
+}
+
+/** An entry of the inbox that is not a file, and what it is instead ('directory', 'FIFO', 'symbolic link to nothing', ...). */
+export interface IgnoredEntry {
+  name: string;
+  what: string;
 }
 
 /** The journal's extent: how many entries it holds and the hash of the last one (the genesis hash when it is empty). */
