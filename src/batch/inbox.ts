@@ -48,7 +48,9 @@ export class UnreadableInboxFile extends Error {}
 /** The error of a file that cannot be read, naming it; other errors pass unchanged. */
 export function unreadableOr(filePath: string, err: unknown): unknown {
   if (!isSystemError(err)) return err;
-  return new UnreadableInboxFile(`${filePath}: cannot be read: ${err.message}`, { cause: err });
+  // 'EIO: i/o error, read' -> 'EIO: i/o error': the path is named once, first.
+  const cut = err.message.indexOf(`, ${err.syscall}`);
+  return new UnreadableInboxFile(`${filePath}: cannot be read: ${cut > 0 ? err.message.slice(0, cut) : err.message}`, { cause: err });
 }
 
 function isSystemError(err: unknown): err is NodeJS.ErrnoException {

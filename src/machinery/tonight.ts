@@ -43,7 +43,12 @@ export const RECORD_FILE_BYTES = 136;
  * city. The bytes are only what the files claim to hold (a sparse 4 GB file takes no
  * disk and holds no record); past this the tables grow as records arrive.
  */
-const RESERVED_RECORDS_MAX = 1 << 22;
+export const RESERVED_RECORDS_MAX = 1 << 22;
+
+/** How many records the night's tables make room for before the import, for recordBytes of records in files. */
+export function recordsToReserve(recordBytes: number): number {
+  return Math.min(Math.ceil(recordBytes / RECORD_FILE_BYTES), RESERVED_RECORDS_MAX);
+}
 
 export class Tonight {
   /** Tonight's held keys: history's are in the store's key tables, filled when the day closes. */
@@ -79,7 +84,7 @@ export class Tonight {
    * big enough (or `mode` says so).
    */
   beginImport(recordBytes: number, mode: ParallelMode): void {
-    const records = Math.min(Math.ceil(recordBytes / RECORD_FILE_BYTES), RESERVED_RECORDS_MAX);
+    const records = recordsToReserve(recordBytes);
     this.keys.reserve(records);
     this.cards!.reserve(records);
     const inMemory = this.db.memory || this.db.name === '';
