@@ -62,8 +62,12 @@ export function batchCommand(o: BatchOptions): number {
     const progress = progressReporter();
     const run = () =>
       runBatch({ db, participants, keys, date, inboxDir, outboxDir, now: clockOf(process.env.LCT_NOW), progress, parallel });
-    const outcome = asSoleWriter(db, `batch --date ${o.date}`, run);
-    endProgress();
+    let outcome: ReturnType<typeof run>;
+    try {
+      outcome = asSoleWriter(db, `batch --date ${o.date}`, run);
+    } finally {
+      endProgress(); // the live line goes before any message, an error's too
+    }
     if (outcome.kind === 'out_of_order') throw new UsageError(outcome.message);
     progress('done');
     if (o.json) process.stdout.write(`${JSON.stringify(outcome.summary)}\n`);

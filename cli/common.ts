@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { openStore, type Db } from '../src/store/db';
 import { compactDate } from './dates';
 import { UsageError } from './errors';
-import { printable } from '../src/core/printable';
+import type { Progress } from '../src/batch/context';
+import { makeProgressReporter } from './progress';
 
 export interface StoreOptions {
   db?: string;
@@ -49,24 +50,9 @@ export function parseDateOption(value: string | undefined, option = '--date'): s
   return d;
 }
 
-/** Progress on stderr: a live line on a terminal, a line per step otherwise. */
-export function progressReporter(): (message: string) => void {
-  const tty = process.stderr.isTTY === true;
-  let lastStep = '';
-  const started = performance.now();
-  const everyLine = process.env.LCT_PROGRESS === 'all'; // every sub-step, for looking into a slow night
-  return (raw) => {
-    const message = printable(raw); // it names files: their names come from outside
-    if (tty) {
-      const line = message === 'done' ? '' : message.slice(0, (process.stderr.columns ?? 100) - 1);
-      process.stderr.write(`\r\x1b[K${line}`);
-      return;
-    }
-    const step = message.split(':')[0]!;
-    if (step !== lastStep || everyLine)
-      process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
-    lastStep = step;
-  };
+/** Progress on stderr: a live bar on a terminal, a line per step and per imported file otherwise (cli/progress.ts). */
+export function progressReporter(): Progress {
+  return makeProgressReporter(process.stderr, { every_line: process.env.LCT_PROGRESS === 'all' });
 }
 
 export function endProgress(): void {

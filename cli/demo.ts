@@ -77,6 +77,11 @@ function main(): void {
   npx lct record explain --db ${db} <FILE_NAME>#<INDEX>
   npx lct file inspect ${path.join(dir, 'outbox', scenario.days[0]!.date)}/<a file>
   and the readable reports in ${path.join(dir, 'outbox', '<YYYYMMDD>', 'reports')}`);
+  // Last, so that it is what the terminal shows when the demo ends: a page to open in a browser.
+  const last = scenario.days[scenario.days.length - 1]!.date;
+  const page = path.join(dir, 'outbox', last, 'reports', last, 'report.html');
+  if (!fs.existsSync(page)) throw new Error(`${page}: the last night wrote no report.html`);
+  console.log(`\nThe last night's report, to open in a browser:\n  ${page}`);
 }
 
 function printNight(dbPath: string, D: string, s: DaySummary, exit: number): void {

@@ -1,19 +1,19 @@
 // Step 1 of a batch: import every inbox file not imported before, each in one
 // transaction. A file is imported whole or refused whole (exchange-files.md,
 // "Refusing a file whole"); a refused file leaves only the record of its refusal.
+import { strict as assert } from 'node:assert';
 import type { Header, FileRefusal, Transaction, Verdict, BlacklistEntry } from '../core/types';
-import { scanExchangeFile, refusalOf, type FileScan } from '../files/reader';
-import { readBankStatement } from '../files/bank-csv';
+import { scanExchangeFile, refusalOf, MAX_FILE_BYTES, type FileScan } from '../files/reader';
+import { MAX_BANK_FILE_BYTES, scanBankStatement } from '../files/bank-csv';
 import { isCalendarDate, MAX_FILE_SEQ, parseBankStatementName } from '../files/names';
-import fs from 'node:fs';
-import { listInbox, sha256OfFile, type InboxFile } from './inbox';
+import { listInbox, sha256OfFile, unreadableOr, type InboxFile } from './inbox';
 import { RecordImporter } from './record-import';
 import { importNationalVerdict } from './national-import';
-import type { BatchContext } from './context';
+import type { BatchContext, Progress } from './context';
 import { wrongParty } from '../core/file-party';
 import { priorImport, type FileIdentity } from '../store/file-log';
 import { loadBlacklist } from '../machinery/card-blacklist';
-import type { ParallelMode } from '../machinery/tonight';
+import { RECORD_FILE_BYTES, type ParallelMode } from '../machinery/tonight';
 import type { StatelessVerdicts } from '../machinery/stateless-verdicts';
 import { AnswerRoom, answerReceiver, answerTypeOf, NoRoomForAnswer } from './answer-room';
 
@@ -42,17 +42,92 @@ export type { ParallelMode };
 /**
  * Imports the inbox. The night's machinery is told the night's size first: it sizes
  * its tables, and starts the worker of the stateless rules on a big enough night.
+ * Entries that are not files are kept in ctx.ignored_entries for the day's report.
  */
 export function importInbox(ctx: BatchContext, inboxDir: string, parallel: ParallelMode = 'auto'): void {
-  const files = listInbox(inboxDir, ctx.date);
-  const recordBytes = files
-    .filter((f) => f.kind === 'TXN_UPLOAD' || f.kind === 'INTEROP_IN')
-    .reduce((sum, f) => sum + fs.statSync(f.path).size, 0);
-  ctx.tonight.beginImport(recordBytes, parallel);
-  importFiles(ctx, files);
+  const inbox = listInbox(inboxDir, ctx.date);
+  ctx.ignored_entries = inbox.ignored;
+  const gauge = new ImportGauge(ctx.progress, inbox.files);
+  ctx.tonight.beginImport(gauge.recordBytes, parallel);
+  importFiles(ctx, inbox.files, gauge);
 }
 
-function importFiles(ctx: BatchContext, files: InboxFile[]): void {
+/**
+ * The bytes of records a file brings, for sizing the night: those the disk holds of
+ * an upload or INTEROP_IN (holes hold no record), none for one over the reader's
+ * limit (refused unread).
+ */
+function recordBytesOf(file: InboxFile): number {
+  return (file.kind === 'TXN_UPLOAD' || file.kind === 'INTEROP_IN') && file.bytes <= MAX_FILE_BYTES ? file.stored_bytes : 0;
+}
+
+/** How often the import looks at the clock: every this many records (a power of two). */
+const RECORDS_PER_LOOK = 1024;
+/** The least time between two reports of records within a file. */
+const REPORT_EVERY_MS = 100;
+
+/**
+ * The import's progress: files done, and records read of about how many, estimated
+ * from the bytes of the files left to read and corrected as each file ends.
+ */
+class ImportGauge {
+  readonly recordBytes: number;
+  private files_done = 0;
+  private records_done = 0;
+  /** Records read before the file being read. */
+  private records_before = 0;
+  /** Estimated records of the files not yet begun. */
+  private records_after: number;
+  /** Estimated records of the file being read. */
+  private records_here = 0;
+  private reported_ms = performance.now();
+
+  constructor(
+    private readonly progress: Progress,
+    private readonly files: readonly InboxFile[],
+  ) {
+    this.recordBytes = files.reduce((sum, f) => sum + recordBytesOf(f), 0);
+    this.records_after = Math.ceil(this.recordBytes / RECORD_FILE_BYTES);
+  }
+
+  /** A file is about to be read. */
+  begin(file: InboxFile): void {
+    this.records_here = Math.ceil(recordBytesOf(file) / RECORD_FILE_BYTES);
+    this.records_after = Math.max(0, this.records_after - this.records_here);
+  }
+
+  /** One record of an upload or INTEROP_IN read: a count, and a look at the clock now and then. */
+  record(): void {
+    if ((++this.records_done & (RECORDS_PER_LOOK - 1)) !== 0) return;
+    const now = performance.now();
+    if (now - this.reported_ms < REPORT_EVERY_MS) return;
+    this.reported_ms = now;
+    this.report(null);
+  }
+
+  /** A file is done: imported, refused or passed over. */
+  end(file: InboxFile, outcome: string): void {
+    this.files_done++;
+    this.records_before = this.records_done;
+    this.records_here = 0;
+    this.reported_ms = performance.now();
+    this.report({ name: file.name, outcome });
+  }
+
+  private report(done: { name: string; outcome: string } | null): void {
+    const reading = Math.max(this.records_here, this.records_done - this.records_before);
+    this.progress({
+      step: 'import',
+      files_done: this.files_done,
+      files_total: this.files.length,
+      done,
+      records_done: this.records_done,
+      records_expected: this.records_before + reading + this.records_after,
+    });
+  }
+}
+
+function importFiles(ctx: BatchContext, files: InboxFile[], gauge: ImportGauge): void {
   const nameSeen = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? UNION ALL SELECT 1 FROM sightings WHERE name = ? LIMIT 1').pluck();
   const seenThisBatch = ctx.db.prepare('SELECT 1 FROM files WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   // Only an imported file is a resend: a refused one established nothing and is judged again.
@@ -62,24 +137,27 @@ function importFiles(ctx: BatchContext, files: InboxFile[]): void {
   const skippedThisBatch = ctx.db.prepare('SELECT 1 FROM sightings WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   const recordSkip = ctx.db.prepare("INSERT OR IGNORE INTO sightings (batch_date, name, sha256, outcome) VALUES (?, ?, ?, 'SKIPPED')");
   const room = new AnswerRoom(ctx.db, ctx.date);
-  let done = 0;
   for (const file of files) {
+    gauge.begin(file);
     // A name never seen cannot be a resend: its digest comes from the import's own read.
-    const sha = nameSeen.get(file.name, file.name) || file.kind === 'BANK' ? sha256OfFile(file.path) : null;
+    // A file over the size its reader takes gets '' and is not read: the reader refuses it unread.
+    const limit = file.kind === 'BANK' ? MAX_BANK_FILE_BYTES : MAX_FILE_BYTES;
+    const sha = nameSeen.get(file.name, file.name) || file.kind === 'BANK' ? sha256OfFile(file.path, limit) : null;
     if (sha === null) {
-      importExchangeFile(ctx, room, file, null);
-      ctx.progress(`import: ${++done}/${files.length} ${file.name}`);
+      gauge.end(file, importExchangeFile(ctx, room, file, null, gauge));
       continue;
     }
     // A rerun after a crash finds this batch's own work already stored: pass over it.
-    if (seenThisBatch.get(file.name, sha, ctx.date) || skippedThisBatch.get(file.name, sha, ctx.date)) continue;
-    if (seenBefore.get(file.name, sha, ctx.date)) {
-      recordSkip.run(ctx.date, file.name, sha);
+    if (seenThisBatch.get(file.name, sha, ctx.date) || skippedThisBatch.get(file.name, sha, ctx.date)) {
+      gauge.end(file, 'done by an earlier run');
       continue;
     }
-    if (file.kind === 'BANK') importBankStatement(ctx, file, sha);
-    else importExchangeFile(ctx, room, file, sha);
-    ctx.progress(`import: ${++done}/${files.length} ${file.name}`);
+    if (seenBefore.get(file.name, sha, ctx.date)) {
+      recordSkip.run(ctx.date, file.name, sha);
+      gauge.end(file, 'skipped: a resend');
+      continue;
+    }
+    gauge.end(file, file.kind === 'BANK' ? importBankStatement(ctx, file, sha) : importExchangeFile(ctx, room, file, sha, gauge));
   }
 }
 
@@ -155,15 +233,17 @@ function conflictOf(ctx: BatchContext, kind: string, h: FileIdentity): FileRefus
 /**
  * `sha` is the file's digest when it was needed before (a name seen before); else the
  * scan gives it. `verdicts`: where the stateless rules run (the worker's, unless it
- * read other bytes of this file).
+ * read other bytes of this file). Returns what became of it ('imported', 'refused F01').
+ * A file the machine cannot read throws UnreadableInboxFile, with nothing of it kept.
  */
 function importExchangeFile(
   ctx: BatchContext,
   room: AnswerRoom,
   file: InboxFile,
   sha: string | null,
+  gauge: ImportGauge,
   verdicts: StatelessVerdicts = ctx.tonight.verdicts,
-): void {
+): string {
   let header: Header | null = null;
   let scan: FileScan | null = null;
   let lastImporter: RecordImporter | null = null;
@@ -200,7 +280,10 @@ function importExchangeFile(
           verdicts.beginFile(file.path, fileCtx);
           on.importer = imp;
           lastImporter = imp;
-          on.record = (r) => imp.add(r as Transaction);
+          on.record = (r) => {
+            imp.add(r as Transaction);
+            gauge.record();
+          };
           on.finish = () => imp.flush();
         } else if (kind === 'BLACKLIST') {
           const insert = ctx.db.prepare(
@@ -245,26 +328,25 @@ function importExchangeFile(
     if (answered !== null) room.took(answered, answerReceiver(h, file.name, ctx.registry.nationalId)!);
     if (h?.file_type === 'INTEROP_RESULT') room.recount();
     if (h?.file_type === 'BLACKLIST') reloadBlacklist(ctx);
+    return 'imported';
   } catch (err) {
     ctx.tonight.fileRolledBack((lastImporter as RecordImporter | null)?.firstRecordId ?? null);
-    if (err instanceof JudgedOtherBytes) {
-      importExchangeFile(ctx, room, file, sha, ctx.tonight.inlineVerdicts);
-      return;
-    }
+    if (err instanceof JudgedOtherBytes) return importExchangeFile(ctx, room, file, sha, gauge, ctx.tonight.inlineVerdicts);
     if (err instanceof NoRoomForAnswer) {
       // Nothing of it is recorded: it is imported by a later night, as if it had not arrived yet.
       ctx.progress(`import: ${file.name} waits for a later night: ${err.message}`);
-      return;
+      return 'waits for a later night';
     }
-    if (!(err instanceof FileRefused)) throw err;
+    if (!(err instanceof FileRefused)) throw unreadableOr(file.path, err);
     const kind = err.header?.file_type ?? classifyKind(file);
-    const digest = sha ?? (scan as FileScan | null)?.file_sha256_hex ?? sha256OfFile(file.path);
+    const digest = sha ?? (scan as FileScan | null)?.file_sha256_hex ?? sha256OfFile(file.path, MAX_FILE_BYTES);
     // A refused upload is answered when its header or name names an institution; the
     // header's reading made sure there is room for it.
     const answerType = err.header === null ? null : answerTypeOf(err.header.file_type);
     const answer_to = answerType === null ? null : answerReceiver(err.header, file.name, ctx.registry.nationalId);
     ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal, answer_to))();
     if (answer_to !== null) room.took(answerType!, answer_to);
+    return `refused ${err.refusal.code}`;
   }
 }
 
@@ -277,39 +359,50 @@ function reloadBlacklist(ctx: BatchContext): void {
   ctx.blacklist = loadBlacklist(ctx.db);
 }
 
-function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): void {
+/**
+ * A bank statement, read a line at a time: each line is stored as it comes, inside
+ * the file's transaction, so that memory stays flat whatever the file holds; a
+ * refusal rolls the lines back. The content is judged first (F01), then the name
+ * (F05), the bank (F04) and the identity (F03), as for exchange files.
+ */
+function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): string {
   const named = parseBankStatementName(file.name);
-  const refuse = (refusal: FileRefusal) => ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, refusal))();
-  const parsed = readBankStatement(file.path);
-  if (!parsed.ok) {
-    refuse({ code: 'F01', detail: `line ${parsed.line}: ${parsed.detail}` });
-    return;
+  const identity = named && {
+    sender_id: named.bank_id,
+    receiver_id: ctx.registry.centreId,
+    business_date: named.date,
+    file_seq: named.seq,
+  };
+  const early: FileRefusal | undefined = !identity
+    ? { code: 'F05', detail: 'name does not follow BANK_<bank_id>_<YYYYMMDD>_<NNNN>.csv' }
+    : identity.sender_id !== ctx.registry.bankId
+      ? { code: 'F04', detail: `sender ${identity.sender_id} is not the settlement bank` }
+      : conflictOf(ctx, 'BANK_STATEMENT', identity);
+  try {
+    ctx.db.transaction(() => {
+      // A statement refused whatever its lines hold stores none of them, but is read to the end all the same: a broken one is F01.
+      const fileId = early || !identity ? null : insertFileRow(ctx, file, sha, 'BANK_STATEMENT', identity);
+      const insert = ctx.db.prepare(
+        `INSERT INTO bank_lines (file_id, line_no, value_date, instruction_id, payer_id, payee_id, amount_fen, bank_ref)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      let lines = 0;
+      let total = 0;
+      const scan = scanBankStatement(file.path, (l) => {
+        if (fileId === null) return;
+        insert.run(fileId, l.line, l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref);
+        lines++;
+        total += l.amount_fen;
+      });
+      if (!scan.ok) throw new FileRefused({ code: 'F01', detail: `line ${scan.line}: ${scan.detail}` }, null);
+      if (early) throw new FileRefused(early, null);
+      assert.equal(lines, scan.line_count, `${file.name}: every line the scan counted is stored`);
+      ctx.db.prepare('UPDATE files SET record_count = ?, total_fen = ? WHERE id = ?').run(lines, total, fileId);
+    })();
+    return 'imported';
+  } catch (err) {
+    if (!(err instanceof FileRefused)) throw unreadableOr(file.path, err);
+    ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, err.refusal))();
+    return `refused ${err.refusal.code}`;
   }
-  if (!named) {
-    refuse({ code: 'F05', detail: 'name does not follow BANK_<bank_id>_<YYYYMMDD>_<NNNN>.csv' });
-    return;
-  }
-  if (named.bank_id !== ctx.registry.bankId) {
-    refuse({ code: 'F04', detail: `sender ${named.bank_id} is not the settlement bank` });
-    return;
-  }
-  const identity = { sender_id: named.bank_id, receiver_id: ctx.registry.centreId, business_date: named.date, file_seq: named.seq };
-  const conflict = conflictOf(ctx, 'BANK_STATEMENT', identity);
-  if (conflict) {
-    refuse(conflict);
-    return;
-  }
-  ctx.db.transaction(() => {
-    const fileId = insertFileRow(ctx, file, sha, 'BANK_STATEMENT', identity);
-    const insert = ctx.db.prepare(
-      `INSERT INTO bank_lines (file_id, line_no, value_date, instruction_id, payer_id, payee_id, amount_fen, bank_ref)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    let total = 0;
-    for (const l of parsed.lines) {
-      insert.run(fileId, l.line, l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref);
-      total += l.amount_fen;
-    }
-    ctx.db.prepare('UPDATE files SET record_count = ?, total_fen = ? WHERE id = ?').run(parsed.lines.length, total, fileId);
-  })();
 }

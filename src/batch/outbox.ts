@@ -12,6 +12,8 @@ import type { DaySummary, ExceptionsReport, ReconciliationReport } from '../core
 import { writeExchangeFile } from '../files/writer';
 import type { WrittenAheadFile } from '../machinery/written-ahead';
 import { renderReport } from './report-text';
+import type { Participants } from '../core/config-types';
+import { writeDayReportHtml } from '../store/day-report-data';
 
 export interface WrittenDay {
   files: { name: string; records: number; bytes: number }[];
@@ -21,7 +23,8 @@ export interface WrittenDay {
 export class RebuildMismatch extends Error {}
 
 /**
- * Writes every file of a closed day into the outbox, and its reports. Files in
+ * Writes every file of a closed day into the outbox, and its reports (report.html
+ * names the participants: from `participants`, as the batch was given them). Files in
  * `writtenAhead` were written ahead of the close by the same plan, at temporary
  * paths, and are only renamed into place (after the same check against the digests
  * kept).
@@ -29,6 +32,7 @@ export class RebuildMismatch extends Error {}
 export function writeOutbox(
   db: Db,
   D: string,
+  participants: Participants,
   ids: Ids,
   outboxDir: string,
   writtenAhead: ReadonlyMap<string, WrittenAheadFile> = new Map(),
@@ -67,6 +71,7 @@ export function writeOutbox(
   writeTextAtomically(path.join(reportDir, 'reconciliation.json'), `${JSON.stringify(reconciliation, null, 2)}\n`);
   writeTextAtomically(path.join(reportDir, 'exceptions.json'), `${JSON.stringify(exceptions, null, 2)}\n`);
   writeTextAtomically(path.join(reportDir, 'report.txt'), renderReport(summary, reconciliation, exceptions, written));
+  writeDayReportHtml(db, participants, D, summary, reconciliation, exceptions, reportDir);
   db.transaction(() => {
     for (const [name, sha] of digests) remember.run(D, name, sha);
   })();

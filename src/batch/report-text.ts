@@ -57,6 +57,12 @@ export function renderReport(
   out.push(`Refused files: ${refused.length}`);
   out.push(...refusedLines(refused, LISTED_IN_REPORT, '  ', 'summary.json, or: lct exceptions'));
   out.push('');
+  const ignored = s.ignored_entries ?? [];
+  if (ignored.length > 0) {
+    out.push(`Inbox entries that are not files, not imported: ${ignored.length}`);
+    for (const e of ignored) out.push(`  ${printable(e.name)}  (${e.what})`);
+    out.push('');
+  }
   out.push('Reconciliation (items open at the end of the day; matched: today)');
   out.push(
     table([

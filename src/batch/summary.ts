@@ -63,6 +63,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
   if (files.refused > 0) reasons.push(`${files.refused} refused file(s)`);
   if (conflicts > 0) reasons.push(`${conflicts} key conflict(s)`);
   if (records.suspended > 0) reasons.push(`${records.suspended} suspended record(s)`);
+  if (ctx.ignored_entries.length > 0) reasons.push(`${ctx.ignored_entries.length} inbox entry(ies) not a file, not imported`);
   for (const [what, n] of Object.entries(recon.opened)) reasons.push(`${n} new ${what.replace(':', ' ')} item(s)`);
 
   return {
@@ -74,6 +75,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     settlement,
     open_mismatches: recon.report.open_items.length,
     refused_files: refusedFilesOf(db, D),
+    ignored_entries: ctx.ignored_entries,
     // Built last in the close, after its postings: the journal as the day leaves it.
     journal: journalHead(db),
     exit_code: reasons.length > 0 ? 3 : 0,

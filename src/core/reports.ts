@@ -13,6 +13,11 @@ export interface DaySummary {
   open_mismatches: number;
   /** Every file D's batch refused, in import order (batch-cli.md). */
   refused_files: RefusedFile[];
+  /**
+   * Inbox entries that are not files (directories, FIFOs, links to nothing...): never
+   * imported, listed so that a person looks. Absent from days closed before lct listed them.
+   */
+  ignored_entries?: IgnoredEntry[];
   /** The journal at the day's close: published with the reports, it anchors the chain outside the store. */
   journal: JournalHead;
   exit_code: 0 | 3;
@@ -29,6 +34,12 @@ export interface RefusedFile {
   code: string;
   /** What was wrong, for people. */
   detail: string;
+}
+
+/** An entry of the inbox that is not a file, and what it is instead ('directory', 'FIFO', 'symbolic link to nothing', ...). */
+export interface IgnoredEntry {
+  name: string;
+  what: string;
 }
 
 /** The journal's extent: how many entries it holds and the hash of the last one (the genesis hash when it is empty). */

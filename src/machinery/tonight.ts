@@ -36,7 +36,19 @@ export type ParallelMode = 'auto' | 'on' | 'off';
 const PARALLEL_FROM_BYTES = 4 * 2 ** 20;
 
 /** About what a record takes in a file: the night's tables are sized by its files. */
-const RECORD_FILE_BYTES = 136;
+export const RECORD_FILE_BYTES = 136;
+
+/**
+ * The most records the tables make room for before the import: a few nights of the
+ * city. The bytes are only what the files claim to hold (a sparse 4 GB file takes no
+ * disk and holds no record); past this the tables grow as records arrive.
+ */
+export const RESERVED_RECORDS_MAX = 1 << 22;
+
+/** How many records the night's tables make room for before the import, for recordBytes of records in files. */
+export function recordsToReserve(recordBytes: number): number {
+  return Math.min(Math.ceil(recordBytes / RECORD_FILE_BYTES), RESERVED_RECORDS_MAX);
+}
 
 export class Tonight {
   /** Tonight's held keys: history's are in the store's key tables, filled when the day closes. */
@@ -67,11 +79,12 @@ export class Tonight {
 
   /**
    * Before the import: the tables get room for the night's records (recordBytes of
-   * TXN_UPLOAD and INTEROP_IN files), so that they never grow mid-night, and the
-   * worker starts if the night is big enough (or `mode` says so).
+   * TXN_UPLOAD and INTEROP_IN files), up to RESERVED_RECORDS_MAX, so that on a
+   * usual night they do not grow mid-import, and the worker starts if the night is
+   * big enough (or `mode` says so).
    */
   beginImport(recordBytes: number, mode: ParallelMode): void {
-    const records = Math.ceil(recordBytes / RECORD_FILE_BYTES);
+    const records = recordsToReserve(recordBytes);
     this.keys.reserve(records);
     this.cards!.reserve(records);
     const inMemory = this.db.memory || this.db.name === '';

@@ -50,7 +50,9 @@ test('the upload whose TXN_ACK would be the 10,000th to its sender tonight waits
         inboxDir: inbox,
         outboxDir: path.join(dir, 'out', date),
         now: () => '20260101020000',
-        progress: (m) => progress.push(m),
+        progress: (m) => {
+          if (typeof m === 'string') progress.push(m);
+        },
       });
     const night = run(D);
     assert.equal(night.kind, 'done', night.kind === 'out_of_order' ? night.message : '');

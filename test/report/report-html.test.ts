@@ -387,6 +387,8 @@ interface ExampleStore {
   participants: Participants;
   /** The page of night 1 written right after night 1 closed, before night 2 ran. */
   night1Before: string;
+  /** The page of night 1 as the batch itself wrote it. */
+  night1ByBatch: string;
 }
 
 function runNight(work: string, db: string, date: string): void {
@@ -453,9 +455,10 @@ function exampleStore(): ExampleStore {
   assert(parsed.ok);
   const participants = parsed.value;
   runNight(work, db, '2025-12-30');
+  const night1ByBatch = fs.readFileSync(path.join(work, 'outbox', '20251230', 'reports', '20251230', 'report.html'), 'utf8');
   const night1Before = writePage({ work, db, participants }, '20251230');
   runNight(work, db, '2025-12-31');
-  example = { work, db, participants, night1Before };
+  example = { work, db, participants, night1Before, night1ByBatch };
   return example;
 }
 
@@ -473,6 +476,16 @@ test('the worked example: a closed day written again after the next day closed i
   assert.equal(again, store.night1Before);
   // And night 1's instructions were still unconfirmed at its end, though night 2's bank statement confirmed some.
   assert.equal((again.match(/awaiting the bank<\/span>/g) ?? []).length, 9);
+});
+
+test('the worked example: the batch writes the page itself, and a rerun of the last closed day writes it again byte for byte', () => {
+  const store = exampleStore();
+  assert.equal(store.night1ByBatch, store.night1Before, "the batch's page is the gatherer's");
+  const page = path.join(store.work, 'outbox', '20251231', 'reports', '20251231', 'report.html');
+  const first = fs.readFileSync(page, 'utf8');
+  fs.rmSync(page);
+  runNight(store.work, store.db, '2025-12-31');
+  assert.equal(fs.readFileSync(page, 'utf8'), first);
 });
 
 test("the worked example: the gatherer's figures agree with the day's summary and the spec's expected outcome", () => {
