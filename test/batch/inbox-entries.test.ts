@@ -331,13 +331,15 @@ fs.readSync = (fd, buffer, offset, length, position) => {
 };
 `,
     );
-    const config = { date, config: path.join(city, 'participants.json'), keys: path.join(city, 'keys.json') };
+    // The generated night is in 2026: the clock must say it has begun (clearing-rules.md, "The business day").
+    const clock = { LCT_NOW: `${D}230000` };
+    const config = { date, config: path.join(city, 'participants.json'), keys: path.join(city, 'keys.json'), env: clock };
     const clean = batch('eio-clean', inbox, config);
     assert(clean.status === 0 || clean.status === 3, clean.stderr);
     const failed = batch('eio', inbox, {
       ...config,
       node: ['--require', hook],
-      env: { LCT_TEST_EIO_FILE: big.n, LCT_TEST_EIO_AT: String(big.bytes - 2048), LCT_VALIDATION_THREAD: 'off' },
+      env: { ...clock, LCT_TEST_EIO_FILE: big.n, LCT_TEST_EIO_AT: String(big.bytes - 2048), LCT_VALIDATION_THREAD: 'off' },
     });
     assert.equal(failed.status, 1, failed.stderr);
     assert.equal(errorLine(failed), `lct: failed: ${path.join(inbox, big.n)}: cannot be read: EIO: i/o error`);

@@ -382,7 +382,8 @@ test("migration 3 gives an older store's closed days the journal their close rec
   close.run('20251231', JSON.stringify({ date: '2025-12-31', exit_code: 0 }), 'f'.repeat(64));
   // Back to the schema before migration 3: the later migrations' tables go too, so
   // that they can run again.
-  db.exec(`DROP TABLE writer_lock; DROP TABLE correction_events; DROP TABLE corrections;
+  db.exec(`DROP TABLE day_configs; ALTER TABLE days DROP COLUMN config_hash; ALTER TABLE files DROP COLUMN answer_to;
+           DROP TABLE writer_lock; DROP TABLE correction_events; DROP TABLE corrections;
            CREATE TABLE statement_lines_2 AS SELECT business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen,
              net_fen, fee_rate FROM statement_lines;
            DROP TABLE statement_lines; ALTER TABLE statement_lines_2 RENAME TO statement_lines;`);
