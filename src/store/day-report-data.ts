@@ -15,6 +15,7 @@ import type { Participants } from '../core/config-types';
 import { compactDateDayNumber, compactToIsoDate, isCompactDate } from '../core/calendar';
 import { renderDayReportHtml } from '../report/day-report';
 import type {
+  CorrectionFacts,
   DayReportData,
   ExceptionsJson,
   InstructionFacts,
@@ -29,6 +30,8 @@ import type {
   SummaryJson,
   TrendDay,
 } from '../report/day-report-data';
+import { ACCOUNT } from '../core/ledger';
+import { correctionsPostedOn } from './corrections';
 import type { Db } from './db';
 
 /** How many closed days the trends show, D included. */
@@ -102,6 +105,7 @@ export function dayReportData(
         detail: f.detail,
       }),
     ),
+    corrections: correctionsOf(db, D, names),
     trend: trendOf(db, D, summary),
   };
 }
@@ -296,6 +300,23 @@ function refusedFilesOf(db: Db, D: string): RefusedFile[] {
 export function senderInName(name: string): string {
   const m = /^(?:[A-Z]+(?:_[A-Z]+)*)_(\d{8})(?:_|\.|$)/.exec(name);
   return m ? m[1]! : '';
+}
+
+/** The corrections D's batch posted: fixed once D closed, like the rest of the page. */
+function correctionsOf(db: Db, D: string, names: Directory): CorrectionFacts[] {
+  return correctionsPostedOn(db, D).map((c) => ({
+    id: c.id,
+    kind: c.kind,
+    participant: names.party(c.participant),
+    amount_fen: c.amount_fen,
+    account: c.account ?? ACCOUNT.suspense_blacklist,
+    record: c.record,
+    item: c.item,
+    note: c.note,
+    proposed_by: c.proposed_by,
+    approved_by: c.decided_by ?? '',
+    entry_id: c.entry_id ?? '',
+  }));
 }
 
 /** The last TREND_DAYS closed days up to D, from each day's summary as it was fixed at its close. */
