@@ -21,6 +21,9 @@ import { openStore } from '../../src/store/db';
 import { dayReportData } from '../../src/store/day-report-data';
 import { renderDayReportHtml } from '../../src/report/day-report';
 import { EXAMPLE_DIR } from '../spec-vectors';
+import { parseKeys, parseParticipants } from '../../src/core/config';
+import { makeContext } from '../../src/batch/context';
+import { importInbox } from '../../src/batch/import-files';
 
 const LCT = path.join(__dirname, '../../../bin/lct.js');
 const KEYS = path.join(EXAMPLE_DIR, 'keys.json');
@@ -448,5 +451,86 @@ test('a rerun of night 2 posts nothing again and writes the same files; a later 
     assert.equal(store.prepare("SELECT status FROM corrections WHERE id = 'C6'").pluck().get(), 'approved');
   } finally {
     store.close();
+  }
+});
+
+// A day interrupted after its import is still open: a release approved now takes effect
+// on it (the first day not closed), of a record that day imported. The rerun clears the
+// record that night, and the day's summary still counts it as suspended by its verdict
+// (docs/decisions.md, "Corrections"): the expected night 1, with the record cleared.
+test('a record imported and released on the same day counts as suspended and as cleared on that day', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-same-day-release-'));
+  const store = path.join(work, 'lct.db');
+  try {
+    const participants = parseParticipants(JSON.parse(fs.readFileSync(config, 'utf8')));
+    const keys = parseKeys(JSON.parse(fs.readFileSync(KEYS, 'utf8')), ['41010001']);
+    assert.ok(participants.ok && keys.ok);
+    // The batch of 2025-12-30, killed after its import: the day open, its records stored.
+    const d = openStore(store);
+    try {
+      d.prepare("INSERT INTO days (date, status) VALUES ('20251230', 'OPEN')").run();
+      const ctx = makeContext(d, participants.value, keys.value, '20251230', () => {});
+      try {
+        importInbox(ctx, path.join(EXAMPLE_DIR, 'inbox', '20251230'), 'off');
+      } finally {
+        ctx.tonight.close();
+      }
+    } finally {
+      d.close();
+    }
+    const run = (args: string[], now = '20251231010000') => {
+      const r = spawnSync(process.execPath, [LCT, ...args, '--db', store, '--config', config], {
+        encoding: 'utf8',
+        env: { ...process.env, LCT_NOW: now, LCT_DB: '', LCT_CONFIG: '' },
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    assert.equal(run(['correct', 'release', RELEASED, '--note', 'blacklisted by mistake', '--by', 'Li Wei']).status, 0);
+    const approved = run(['correct', 'approve', 'C1', '--by', 'Zhang Min']);
+    assert.equal(approved.status, 0, approved.stderr);
+    assert.match(approved.stdout, /effective 2025-12-30: posted by that day's batch/, 'the open day is the first not yet closed');
+
+    const outbox = path.join(work, 'out');
+    const r = run([
+      'batch',
+      '--date',
+      '2025-12-30',
+      '--inbox',
+      path.join(EXAMPLE_DIR, 'inbox', '20251230'),
+      '--outbox',
+      outbox,
+      '--keys',
+      KEYS,
+      '--json',
+    ]);
+    assert.equal(r.status, 3, r.stderr);
+    const s = JSON.parse(r.stdout);
+    // expected/20251230.json, with the released record cleared: 180 -> 181 records, 509,424 -> 509,524 fen;
+    // its group 410101010000003: gross 2,350 -> 2,450, fee round_half_up(7.35) = 7 as before, so 41010101 is paid 100 more.
+    assert.deepEqual(s.records, { accepted: 180, rejected: 39, suspended: 5, pending_interop: 11 }, 'still suspended by its verdict');
+    assert.deepEqual(s.cleared, { count: 181, gross_fen: 509524 });
+    assert.deepEqual(s.settlement, { instructions: 9, pay_out_fen: 161158, collect_fen: 346796 });
+    const x = JSON.parse(fs.readFileSync(path.join(outbox, 'reports', '20251230', 'exceptions.json'), 'utf8'));
+    assert.equal(x.suspended.length, 5, "the day's exceptions still list it");
+    const line = records(path.join(outbox, 'CLEARING_STATEMENT_41010000_41010101_20251230_0001.pb')).find(
+      (l) => l.merchant_id === '410101010000003',
+    );
+    assert.deepEqual([line?.count, line?.gross_fen, line?.fee_fen, line?.net_fen], [20, 2450, 7, 2443]);
+    const b = spawnSync(process.execPath, [LCT, 'ledger', 'balances', '--json', '--db', store], { encoding: 'utf8' });
+    const balances = Object.fromEntries(
+      (JSON.parse(b.stdout) as { account: string; balance_fen: number }[])
+        .filter((x) => x.balance_fen !== 0)
+        .map((x) => [x.account, x.balance_fen]),
+    );
+    // Into suspense with the day's suspended records (-6,600), out again with the release (+100).
+    assert.deepEqual(balances, {
+      'expense:agent-commission': 887,
+      'float:cards': -179342,
+      'income:fees': -683,
+      'settlement:in-transit': 185638,
+      'suspense:blacklist': -6500,
+    });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
 });
