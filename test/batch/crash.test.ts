@@ -191,6 +191,7 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
     for (const f of [0.15, 0.3, 0.45, 0.6, 0.75, 0.9]) attempts.push({ night, ms: Math.round(span * f) });
   }
   let interrupted = 0;
+  const killedWith = new Map<string, number>();
   for (const [a, at] of attempts.entries()) {
     const store = path.join(dir, `crash-${a}.db`);
     const outboxOf = (i: number) => path.join(dir, `crash-out-${a}`, String(i));
@@ -201,6 +202,15 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
     if (fs.existsSync(store)) {
       const v = ledger(store, ['verify']);
       assert.equal(v.status, 0, `attempt ${a}: the store verifies after the kill at ${at.ms} ms`);
+    }
+    if (at.night === 1 && fs.existsSync(store)) {
+      // Killed before the close committed, the corrections are still approved (the
+      // rerun posts them); after it, posted (the rerun only writes the files).
+      const db = openStore(store, { readonly: true });
+      const statuses = db.prepare("SELECT DISTINCT status FROM corrections WHERE status <> 'rejected'").pluck().all() as string[];
+      db.close();
+      assert.equal(statuses.length, 1, `attempt ${a}: the close posts all of the night's corrections or none (${statuses.join(', ')})`);
+      killedWith.set(statuses[0]!, (killedWith.get(statuses[0]!) ?? 0) + 1);
     }
     const partial = fs.existsSync(outboxOf(at.night)) ? digests(outboxOf(at.night)) : {};
     if (Object.keys(partial).length < Object.keys(reference[at.night]!.files).length) interrupted++;
@@ -215,6 +225,7 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
   }
   // The kills must really have landed inside runs, not only after them.
   assert.ok(interrupted >= attempts.length / 2, `${interrupted} of ${attempts.length} kills interrupted a run`);
+  assert.ok((killedWith.get('approved') ?? 0) >= 1, `some kills of night 2 came before its corrections were posted: ${[...killedWith]}`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
