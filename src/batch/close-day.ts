@@ -8,7 +8,8 @@ import { strict as assert } from 'node:assert';
 import { clearDay, bankConfirmationEntry, type DayClearing, type JournalEntry } from '../core/clearing';
 import { TXN_LOAD, type SettlementInstruction } from '../core/types';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
-import { approvedFor, markPosted } from '../store/corrections';
+import { participantAccount } from '../core/corrections';
+import { approvedFor, markPosted, type ApprovedCorrections } from '../store/corrections';
 import { appendEntries } from '../store/journal';
 import { openItem, closeItem } from '../store/recon-items';
 import type { BatchContext } from './context';
@@ -139,8 +140,7 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
     interop_in: interopIn,
     interop_out: interopOut,
     suspended,
-    // Read in this transaction: an approval lands before the close or after it, never inside.
-    corrections: approvedFor(db, D),
+    corrections: postable(ctx, approvedFor(db, D)),
   });
 
   const insertLine = db.prepare(
@@ -160,6 +160,29 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
     D,
   );
   return day;
+}
+
+/**
+ * The day's approved corrections, read in the close's transaction (an approval lands
+ * before the close or after it, never inside), once it is sure each can be posted: an
+ * approved correction is posted by the batch of its effective day, never skipped, so a
+ * participants file that no longer lists its participant (or a released record's
+ * merchant) stops the close with a message saying which, and nothing of it is kept.
+ */
+function postable(ctx: BatchContext, approved: ApprovedCorrections): ApprovedCorrections {
+  const gone = (id: string, what: string) =>
+    new Error(
+      `correction ${id} is approved for ${what}, which the participants file no longer lists: list it again (or it cannot be posted), then rerun the day`,
+    );
+  for (const a of approved.adjustments)
+    if (participantAccount(ctx.registry, a.participant_id) === undefined) throw gone(a.id, a.participant_id);
+  for (const r of approved.releases)
+    if (
+      ctx.registry.participant(r.participant_id)?.role !== 'acquirer' ||
+      ctx.registry.merchantRate(r.participant_id, r.merchant_id) === undefined
+    )
+      throw gone(r.id, `acquirer ${r.participant_id}'s merchant ${r.merchant_id}`);
+  return approved;
 }
 
 interface BankLineRow {

@@ -534,3 +534,83 @@ test('a record imported and released on the same day counts as suspended and as 
     fs.rmSync(work, { recursive: true, force: true });
   }
 });
+
+// An approved correction is posted by the batch of its effective day, never skipped:
+// when the participants file no longer lists its participant, the close stops (exit
+// 1, one line naming the correction) and keeps nothing; listed again, the rerun posts it.
+test('a correction approved for a participant the file no longer lists stops the close until it is listed again', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-unlisted-'));
+  const store = path.join(work, 'lct.db');
+  const without = path.join(work, 'without.json');
+  try {
+    const p = JSON.parse(fs.readFileSync(config, 'utf8'));
+    p.agents = p.agents.filter((a: { id: string }) => a.id !== '41010202');
+    fs.writeFileSync(without, JSON.stringify(p));
+    const run = (args: string[], conf = config) => {
+      const r = spawnSync(process.execPath, [LCT, ...args, '--db', store, '--config', conf, '--keys', KEYS], {
+        encoding: 'utf8',
+        env: { ...process.env, LCT_NOW: '20260101010000', LCT_DB: '', LCT_CONFIG: '' },
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const night = (iso: string, conf = config) =>
+      run(
+        [
+          'batch',
+          '--date',
+          iso,
+          '--inbox',
+          path.join(EXAMPLE_DIR, 'inbox', iso.replace(/-/g, '')),
+          '--outbox',
+          path.join(work, iso),
+          '--json',
+        ],
+        conf,
+      );
+    assert.equal(night('2025-12-30').status, 3);
+    const proposed = run([
+      'correct',
+      'adjust',
+      '--participant',
+      '41010202',
+      '--amount-fen',
+      '-250',
+      '--account',
+      'income:fees',
+      '--note',
+      'n',
+      '--by',
+      'Li Wei',
+    ]);
+    assert.equal(proposed.status, 0, proposed.stderr);
+    assert.equal(run(['correct', 'approve', 'C1', '--by', 'Zhang Min']).status, 0);
+
+    const stopped = night('2025-12-31', without);
+    assert.equal(stopped.status, 1, stopped.stderr);
+    assert.equal(
+      stopped.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('lct:'))
+        .join('\n'),
+      'lct: failed: correction C1 is approved for 41010202, which the participants file no longer lists: list it again (or it cannot be posted), then rerun the day',
+    );
+    const d = openStore(store, { readonly: true });
+    try {
+      assert.equal(d.prepare("SELECT status FROM days WHERE date = '20251231'").pluck().get(), 'OPEN', 'the day stays open');
+      assert.equal(d.prepare("SELECT status FROM corrections WHERE id = 'C1'").pluck().get(), 'approved');
+      assert.equal(
+        d.prepare("SELECT COUNT(*) FROM entries WHERE business_date = '20251231'").pluck().get(),
+        0,
+        'nothing of the close kept',
+      );
+    } finally {
+      d.close();
+    }
+    const rerun = night('2025-12-31');
+    assert.equal(rerun.status, 3, rerun.stderr);
+    const lines = records(path.join(work, '2025-12-31', 'CLEARING_STATEMENT_41010000_41010202_20251231_0001.pb'));
+    assert.deepEqual(lines.at(-1)?.ref, 'C1');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
