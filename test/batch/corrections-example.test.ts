@@ -436,7 +436,7 @@ test('operators see the corrections: report.txt, report.html, record explain, ca
   assert.match(inspect.stdout, / 5 +1 +2350 +0 +2350 +0 +C1\n/);
 });
 
-test('a rerun of night 2 posts nothing again and writes the same files; a later approval takes effect on the next day', () => {
+test('a rerun of night 2 posts nothing again and writes the same files; a later approval takes effect on the next day, whose statement it is alone on', () => {
   const before = digests(out('20251231'));
   const again = batch('2025-12-31', path.join(dir, 'rerun'));
   assert.equal(again.status, night2.status);
@@ -452,6 +452,36 @@ test('a rerun of night 2 posts nothing again and writes the same files; a later 
   } finally {
     store.close();
   }
+  // Night 3 has no files: C6 is 41010102's only line, and it still gets its statement and instruction.
+  const empty = path.join(dir, 'empty-inbox');
+  fs.mkdirSync(empty, { recursive: true });
+  const night3 = lct(
+    ['batch', '--date', '2026-01-01', '--inbox', empty, '--outbox', out('20260101'), '--keys', KEYS, '--json'],
+    '20260101235900',
+  );
+  assert.ok(night3.status === 0 || night3.status === 3, night3.stderr);
+  assert.deepEqual(records(path.join(out('20260101'), 'CLEARING_STATEMENT_41010000_41010102_20260101_0001.pb')), [
+    {
+      participant_id: '41010102',
+      merchant_id: '',
+      category: 5,
+      count: 1,
+      gross_fen: 5000,
+      fee_fen: 0,
+      net_fen: 5000,
+      fee_rate: '0',
+      ref: 'C6',
+    },
+  ]);
+  assert.deepEqual(
+    records(path.join(out('20260101'), 'SETTLEMENT_41010000_10000001_20260101_0001.pb')).map((i) => [
+      i.instruction_id,
+      i.payee_id,
+      i.amount_fen,
+    ]),
+    [['20260101-41010102', '41010102', 5000]],
+  );
+  assert.deepEqual(JSON.parse(night3.stdout).settlement, { instructions: 1, pay_out_fen: 5000, collect_fen: 0 });
 });
 
 // A day interrupted after its import is still open: a release approved now takes effect
