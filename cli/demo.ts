@@ -3,13 +3,17 @@
 // this script plays the national centre (answering our INTEROP_OUT, rejecting
 // some records, one wrong amount, one verdict for a record never sent) and the
 // bank (executing our SETTLEMENT, with a missing payment, a wrong amount and an
-// unknown instruction). Each night is the real `lct batch`, run as a child process.
+// unknown instruction). Before the last night it plays the centre's two operators
+// (Li Wei proposes, Zhang Min approves): an adjustment that settles the bank's
+// wrong payment, and the release of a suspended record; the last night posts both.
+// Each night is the real `lct batch`, run as a child process.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generateScenario } from '../fixtures/scenario';
 import { answerInteropOut, executeSettlement } from '../fixtures/counterparties';
 import { openStore } from '../src/store/db';
+import { correctionsPostedOn } from '../src/store/corrections';
 import { yuan } from '../src/core/yuan';
 import { compactToIsoDate } from '../src/core/calendar';
 import type { DaySummary } from '../src/core/reports';
@@ -56,6 +60,7 @@ function main(): void {
           `the bank paid ${paid.lines} line(s)${paid.missing_instruction ? `, missed ${paid.missing_instruction}` : ''}${paid.wrong_amount_instruction ? `, wrong amount on ${paid.wrong_amount_instruction}` : ''}${paid.unknown_instruction ? `, unknown ${paid.unknown_instruction}` : ''}`,
       );
     }
+    if (i === scenario.days.length - 1 && i > 0) correctBeforeNight(db, D, common);
     const r = lct(['batch', '--date', compactToIsoDate(D), '--inbox', inbox, '--outbox', outbox, '--json', ...common]);
     if (r.status !== 0 && r.status !== 3) {
       console.error(r.stderr);
@@ -84,6 +89,82 @@ function main(): void {
   console.log(`\nThe last night's report, to open in a browser:\n  ${page}`);
 }
 
+/**
+ * The operators' corrections before night D (clearing-rules.md, "Corrections"), made
+ * with `lct correct` as people make them: Li Wei proposes, Zhang Min approves.
+ * - A payment the bank made for a wrong amount (a bank AMOUNT_MISMATCH item) is put
+ *   right on D's settlement: the participant's shortfall (or excess) becomes an
+ *   adjustment against expense:adjustments, naming the item it settles.
+ * - The first suspended record an acquirer sent is paid after all: the card's loss was
+ *   reported by mistake.
+ */
+function correctBeforeNight(dbPath: string, D: string, common: string[]): void {
+  const store = openStore(dbPath, { readonly: true });
+  let item: { id: string; participant_id: string; ours_json: string; theirs_json: string } | undefined;
+  let record: { name: string; idx: number } | undefined;
+  try {
+    item = store
+      .prepare(
+        `SELECT id, participant_id, ours_json, theirs_json FROM recon_items
+          WHERE kind = 'bank' AND category = 'AMOUNT_MISMATCH' AND closed_date IS NULL AND participant_id IS NOT NULL ORDER BY id LIMIT 1`,
+      )
+      .get() as typeof item;
+    record = store
+      .prepare(
+        `SELECT f.name, r.idx FROM records r JOIN files f ON f.id = r.file_id
+          WHERE r.status = 'SUSPENDED' AND r.source = 'TXN_UPLOAD' ORDER BY r.id LIMIT 1`,
+      )
+      .get() as typeof record;
+  } finally {
+    store.close();
+  }
+  console.log(`\n-- before the night of ${compactToIsoDate(D)}: corrections, four eyes (Li Wei proposes, Zhang Min approves)`);
+  const say = (args: string[]): string | undefined => {
+    const r = lct([...args, ...common]);
+    if (r.status !== 0) throw new Error(`lct ${args.slice(0, 2).join(' ')} failed: ${r.stderr.trim()}`);
+    console.log(`   $ lct ${args.map((a) => (/[\s#]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n     ${r.stdout.trim()}`);
+    return /^proposed (C\d+):/.exec(r.stdout)?.[1];
+  };
+  const ids: string[] = [];
+  if (item !== undefined) {
+    const ours = JSON.parse(item.ours_json) as { amount_fen: number; payee_id: string; instruction_id: string };
+    const theirs = JSON.parse(item.theirs_json) as { amount_fen: number };
+    // What the bank moved short of the instruction: the payee is owed it, a payer owes it.
+    const short_fen = ours.amount_fen - theirs.amount_fen;
+    const amount = ours.payee_id === item.participant_id ? short_fen : -short_fen;
+    const id = say([
+      'correct',
+      'adjust',
+      '--participant',
+      item.participant_id,
+      '--amount-fen',
+      String(amount),
+      '--account',
+      'expense:adjustments',
+      '--note',
+      `the bank moved ${yuan(theirs.amount_fen)} yuan on ${ours.instruction_id}, not ${yuan(ours.amount_fen)}: the difference settles on this statement`,
+      '--by',
+      'Li Wei',
+      '--item',
+      item.id,
+    ]);
+    if (id) ids.push(id);
+  }
+  if (record !== undefined) {
+    const id = say([
+      'correct',
+      'release',
+      `${record.name}#${record.idx}`,
+      '--note',
+      'the card was reported lost by mistake',
+      '--by',
+      'Li Wei',
+    ]);
+    if (id) ids.push(id);
+  }
+  for (const id of ids) say(['correct', 'approve', id, '--by', 'Zhang Min', '--note', 'checked']);
+}
+
 function printNight(dbPath: string, D: string, s: DaySummary, exit: number): void {
   const store = openStore(dbPath, { readonly: true });
   try {
@@ -105,6 +186,13 @@ function printNight(dbPath: string, D: string, s: DaySummary, exit: number): voi
     console.log(
       `   settlement: ${s.settlement.instructions} instruction(s), pay out ${yuan(s.settlement.pay_out_fen)}, collect ${yuan(s.settlement.collect_fen)} yuan`,
     );
+    for (const c of correctionsPostedOn(store, D)) {
+      const what =
+        c.kind === 'adjustment'
+          ? `adjustment of ${c.participant} by ${yuan(c.amount_fen)} yuan against ${c.account}${c.item ? `, settles ${c.item}` : ''}`
+          : `release of ${c.record}: ${yuan(c.amount_fen)} yuan to ${c.participant} out of suspense`;
+      console.log(`   correction posted: ${c.id} ${what} (proposed by ${c.proposed_by}, approved by ${c.decided_by}; entry ${c.entry_id})`);
+    }
     console.log(`   open reconciliation items: ${s.open_mismatches}`);
     for (const why of s.exit_reasons) console.log(`   needs a person: ${why}`);
   } finally {

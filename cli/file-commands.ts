@@ -100,9 +100,11 @@ function inspectExchangeFile(filePath: string, json: boolean, out: Output, parti
   let header_shown = false;
   let record_type = '';
   let table: Table | null = null;
+  let record_fields: string[] = [];
   const showHeader = (h: Header): void => {
     header_shown = true;
     record_type = RECORD_CODEC[h.file_type].name;
+    record_fields = RECORD_CODEC[h.file_type].fields.map((f) => f.name);
     if (json) out.line(JSON.stringify({ kind: 'header', frame: 1, header: h }));
     else {
       out.line(`file     ${name}`);
@@ -118,7 +120,9 @@ function inspectExchangeFile(filePath: string, json: boolean, out: Output, parti
         return;
       }
       if (table === null) {
-        table = new Table(['#', 'frame'], Object.keys(record));
+        // The message's fields, not the first record's keys: a field a record may leave
+        // out (a statement line's ref) still gets its column when the first one has none.
+        table = new Table(['#', 'frame'], record_fields);
         out.line(`records  (${record_type})`);
         out.line(table.heading());
       }
@@ -274,7 +278,7 @@ class Table {
   row(keys: number[], values: Record<string, unknown>): string {
     const cells = this.columns.map((c, i) => {
       const v = values[c];
-      const s = v === '' ? '-' : String(v);
+      const s = v === '' || v === undefined ? '-' : String(v);
       return typeof v === 'number' ? s.padStart(this.widths[i]) : s.padEnd(this.widths[i]);
     });
     return `  ${keys.map((k) => String(k).padStart(7)).join(' ')}  ${cells.join('  ')}`.trimEnd();

@@ -4,7 +4,15 @@
 // Each takes --json (integer fen, the store's field names); without it, people
 // read tables in yuan, dates YYYY-MM-DD and names beside ids (cli/format.ts).
 import type { Command } from 'commander';
-import { cardHistory, findRecord, explainRecord, issuersOfCard, type CardHistory, type RecordStory } from '../src/inquiry/inquiries';
+import {
+  cardHistory,
+  findRecord,
+  explainRecord,
+  issuersOfCard,
+  type CardHistory,
+  type RecordStory,
+  type ReleaseView,
+} from '../src/inquiry/inquiries';
 import {
   ITEM_CATEGORIES,
   ITEM_KINDS,
@@ -91,6 +99,12 @@ function itemSeq(category: string, lo: number | null, hi: number | null): string
   return category === 'BALANCE_BREAK' && lo !== null ? `${lo}/${hi}` : numbers(lo, hi);
 }
 
+/** Open, or who closed it and when; an item a posted correction closed names it. */
+function itemState(i: ItemView): string {
+  if (i.closed === null) return 'open';
+  return `closed ${isoDate(i.closed)} by ${i.closed_by}${i.correction === null ? '' : ` (correction ${i.correction})`}`;
+}
+
 function money(fen: number | null): string {
   return fen === null ? NONE : yuan(fen);
 }
@@ -146,7 +160,7 @@ function listingTable(rows: ItemRow[], names: ParticipantNames, all: boolean): s
       money(i.ours_fen),
       money(i.theirs_fen),
       stake(i.kind, r.amount_fen),
-      ...(all ? [i.closed === null ? 'open' : `closed ${isoDate(i.closed)} by ${i.closed_by}`] : []),
+      ...(all ? [itemState(i)] : []),
       `${i.id}${more}`,
       ...(all ? [i.note ?? ''] : []),
     ];
@@ -500,6 +514,14 @@ function exceptionLines(
 // ---------------------------------------------------------------------------
 // card history
 
+/** A suspended record's release beside its verdict: ` (released by C5)`, or where its proposal stands. */
+function releaseNote(r: ReleaseView | null): string {
+  if (r === null) return '';
+  if (r.status === 'posted') return ` (S01 released by ${r.id})`;
+  if (r.status === 'approved') return ` (release ${r.id} approved, for ${isoDate(r.effective_date)})`;
+  return ` (release ${r.id} proposed)`;
+}
+
 function cardLines(h: CardHistory, names: ParticipantNames): string[] {
   const issuer = names.name(h.issuer_id);
   const out = [
@@ -529,7 +551,7 @@ function cardLines(h: CardHistory, names: ParticipantNames): string[] {
       yuan(r.balance_after_fen),
       names.label(r.acquirer_id),
       r.terminal_id,
-      verdictName(r.status, r.reason),
+      verdictName(r.status, r.reason) + releaseNote(r.release),
       isoDate(r.cleared_date),
       String(r.id),
     ]),
@@ -567,7 +589,7 @@ function cardLines(h: CardHistory, names: ParticipantNames): string[] {
             i.category,
             itemSeq(i.category, r.lo, r.hi),
             yuan(r.amount_fen),
-            i.closed === null ? 'open' : `closed ${isoDate(i.closed)} by ${i.closed_by}`,
+            itemState(i),
             `${i.id}${r.items.length > 1 ? ` +${r.items.length - 1}` : ''}`,
           ];
         }),
@@ -607,6 +629,25 @@ function fieldText(k: string, v: unknown): string {
   if (k === 'occurred_at') return isoTime(String(v));
   if (k === 'txn_type' && typeof v === 'number') return `${v} ${txnTypeName(v)}`;
   return String(v);
+}
+
+function clearedText(s: RecordStory): string {
+  if (s.cleared_date === null) return s.suspense_date ? `no: suspended on ${isoDate(s.suspense_date)}` : 'no';
+  if (s.suspense_date !== null && s.release?.status === 'posted')
+    return `${isoDate(s.cleared_date)}, out of suspense (suspended on ${isoDate(s.suspense_date)}, released by ${s.release.id})`;
+  return isoDate(s.cleared_date);
+}
+
+/** A release's story: who proposed and approved it, when, why, and where it stands. */
+function releaseLines(r: ReleaseView, label: (k: string, text: string) => string): string[] {
+  const out = [label('release', `correction ${r.id}, proposed by ${r.proposed_by} at ${isoTime(r.proposed_at)}: ${r.note}`)];
+  const decided = r.decided_by === null ? '' : `approved by ${r.decided_by} at ${isoTime(r.decided_at ?? '')}`;
+  const said = r.decision_note === null ? '' : ` (${r.decision_note})`;
+  if (r.status === 'proposed') out.push(label('', 'awaits approval by another operator; until then the record stays suspended'));
+  else if (r.status === 'approved')
+    out.push(label('', `${decided}${said}; the batch of ${isoDate(r.effective_date)} clears it out of suspense`));
+  else out.push(label('', `${decided}${said}; posted by the batch of ${isoDate(r.effective_date)} in ${r.entry_id}`));
+  return out;
 }
 
 function storyLines(id: number, via: string | null, s: RecordStory, names: ParticipantNames): string[] {
@@ -653,9 +694,8 @@ function storyLines(id: number, via: string | null, s: RecordStory, names: Parti
     const sent = s.interop.file ? `${s.interop.file}#${s.interop.export_idx}` : `the INTEROP_OUT of ${isoDate(s.interop.exported_date)}`;
     out.push(label('interop', `sent in ${sent}; national centre: ${answer}`));
   }
-  out.push(
-    label('cleared', s.cleared_date ? isoDate(s.cleared_date) : s.suspense_date ? `no: suspended on ${isoDate(s.suspense_date)}` : 'no'),
-  );
+  if (s.release !== null) out.push(...releaseLines(s.release, label));
+  out.push(label('cleared', clearedText(s)));
   if (s.entries.length > 0) {
     out.push(label('entries', 'the journal entries it was posted in:'));
     out.push(
@@ -683,13 +723,7 @@ function storyLines(id: number, via: string | null, s: RecordStory, names: Parti
     out.push(
       ...table(
         [{ header: 'opened' }, { header: 'kind' }, { header: 'category' }, { header: 'state' }, { header: 'id' }],
-        s.items.map((i) => [
-          isoDate(i.opened),
-          i.kind,
-          i.category,
-          i.closed === null ? 'open' : `closed ${isoDate(i.closed)} by ${i.closed_by}`,
-          i.id,
-        ]),
+        s.items.map((i) => [isoDate(i.opened), i.kind, i.category, itemState(i), i.id]),
         ' '.repeat(13),
       ),
     );

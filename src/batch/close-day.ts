@@ -1,11 +1,15 @@
 // Steps 2-4 of a batch after import: export the remote cards' records, clear the
 // day, post it, issue the settlement instructions, match the bank's lines,
 // reconcile, and close the day. All of it is one transaction: a process killed
-// midway leaves the day open and untouched, and the rerun does it whole.
+// midway leaves the day open and untouched, and the rerun does it whole. The day's
+// approved corrections are posted in it too, so each is posted exactly once: a
+// crash before the commit leaves them approved, and the rerun posts them.
 import { strict as assert } from 'node:assert';
-import { clearDay, bankConfirmationEntry, type JournalEntry } from '../core/clearing';
+import { clearDay, bankConfirmationEntry, type DayClearing, type JournalEntry } from '../core/clearing';
 import { TXN_LOAD, type SettlementInstruction } from '../core/types';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
+import { participantAccount } from '../core/corrections';
+import { approvedFor, markPosted, type ApprovedCorrections } from '../store/corrections';
 import { appendEntries } from '../store/journal';
 import { openItem, closeItem } from '../store/recon-items';
 import type { BatchContext } from './context';
@@ -19,8 +23,12 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     const range = batchRecordRange(db, D);
     exportPending(ctx, range);
     ctx.progress('clear: clearing and posting');
-    const entries = clearAndPost(ctx, range);
-    appendEntries(db, entries);
+    const day = clearAndPost(ctx, range);
+    appendEntries(db, day.entries);
+    // After the day's totals were read (a record imported and released on the same
+    // day was counted as suspended, and posted to suspense, before it turns
+    // ACCEPTED here) and after the entries the corrections name are in the journal.
+    markPosted(db, D, day.posted, producedAt);
     ctx.progress('clear: matching bank statements');
     appendEntries(db, matchBankLines(ctx));
     ctx.progress('reconcile');
@@ -64,7 +72,7 @@ interface GroupRow {
   gross_fen: number;
 }
 
-function clearAndPost(ctx: BatchContext, range: RecordRange): JournalEntry[] {
+function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
   const db = ctx.db;
   const D = ctx.date;
   const inRange = 'id BETWEEN @lo AND @hi';
@@ -93,7 +101,9 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): JournalEntry[] {
       gross_fen: number;
     };
   const interopIn = total(`${inRange} AND source = 'INTEROP_IN' AND status = 'ACCEPTED'`, r);
-  const suspended = total(`${inRange} AND status = 'SUSPENDED'`, r);
+  // By the verdict given at import: the records suspended by tonight's import, also
+  // one that a correction releases tonight.
+  const suspended = total(`${inRange} AND verdict_status = 'SUSPENDED'`, r);
   const interopOut = total(`national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`, D);
 
   // Purchases of both kinds share a group per (acquirer, merchant): the fee is on the group's gross.
@@ -130,14 +140,15 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): JournalEntry[] {
     interop_in: interopIn,
     interop_out: interopOut,
     suspended,
+    corrections: postable(ctx, approvedFor(db, D)),
   });
 
   const insertLine = db.prepare(
-    `INSERT INTO statement_lines (business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen, net_fen, fee_rate)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO statement_lines (business_date, participant_id, category, merchant_id, count, gross_fen, fee_fen, net_fen, fee_rate, ref)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   for (const l of day.lines) {
-    insertLine.run(D, l.participant_id, l.category, l.merchant_id, l.count, l.gross_fen, l.fee_fen, l.net_fen, l.fee_rate);
+    insertLine.run(D, l.participant_id, l.category, l.merchant_id, l.count, l.gross_fen, l.fee_fen, l.net_fen, l.fee_rate, l.ref ?? '');
   }
   const insertInstruction = db.prepare(
     'INSERT INTO instructions (instruction_id, business_date, payer_id, payee_id, amount_fen) VALUES (?, ?, ?, ?, ?)',
@@ -148,7 +159,30 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): JournalEntry[] {
     D,
     D,
   );
-  return day.entries;
+  return day;
+}
+
+/**
+ * The day's approved corrections, read in the close's transaction (an approval lands
+ * before the close or after it, never inside), once it is sure each can be posted: an
+ * approved correction is posted by the batch of its effective day, never skipped, so a
+ * participants file that no longer lists its participant (or a released record's
+ * merchant) stops the close with a message saying which, and nothing of it is kept.
+ */
+function postable(ctx: BatchContext, approved: ApprovedCorrections): ApprovedCorrections {
+  const gone = (id: string, what: string) =>
+    new Error(
+      `correction ${id} is approved for ${what}, which the participants file no longer lists: list it again (or it cannot be posted), then rerun the day`,
+    );
+  for (const a of approved.adjustments)
+    if (participantAccount(ctx.registry, a.participant_id) === undefined) throw gone(a.id, a.participant_id);
+  for (const r of approved.releases)
+    if (
+      ctx.registry.participant(r.participant_id)?.role !== 'acquirer' ||
+      ctx.registry.merchantRate(r.participant_id, r.merchant_id) === undefined
+    )
+      throw gone(r.id, `acquirer ${r.participant_id}'s merchant ${r.merchant_id}`);
+  return approved;
 }
 
 interface BankLineRow {

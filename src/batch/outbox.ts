@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db';
 import { planOutbox, type DayRow, type Ids } from '../store/outbox-plan';
+import { correctionsPostedOn } from '../store/corrections';
 import type { DaySummary, ExceptionsReport, ReconciliationReport } from '../core/reports';
 import { writeExchangeFile } from '../files/writer';
 import type { WrittenAheadFile } from '../machinery/written-ahead';
@@ -70,7 +71,10 @@ export function writeOutbox(
   writeTextAtomically(path.join(reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeTextAtomically(path.join(reportDir, 'reconciliation.json'), `${JSON.stringify(reconciliation, null, 2)}\n`);
   writeTextAtomically(path.join(reportDir, 'exceptions.json'), `${JSON.stringify(exceptions, null, 2)}\n`);
-  writeTextAtomically(path.join(reportDir, 'report.txt'), renderReport(summary, reconciliation, exceptions, written));
+  writeTextAtomically(
+    path.join(reportDir, 'report.txt'),
+    renderReport(summary, reconciliation, exceptions, written, correctionsPostedOn(db, D)),
+  );
   writeDayReportHtml(db, participants, D, summary, reconciliation, exceptions, reportDir);
   db.transaction(() => {
     for (const [name, sha] of digests) remember.run(D, name, sha);

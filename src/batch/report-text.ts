@@ -1,8 +1,10 @@
 // The day's report for people (reports/YYYYMMDD/report.txt): the same facts as
 // the JSON reports, laid out for an operator reading it in the morning.
 import type { DaySummary, ExceptionsReport, ReconciliationReport, RefusedFile } from '../core/reports';
+import { ACCOUNT } from '../core/ledger';
 import { printable } from '../core/printable';
 import { yuan } from '../core/yuan';
+import type { CorrectionView } from '../store/corrections';
 
 /** Refused files named in the batch's readable summary; all of them are in summary.json and report.txt. */
 const REFUSED_SHOWN_IN_SUMMARY = 20;
@@ -50,6 +52,7 @@ export function renderReport(
   r: ReconciliationReport,
   x: ExceptionsReport,
   written: { name: string; records: number; bytes: number }[],
+  corrections: readonly CorrectionView[] = [],
 ): string {
   const k = r.kinds;
   const out: string[] = [renderSummary(s, 0)];
@@ -102,6 +105,8 @@ export function renderReport(
     `  new card sequence gaps: ${x.card_seq_gaps.length}, new balance breaks: ${x.balance_breaks.length}, new terminal sequence gaps: ${x.terminal_seq_gaps.length}`,
   );
   out.push('');
+  out.push(...correctionLines(corrections));
+  out.push('');
   out.push(`Open reconciliation items: ${r.open_items.length}`);
   for (const i of r.open_items.slice(0, LISTED_IN_REPORT)) out.push(`  ${i.opened}  ${i.kind.padEnd(8)} ${i.category.padEnd(15)} ${i.ref}`);
   if (r.open_items.length > LISTED_IN_REPORT)
@@ -110,4 +115,39 @@ export function renderReport(
   out.push(`Files written: ${written.length}`);
   for (const w of written) out.push(`  ${w.name}  ${w.records} record(s)`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The corrections the day's batch posted (clearing-rules.md, "Corrections"): each
+ * with who proposed and who approved it, the amount (signed like its participant's
+ * net), the counter account (a release: suspense:blacklist, its fee the group's) and
+ * the note; what it released or settled below it. Operators' names and notes are
+ * shown printable: a control character in them cannot drive the reader's terminal.
+ */
+function correctionLines(corrections: readonly CorrectionView[]): string[] {
+  const out = [`Corrections posted: ${corrections.length}`];
+  if (corrections.length === 0) return out;
+  const rows = [
+    ['id', 'kind', 'participant', 'amount (yuan)', 'account', 'proposed by', 'approved by', 'entry'],
+    ...corrections.map((c) => [
+      c.id,
+      c.kind,
+      c.participant,
+      yuan(c.amount_fen),
+      c.account ?? ACCOUNT.suspense_blacklist,
+      printable(c.proposed_by),
+      printable(c.decided_by ?? ''),
+      c.entry_id ?? '',
+    ]),
+  ];
+  const AMOUNT = 3;
+  const widths = rows[0]!.map((_, k) => Math.max(...rows.map((r) => r[k]!.length)));
+  for (const r of rows)
+    out.push(`  ${r.map((cell, k) => (k === AMOUNT ? cell.padStart(widths[k]!) : cell.padEnd(widths[k]!))).join('  ')}`.trimEnd());
+  for (const c of corrections) {
+    out.push(`  ${c.id} note: ${printable(c.note)}`);
+    if (c.record !== null) out.push(`     released record ${c.record}: cleared in its acquirer's purchases of the day`);
+    if (c.item !== null) out.push(`     settles reconciliation item ${c.item}`);
+  }
+  return out;
 }

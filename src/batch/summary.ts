@@ -48,6 +48,13 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
       'SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE national_date = ? AND cleared_date = ? AND NOT (id BETWEEN ? AND ?)',
     )
     .get(D, D, range.lo, range.hi) as { n: number; s: number };
+  // Released by a correction posted today: a record of an earlier night, cleared today.
+  const clearedReleased = db
+    .prepare(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(r.amount_fen), 0) AS s FROM corrections c JOIN records r ON r.id = c.record_id
+        WHERE c.kind = 'release' AND c.status = 'posted' AND c.effective_date = ? AND r.cleared_date = ? AND NOT (r.id BETWEEN ? AND ?)`,
+    )
+    .get(D, D, range.lo, range.hi) as { n: number; s: number };
   const centre = ctx.registry.centreId;
   const settlement = db
     .prepare(
@@ -71,7 +78,10 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     files,
     records,
     national_rejected: one("SELECT COUNT(*) FROM records WHERE national_date = ? AND national_status = 'REJECTED'", D),
-    cleared: { count: clearedHere.n + clearedRemote.n, gross_fen: clearedHere.s + clearedRemote.s },
+    cleared: {
+      count: clearedHere.n + clearedRemote.n + clearedReleased.n,
+      gross_fen: clearedHere.s + clearedRemote.s + clearedReleased.s,
+    },
     settlement,
     open_mismatches: recon.report.open_items.length,
     refused_files: refusedFilesOf(db, D),

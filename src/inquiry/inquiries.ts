@@ -5,6 +5,7 @@ import type { Db } from '../store/db';
 import { CARD_SEQ_SPAN, cardBase } from '../store/record-keys';
 import type { ReconItemRow } from '../store/recon-items';
 import { readEntry } from '../store/journal';
+import { releasesOf, type CorrectionView } from '../store/corrections';
 import { itemViews, type ItemView } from './items';
 import type { JournalEntry } from '../core/clearing';
 import { RECORD_RULES } from './rules';
@@ -28,6 +29,40 @@ export interface CardRecordView {
   file: string;
   /** 0-based position in its file. */
   file_index: number;
+  /** A SUSPENDED record's release, proposed, approved or posted (then the record is ACCEPTED and cleared by it); null when none. */
+  release: ReleaseView | null;
+}
+
+/** A record's release (clearing-rules.md, "Corrections") as the inquiries show it. */
+export interface ReleaseView {
+  /** The correction: C1, C2, ... */
+  id: string;
+  status: CorrectionView['status'];
+  proposed_by: string;
+  proposed_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** YYYY-MM-DD: the day whose batch clears it (approved), or cleared it (posted). */
+  effective_date: string | null;
+  entry_id: string | null;
+  note: string;
+  decision_note: string | null;
+}
+
+function releaseView(c: CorrectionView | undefined): ReleaseView | null {
+  if (c === undefined) return null;
+  return {
+    id: c.id,
+    status: c.status,
+    proposed_by: c.proposed_by,
+    proposed_at: c.proposed_at,
+    decided_by: c.decided_by,
+    decided_at: c.decided_at,
+    effective_date: c.effective_date,
+    entry_id: c.entry_id,
+    note: c.note,
+    decision_note: c.decision_note,
+  };
 }
 
 export interface CardHistory {
@@ -95,6 +130,11 @@ export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHis
   )
     .filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
     .map(({ issuer_id: _i, card_no: _c, ...r }) => r);
+  const releases = releasesOf(
+    db,
+    records.map((r) => r.id),
+  );
+  for (const r of records) r.release = releaseView(releases.get(r.id));
   const held = records.filter((r) => r.status !== 'REJECTED');
   const gaps: CardHistory['gaps'] = [];
   for (let k = 1; k < held.length; k++) {
@@ -122,6 +162,8 @@ export interface RecordStory {
   conflict_with: unknown | null;
   cleared_date: string | null;
   suspense_date: string | null;
+  /** Its release from suspense by a correction, if one was proposed (not rejected). */
+  release: ReleaseView | null;
   interop: {
     /** The INTEROP_OUT that sent it on, and its index there. */
     file: string | null;
@@ -245,14 +287,19 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
     business_date: string | null;
   };
   const conflict = db.prepare('SELECT held_json FROM key_conflicts WHERE record_id = ?').pluck().get(id) as string | undefined;
+  const release = releaseView(releasesOf(db, [id]).get(id));
   const entryIds: string[] = [];
+  // In the order they were posted: a released record went to suspense first.
+  if (r.suspense_date) entryIds.push(`${r.suspense_date}/suspense`);
   if (r.cleared_date) {
     const payee = r.source === 'INTEROP_IN' ? ids.national : r.acquirer_id;
-    entryIds.push(`${r.cleared_date}/clear/${payee}`, `${r.cleared_date}/settle/${payee}`);
+    entryIds.push(`${r.cleared_date}/clear/${payee}`);
+    // Paid out of suspense in the release's own entry; its fee is in the clearing entry.
+    if (release?.entry_id) entryIds.push(release.entry_id);
+    entryIds.push(`${r.cleared_date}/settle/${payee}`);
     if (r.national_status === 'ACCEPTED')
       entryIds.push(`${r.cleared_date}/clear/${ids.national}`, `${r.cleared_date}/settle/${ids.national}`);
   }
-  if (r.suspense_date) entryIds.push(`${r.suspense_date}/suspense`);
   const seqOf = db.prepare('SELECT seq FROM entries WHERE id = ?').pluck();
   const entries = entryIds.flatMap((eid) => {
     const seq = seqOf.get(eid) as number | undefined;
@@ -305,6 +352,7 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
     conflict_with: conflict ? JSON.parse(conflict) : null,
     cleared_date: r.cleared_date,
     suspense_date: r.suspense_date,
+    release,
     interop:
       r.exported_date === null
         ? null

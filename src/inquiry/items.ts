@@ -4,6 +4,7 @@
 // The items themselves stay as the spec counts them (one per missing number).
 import type { Db } from '../store/db';
 import { closeItem, getItem, type ReconItemRow } from '../store/recon-items';
+import { correctionsClosingItems } from '../store/corrections';
 import { addDays, compactDateDayNumber } from '../core/calendar';
 
 export const ITEM_KINDS = ['uploads', 'national', 'bank', 'float'] as const;
@@ -33,6 +34,8 @@ export interface ItemView {
   closed: string | null;
   closed_by: string | null;
   note: string | null;
+  /** The correction (C1, C2, ...) whose posting closed it, as resolved by its approver with its note; null otherwise. */
+  correction: string | null;
   /**
    * The money at stake. bank and national: our amount (LOCAL_ONLY), theirs
    * (REMOTE_ONLY), or the difference (AMOUNT_MISMATCH; the whole amount when only the
@@ -93,7 +96,7 @@ export function daysBetween(from: string, to: string): number {
   return compactDateDayNumber(to)! - compactDateDayNumber(from)!;
 }
 
-function view(r: ReconItemRow, asOf: string | null): ItemView {
+function view(r: ReconItemRow, asOf: string | null, correction: string | null): ItemView {
   const ours = JSON.parse(r.ours_json) as unknown;
   const theirs = JSON.parse(r.theirs_json) as unknown;
   return {
@@ -106,6 +109,7 @@ function view(r: ReconItemRow, asOf: string | null): ItemView {
     closed: r.closed_date,
     closed_by: r.closed_by,
     note: r.close_note,
+    correction,
     ...itemAmounts(r.kind, r.category, ours, theirs, r.amount_fen),
     range_lo: r.range_lo,
     range_hi: r.range_hi,
@@ -118,7 +122,13 @@ function view(r: ReconItemRow, asOf: string | null): ItemView {
 /** Views of stored rows, aged as of the store's last closed day. */
 export function itemViews(db: Db, rows: ReconItemRow[]): ItemView[] {
   const asOf = lastClosedDay(db);
-  return rows.map((r) => view(r, asOf));
+  const closers = correctionsClosingItems(
+    db,
+    rows
+      .filter((r) => r.closed_date !== null)
+      .map((r) => ({ id: r.id, closed_date: r.closed_date, closed_by: r.closed_by, note: r.close_note })),
+  );
+  return rows.map((r) => view(r, asOf, closers.get(r.id) ?? null));
 }
 
 export type ItemOrder = 'age' | 'amount';
@@ -190,7 +200,8 @@ export function itemRuns(items: ItemView[]): ItemRow[] {
       i.participant_id === head.participant_id &&
       i.opened === head.opened &&
       i.closed === head.closed &&
-      i.closed_by === head.closed_by
+      i.closed_by === head.closed_by &&
+      i.correction === head.correction
     ) {
       last.items.push(i);
       last.hi = i.range_hi;

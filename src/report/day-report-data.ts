@@ -153,6 +153,28 @@ export interface RefusedFileFacts {
   detail: string;
 }
 
+/** A correction that D's batch posted (clearing-rules.md, "Corrections"), with names. */
+export interface CorrectionFacts {
+  /** C1, C2, ... */
+  id: string;
+  kind: 'adjustment' | 'release';
+  /** An adjustment's participant; a release's acquirer. */
+  participant: Party;
+  /** Signed like a statement line's net: > 0 the centre owes the participant more. A release: the record's amount. */
+  amount_fen: number;
+  /** The counter account: an adjustment's; suspense:blacklist for a release. */
+  account: string;
+  /** A release: the record released, FILE_NAME#INDEX. */
+  record: string | null;
+  /** The reconciliation item it settles. */
+  item: string | null;
+  note: string;
+  proposed_by: string;
+  approved_by: string;
+  /** The journal entry it was posted in. */
+  entry_id: string;
+}
+
 /** One closed day of the trends. */
 export interface TrendDay {
   /** YYYY-MM-DD. */
@@ -180,6 +202,8 @@ export interface DayReportData {
   open_items: readonly OpenItemFacts[];
   exceptions: ExceptionFacts;
   refused_files: readonly RefusedFileFacts[];
+  /** The corrections D's batch posted, in correction order (absent: none). */
+  corrections?: readonly CorrectionFacts[];
   /** The last closed days up to and including D (at most 30), oldest first. */
   trend: readonly TrendDay[];
 }

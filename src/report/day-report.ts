@@ -10,7 +10,15 @@
 // ids, reason codes and transaction types by name, a header row on every table.
 import { strict as assert } from 'node:assert';
 import { categoryName, REASONS_IN_RULE_ORDER, reasonName, reconCategoryName, refusalName, txnTypeName } from './code-names';
-import type { DayReportData, InstructionFacts, OpenItemFacts, Party, RecordFacts, StatementLineFacts } from './day-report-data';
+import type {
+  CorrectionFacts,
+  DayReportData,
+  InstructionFacts,
+  OpenItemFacts,
+  Party,
+  RecordFacts,
+  StatementLineFacts,
+} from './day-report-data';
 import { count, isoMoment, percent, yuan } from './figures';
 import { escapeHtml as esc } from './markup';
 import { barChart, lineChart, PALETTE, stackedBarChart } from './svg-charts';
@@ -51,6 +59,7 @@ export function renderDayReportHtml(data: DayReportData): string {
     verdictsSection(data),
     clearedSection(data),
     settlementSection(data),
+    correctionsSection(data),
     reconciliationSection(data),
     floatSection(data),
     exceptionsSection(data),
@@ -319,6 +328,41 @@ function settlementSection(data: DayReportData): string {
       (today.length === 0 ? '<p class="note">No instruction today: every net was zero.</p>' : table(heads, today.map(row))) +
       earlierTable,
   );
+}
+
+/**
+ * The corrections posted today: each one's money is already in its participant's
+ * statement and instruction above; this says who decided it and why.
+ */
+function correctionsSection(data: DayReportData): string {
+  const list = data.corrections ?? [];
+  const what = (c: CorrectionFacts) =>
+    c.kind === 'release' ? `release of ${code(c.record ?? '')}` : esc(`adjustment against ${c.account}`);
+  const body =
+    list.length === 0
+      ? '<p>No correction was posted today.</p>'
+      : `<p>${count(list.length)} correction(s), each proposed by one operator and approved by another; the amounts are in the participants' statements and instructions above (above zero the centre owes the participant more). A release is paid out of suspense:blacklist, less its group's fee.</p>` +
+        table(
+          [
+            { head: 'Correction' },
+            { head: 'Participant' },
+            { head: 'What' },
+            { head: 'Amount (yuan)', num: true },
+            { head: 'Proposed by' },
+            { head: 'Approved by' },
+            { head: 'Note', text: true },
+          ],
+          list.map((c) => [
+            `<span class="mono nw">${esc(c.id)}</span>`,
+            party(c.participant),
+            what(c) + (c.item === null ? '' : `<br><span class="note">settles ${code(c.item)}</span>`),
+            money(c.amount_fen),
+            esc(c.proposed_by),
+            esc(c.approved_by),
+            esc(c.note),
+          ]),
+        );
+  return section('corrections', 'Corrections posted', body);
 }
 
 function reconciliationSection(data: DayReportData): string {

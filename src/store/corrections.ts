@@ -110,6 +110,44 @@ export function listCorrections(db: Db, status?: CorrectionStatus): CorrectionVi
   return rows.map(correctionView);
 }
 
+/** The corrections that day D's batch posted (YYYYMMDD), in correction order: fixed once D closed. */
+export function correctionsPostedOn(db: Db, D: string): CorrectionView[] {
+  const rows = db.prepare("SELECT * FROM corrections WHERE status = 'posted' AND effective_date = ? ORDER BY n").all(D) as CorrectionRow[];
+  return rows.map(correctionView);
+}
+
+/** The releases of these records that are not rejected (at most one each: proposed, approved or posted), by record id. */
+export function releasesOf(db: Db, record_ids: readonly number[]): Map<number, CorrectionView> {
+  const out = new Map<number, CorrectionView>();
+  const of = db.prepare("SELECT * FROM corrections WHERE record_id = ? AND kind = 'release' AND status <> 'rejected' ORDER BY n");
+  for (const id of new Set(record_ids)) {
+    for (const row of of.all(id) as CorrectionRow[]) out.set(id, correctionView(row));
+  }
+  return out;
+}
+
+/**
+ * The posted corrections that closed these items, by item id: a correction closes the
+ * item it names when it is posted, as resolved by its approver with its note, unless
+ * the item had closed before (by later data, or an operator); then it is not the
+ * correction that closed it. Corrections are few, so they are read whole.
+ */
+export function correctionsClosingItems(
+  db: Db,
+  items: readonly { id: string; closed_date: string | null; closed_by: string | null; note: string | null }[],
+): Map<string, string> {
+  const named = new Map<string, CorrectionRow[]>();
+  const rows = db.prepare("SELECT * FROM corrections WHERE status = 'posted' AND item_id IS NOT NULL ORDER BY n").all() as CorrectionRow[];
+  for (const c of rows) named.set(c.item_id!, [...(named.get(c.item_id!) ?? []), c]);
+  const out = new Map<string, string>();
+  if (named.size === 0) return out;
+  for (const i of items) {
+    const c = named.get(i.id)?.find((c) => c.effective_date === i.closed_date && c.decided_by === i.closed_by && c.note === i.note);
+    if (c !== undefined) out.set(i.id, c.id);
+  }
+  return out;
+}
+
 export interface CorrectionEvent {
   correction_id: string;
   event: 'proposed' | CorrectionStatus;

@@ -15,6 +15,7 @@ import type { Participants } from '../core/config-types';
 import { compactDateDayNumber, compactToIsoDate, isCompactDate } from '../core/calendar';
 import { renderDayReportHtml } from '../report/day-report';
 import type {
+  CorrectionFacts,
   DayReportData,
   ExceptionsJson,
   InstructionFacts,
@@ -28,6 +29,8 @@ import type {
   SummaryJson,
   TrendDay,
 } from '../report/day-report-data';
+import { ACCOUNT } from '../core/ledger';
+import { correctionsPostedOn } from './corrections';
 import type { Db } from './db';
 import { refusedFilesOf } from './file-log';
 
@@ -103,6 +106,7 @@ export function dayReportData(
         detail: f.detail,
       }),
     ),
+    corrections: correctionsOf(db, D, names),
     trend: trendOf(db, D, summary),
   };
 }
@@ -283,6 +287,23 @@ function openItemsOf(db: Db, D: string, items: readonly OpenItemJson[], names: D
 
 /** The sender a file's name gives: one rule for the summary and this page (src/files/names.ts). */
 export { senderInName } from '../files/names';
+
+/** The corrections D's batch posted: fixed once D closed, like the rest of the page. */
+function correctionsOf(db: Db, D: string, names: Directory): CorrectionFacts[] {
+  return correctionsPostedOn(db, D).map((c) => ({
+    id: c.id,
+    kind: c.kind,
+    participant: names.party(c.participant),
+    amount_fen: c.amount_fen,
+    account: c.account ?? ACCOUNT.suspense_blacklist,
+    record: c.record,
+    item: c.item,
+    note: c.note,
+    proposed_by: c.proposed_by,
+    approved_by: c.decided_by ?? '',
+    entry_id: c.entry_id ?? '',
+  }));
+}
 
 /** The last TREND_DAYS closed days up to D, from each day's summary as it was fixed at its close. */
 function trendOf(db: Db, D: string, summary: SummaryJson): TrendDay[] {

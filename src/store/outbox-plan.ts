@@ -141,8 +141,9 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
 
   const lines = db
     .prepare(
-      `SELECT participant_id, merchant_id, category, count, gross_fen, fee_fen, net_fen, fee_rate FROM statement_lines
-        WHERE business_date = ? ORDER BY participant_id, category, merchant_id`,
+      // ref is '' on every line but an adjustment's (category 5: its correction id, C2 before C10).
+      `SELECT participant_id, merchant_id, category, count, gross_fen, fee_fen, net_fen, fee_rate, ref FROM statement_lines
+        WHERE business_date = ? ORDER BY participant_id, category, merchant_id, CAST(substr(ref, 2) AS INTEGER)`,
     )
     .all(D) as StatementLine[];
   const byParticipant = new Map<string, StatementLine[]>();

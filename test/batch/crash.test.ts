@@ -1,7 +1,9 @@
 // A real child process running `lct batch` is killed (SIGKILL) at many points
 // of a night; the store must still verify, and rerunning the same command must
 // give exactly what an uninterrupted run gives: the same files, byte for byte,
-// the same summary and the same ledger.
+// the same summary and the same ledger. The second night posts corrections
+// approved before it (adjustments, one settling an item, and a release): a kill
+// anywhere in it, then the rerun, posts each exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,6 +12,10 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { generateScenario } from '../../fixtures/scenario';
+import { parseParticipants } from '../../src/core/config';
+import { buildRegistry } from '../../src/core/registry';
+import { openStore } from '../../src/store/db';
+import { type Authority, type CorrectionOutcome, decideCorrection, proposeAdjustment, proposeRelease } from '../../src/store/corrections';
 
 const LCT = path.join(__dirname, '../../../bin/lct.js');
 const NOW = { LCT_NOW: '20260106020000' };
@@ -91,6 +97,53 @@ function ledger(store: string, verb: string[]): { status: number | null; stdout:
   return { status: r.status, stdout: r.stdout };
 }
 
+/**
+ * The operators' corrections between night 1 and night 2, the same on every store:
+ * an acquirer's adjustment (+) that settles the first open item, an agent's (-), the
+ * national centre's, the release of night 1's first suspended TXN_UPLOAD record, all
+ * approved; and one more proposal that is rejected. Made as the `correct` commands
+ * make them, each act in one write transaction.
+ */
+function correctBeforeNight2(dir: string, store: string): void {
+  const parsed = parseParticipants(JSON.parse(fs.readFileSync(path.join(dir, 'participants.json'), 'utf8')));
+  assert.ok(parsed.ok);
+  const p = parsed.value;
+  const auth: Authority = { operators: p.operators, registry: buildRegistry(p) };
+  const [clerk, supervisor] = [p.operators[0]!.name, p.operators[1]!.name];
+  const db = openStore(store);
+  try {
+    const act = (f: () => CorrectionOutcome): string => {
+      const r = db.transaction(f).immediate();
+      assert.ok(r.ok, r.ok ? '' : r.refusal.message);
+      return r.correction.id;
+    };
+    const at = '20260106013000';
+    const item = db.prepare('SELECT id FROM recon_items WHERE closed_date IS NULL ORDER BY id LIMIT 1').pluck().get() as string;
+    const suspended = db
+      .prepare(
+        `SELECT f.name, r.idx FROM records r JOIN files f ON f.id = r.file_id
+          WHERE r.status = 'SUSPENDED' AND r.source = 'TXN_UPLOAD' ORDER BY r.id LIMIT 1`,
+      )
+      .get() as { name: string; idx: number };
+    assert.ok(item !== undefined && suspended !== undefined, 'night 1 left an open item and a suspended record');
+    const adjust = (participant_id: string, amount_fen: number, account: string, item_id: string | null = null) =>
+      act(() => proposeAdjustment(db, auth, { by: clerk, participant_id, amount_fen, account, note: 'crash test', item_id }, at));
+    const ids = [
+      adjust(p.acquirers[0]!.id, 12345, 'expense:adjustments', item),
+      adjust(p.agents[0]!.id, -678, 'income:fees'),
+      adjust(p.national.id, 910, 'suspense:blacklist'),
+      act(() =>
+        proposeRelease(db, auth, { by: clerk, file_name: suspended.name, index: suspended.idx, note: 'crash test', item_id: null }, at),
+      ),
+    ];
+    for (const id of ids) act(() => decideCorrection(db, auth, { decision: 'approve', id, by: supervisor, note: null }, at));
+    const rejected = adjust(p.acquirers[1]!.id, 1, 'expense:adjustments');
+    act(() => decideCorrection(db, auth, { decision: 'reject', id: rejected, by: supervisor, note: 'no' }, at));
+  } finally {
+    db.close();
+  }
+}
+
 test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted outcome', { timeout: 240_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-crash-'));
   const scenario = generateScenario(dir, { seed: 'crash', days: 2, records: 6000 });
@@ -103,10 +156,33 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
   const refStore = path.join(dir, 'ref.db');
   const reference = nights.map((n, i) => {
     const outbox = path.join(dir, 'ref-out', String(i));
+    if (i === 1) correctBeforeNight2(dir, refStore);
     const r = runToEnd(dir, refStore, n, outbox);
     assert.ok(r.status === 0 || r.status === 3, `reference night ${n.iso} exit ${r.status}`);
     return { summary: r.stdout, files: digests(outbox), balances: ledger(refStore, ['balances', '--json']).stdout, ms: r.ms };
   });
+
+  // Night 2 posted the corrections: the acquirer's adjustment is a category-5 line, the
+  // settled item is closed, and the rejected one is nowhere.
+  {
+    const db = openStore(refStore, { readonly: true });
+    try {
+      assert.deepEqual(db.prepare('SELECT id, status FROM corrections ORDER BY n').raw().all(), [
+        ['C1', 'posted'],
+        ['C2', 'posted'],
+        ['C3', 'posted'],
+        ['C4', 'posted'],
+        ['C5', 'rejected'],
+      ]);
+      assert.equal(db.prepare("SELECT COUNT(*) FROM statement_lines WHERE category = 5 AND ref <> ''").pluck().get(), 3);
+      assert.equal(
+        db.prepare("SELECT COUNT(*) FROM recon_items WHERE closed_by = (SELECT decided_by FROM corrections WHERE id = 'C1')").pluck().get(),
+        1,
+      );
+    } finally {
+      db.close();
+    }
+  }
 
   // Kill points spread over each night's duration, the first ones very early.
   const attempts: { night: number; ms: number }[] = [];
@@ -115,19 +191,31 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
     for (const f of [0.15, 0.3, 0.45, 0.6, 0.75, 0.9]) attempts.push({ night, ms: Math.round(span * f) });
   }
   let interrupted = 0;
+  const killedWith = new Map<string, number>();
   for (const [a, at] of attempts.entries()) {
     const store = path.join(dir, `crash-${a}.db`);
     const outboxOf = (i: number) => path.join(dir, `crash-out-${a}`, String(i));
     const thread = a % 2 === 1;
     for (let i = 0; i < at.night; i++) runToEnd(dir, store, nights[i]!, outboxOf(i), thread);
+    if (at.night === 1) correctBeforeNight2(dir, store);
     await killAfter(dir, store, nights[at.night]!, outboxOf(at.night), at.ms, thread);
     if (fs.existsSync(store)) {
       const v = ledger(store, ['verify']);
       assert.equal(v.status, 0, `attempt ${a}: the store verifies after the kill at ${at.ms} ms`);
     }
+    if (at.night === 1 && fs.existsSync(store)) {
+      // Killed before the close committed, the corrections are still approved (the
+      // rerun posts them); after it, posted (the rerun only writes the files).
+      const db = openStore(store, { readonly: true });
+      const statuses = db.prepare("SELECT DISTINCT status FROM corrections WHERE status <> 'rejected'").pluck().all() as string[];
+      db.close();
+      assert.equal(statuses.length, 1, `attempt ${a}: the close posts all of the night's corrections or none (${statuses.join(', ')})`);
+      killedWith.set(statuses[0]!, (killedWith.get(statuses[0]!) ?? 0) + 1);
+    }
     const partial = fs.existsSync(outboxOf(at.night)) ? digests(outboxOf(at.night)) : {};
     if (Object.keys(partial).length < Object.keys(reference[at.night]!.files).length) interrupted++;
     for (let i = at.night; i < nights.length; i++) {
+      if (i === 1 && at.night === 0) correctBeforeNight2(dir, store);
       const r = runToEnd(dir, store, nights[i]!, outboxOf(i), thread);
       assert.equal(r.stdout, reference[i]!.summary, `attempt ${a} (kill at ${at.ms} ms of night ${at.night}): night ${i} summary`);
       assert.deepEqual(digests(outboxOf(i)), reference[i]!.files, `attempt ${a}: night ${i} files`);
@@ -137,6 +225,7 @@ test('SIGKILL at any point of a batch, then a rerun, gives the uninterrupted out
   }
   // The kills must really have landed inside runs, not only after them.
   assert.ok(interrupted >= attempts.length / 2, `${interrupted} of ${attempts.length} kills interrupted a run`);
+  assert.ok((killedWith.get('approved') ?? 0) >= 1, `some kills of night 2 came before its corrections were posted: ${[...killedWith]}`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -83,6 +83,27 @@ export interface ModelRecord {
   blacklisted_load: boolean;
 }
 
+/** A correction (clearing-rules.md, "Corrections") as the model follows it. */
+export interface ModelCorrection {
+  /** C1, C2, ...: in the order proposed, refusals take no number. */
+  id: string;
+  kind: 'adjustment' | 'release';
+  participant_id: string;
+  /** An adjustment's counter account; null for a release. */
+  account: string | null;
+  amount_fen: number;
+  /** A release: the record it releases. */
+  record?: ModelRecord;
+  proposed_by: string;
+  status: 'proposed' | 'approved' | 'rejected' | 'posted';
+  decided_by?: string;
+  /** The day whose batch posted it. */
+  posted_on?: string;
+}
+
+/** What the store must answer to an operator's act: a correction id, or the refusal's code. */
+export type CorrectionAnswer = { ok: true; id: string } | { ok: false; code: string };
+
 export interface Instruction extends SettlementInstruction {
   confirmed: boolean;
   /** A bank line for it is in a statement that has not been imported yet. */
@@ -157,6 +178,8 @@ export interface DayExpect {
     suspended_fen: number;
     bank_collect_fen: number;
     bank_pay_fen: number;
+    /** Adjustments posted today against float:cards (debit > 0). */
+    float_adjust_fen: number;
   };
 }
 
@@ -290,6 +313,12 @@ export class BatchModel {
   private readonly items_ever = new Set<string>();
   /** Items that only an operator closes: the bank's unknown, twice-paid and wrong lines, the national centre's wrong amounts. */
   private readonly standing_items: string[] = [];
+  /** Every correction proposed (not the refused ones), oldest first. */
+  readonly corrections: ModelCorrection[] = [];
+  /** The sum of the adjustments posted against float:cards: the card float's difference that no gap explains. */
+  float_adjusted_fen = 0;
+  /** Operators' acts refused, by the refusal's code. */
+  readonly correction_refusals = new Map<string, number>();
 
   constructor(readonly city: City) {
     this.participants = city.participants;
@@ -607,6 +636,66 @@ export class BatchModel {
   }
 
   // ------------------------------------------------------------------------------
+  // Corrections: the operators' acts and the store's answers (clearing-rules.md,
+  // "Corrections"; the ladders of src/core/corrections.ts, in their order).
+
+  private refused(code: string): CorrectionAnswer {
+    this.correction_refusals.set(code, (this.correction_refusals.get(code) ?? 0) + 1);
+    return { ok: false, code };
+  }
+
+  private operatorRefusal(by: string, right: 'propose' | 'approve'): string | undefined {
+    const operator = this.participants.operators.find((o) => o.name === by);
+    if (operator === undefined) return 'OPERATOR_NOT_LISTED';
+    return operator.may.includes(right) ? undefined : 'OPERATOR_MAY_NOT';
+  }
+
+  private propose(c: Omit<ModelCorrection, 'id' | 'status'>): CorrectionAnswer {
+    const id = `C${this.corrections.length + 1}`;
+    this.corrections.push({ ...c, id, status: 'proposed' });
+    return { ok: true, id };
+  }
+
+  /** Adjustments: participant an acquirer, an agent or the national centre; account one of the four. */
+  proposeAdjustment(participant_id: string, amount_fen: number, account: string, by: string): CorrectionAnswer {
+    const refusal = this.operatorRefusal(by, 'propose');
+    if (refusal !== undefined) return this.refused(refusal);
+    return this.propose({ kind: 'adjustment', participant_id, account, amount_fen, proposed_by: by });
+  }
+
+  proposeRelease(m: ModelRecord, by: string): CorrectionAnswer {
+    const refusal =
+      this.operatorRefusal(by, 'propose') ??
+      (this.corrections.some((c) => c.record === m && (c.status === 'proposed' || c.status === 'approved'))
+        ? 'RECORD_RELEASE_PENDING'
+        : undefined) ??
+      (m.status !== 'SUSPENDED' ? 'RECORD_NOT_SUSPENDED' : undefined) ??
+      (m.source !== 'TXN_UPLOAD' ? 'RECORD_NOT_FROM_ACQUIRER' : undefined);
+    if (refusal !== undefined) return this.refused(refusal);
+    return this.propose({
+      kind: 'release',
+      participant_id: m.rec.acquirer_id,
+      account: null,
+      amount_fen: m.rec.amount_fen,
+      record: m,
+      proposed_by: by,
+    });
+  }
+
+  decide(id: string, by: string, approve: boolean): CorrectionAnswer {
+    const c = this.corrections.find((x) => x.id === id);
+    const refusal =
+      this.operatorRefusal(by, 'approve') ??
+      (c === undefined ? 'CORRECTION_UNKNOWN' : undefined) ??
+      (c!.status !== 'proposed' ? 'ALREADY_DECIDED' : undefined) ??
+      (approve && c!.proposed_by === by ? 'OWN_PROPOSAL' : undefined);
+    if (refusal !== undefined) return this.refused(refusal);
+    c!.status = approve ? 'approved' : 'rejected';
+    c!.decided_by = by;
+    return { ok: true, id };
+  }
+
+  // ------------------------------------------------------------------------------
   // The batch.
 
   private move(account: string, debit_fen: number): void {
@@ -772,7 +861,15 @@ export class BatchModel {
     const cat2 = new Map<string, { participant_id: string; merchant_id: string; count: number; gross_fen: number }>();
     const cat3 = { count: 0, gross_fen: 0 };
     const cat4 = { count: 0, gross_fen: 0 };
-    const movement = { local_purchase_fen: 0, interop_in_fen: 0, load_fen: 0, suspended_fen: 0, bank_collect_fen: 0, bank_pay_fen: 0 };
+    const movement = {
+      local_purchase_fen: 0,
+      interop_in_fen: 0,
+      load_fen: 0,
+      suspended_fen: 0,
+      bank_collect_fen: 0,
+      bank_pay_fen: 0,
+      float_adjust_fen: 0,
+    };
     const group = (into: typeof cat1, r: Transaction) => {
       const k = `${r.acquirer_id}|${r.merchant_id}`;
       const g = into.get(k) ?? { participant_id: r.acquirer_id, merchant_id: r.merchant_id, count: 0, gross_fen: 0 };
@@ -815,6 +912,22 @@ export class BatchModel {
       group(cat1, m.rec);
       cat4.count++;
       cat4.gross_fen += m.rec.amount_fen;
+    }
+    // Every approved correction is posted tonight: the batch of the first day not yet
+    // closed after its approval. A released record is cleared like an accepted
+    // purchase of today, in its group, out of suspense (not the float).
+    const posting = this.corrections.filter((c) => c.status === 'approved');
+    for (const c of posting) {
+      c.status = 'posted';
+      c.posted_on = D;
+      if (c.kind !== 'release') continue;
+      const m = c.record!;
+      assert.equal(m.status, 'SUSPENDED', `the model releases a record that is ${m.status}`);
+      m.status = 'ACCEPTED';
+      m.reason = '';
+      clear(m);
+      group(cat1, m.rec);
+      this.move('suspense:blacklist', m.rec.amount_fen);
     }
     pending.sort(EXPORTED_SORT);
     pending.forEach((m) => {
@@ -861,8 +974,33 @@ export class BatchModel {
       });
       this.move('expense:interop-fees', fee);
     }
+    // An adjustment is a category-5 line of its own, ref = its id, and moves its counter account.
+    for (const c of posting) {
+      if (c.kind !== 'adjustment') continue;
+      lines.push({
+        participant_id: c.participant_id,
+        merchant_id: '',
+        category: 5,
+        count: 1,
+        gross_fen: c.amount_fen,
+        fee_fen: 0,
+        net_fen: c.amount_fen,
+        fee_rate: '0',
+        ref: c.id,
+      });
+      this.move(c.account!, c.amount_fen);
+      if (c.account === 'float:cards') {
+        movement.float_adjust_fen += c.amount_fen;
+        this.float_adjusted_fen += c.amount_fen;
+      }
+    }
+    const refNumber = (l: StatementLine) => (l.ref === undefined ? 0 : Number(l.ref.slice(1)));
     lines.sort(
-      (a, b) => compareText(a.participant_id, b.participant_id) || a.category - b.category || compareText(a.merchant_id, b.merchant_id),
+      (a, b) =>
+        compareText(a.participant_id, b.participant_id) ||
+        a.category - b.category ||
+        compareText(a.merchant_id, b.merchant_id) ||
+        refNumber(a) - refNumber(b),
     );
     const nets = new Map<string, number>();
     for (const l of lines) nets.set(l.participant_id, (nets.get(l.participant_id) ?? 0) + l.net_fen);

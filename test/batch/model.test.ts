@@ -29,7 +29,15 @@
 // - a rerun of a closed day (the last one, or an earlier one after later days
 //   closed), later and with new files in the inbox, changes nothing in the store and
 //   writes the same files byte for byte; a day never run before a closed one is
-//   refused and writes nothing.
+//   refused and writes nothing;
+// - corrections (clearing-rules.md, "Corrections"): operators propose adjustments
+//   and releases, approve and reject them, as the `correct` commands do, and the
+//   store answers each act as the model does (a refusal records nothing); the next
+//   day posts every approved one: adjustments as category-5 lines with their ref in
+//   the nets and instructions, released records cleared in their groups out of
+//   suspense. After every step, whatever it was: the trial balance is zero, every
+//   payable and receivable is zero, statement nets are the instructions, and every
+//   correction is posted at most once, in its entry, and only after its approval.
 //
 // LCT_MODEL_RUNS and LCT_MODEL_COMMANDS change the effort; a failure prints the
 // seed and the shrunk sequence of commands.
@@ -49,7 +57,18 @@ import type { DaySummary } from '../../src/core/reports';
 import { scanExchangeFile } from '../../src/files/reader';
 import { openStore, type Db } from '../../src/store/db';
 import { accountBalances, verifyJournal } from '../../src/store/journal';
-import { BatchModel, LOCAL_CARDS_IN_PLAY, fileDigests, sha256Hex, type DayExpect, type Delivered, type RecordAsk } from './model-support';
+import { type Authority, type CorrectionOutcome, decideCorrection, proposeAdjustment, proposeRelease } from '../../src/store/corrections';
+import { buildRegistry } from '../../src/core/registry';
+import {
+  BatchModel,
+  LOCAL_CARDS_IN_PLAY,
+  fileDigests,
+  sha256Hex,
+  type CorrectionAnswer,
+  type DayExpect,
+  type Delivered,
+  type RecordAsk,
+} from './model-support';
 
 // Memory-backed when the machine has it: a run creates a store and writes a few
 // hundred small files, which is about twice as fast there as on disk.
@@ -213,9 +232,9 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     `day ${D}: reconciliation.json`,
   );
   assert.equal(
-    recon.kinds.float.difference_fen,
-    recon.kinds.float.explained_fen,
-    `day ${D}: the card float's difference is all explained by gaps and breaks`,
+    recon.kinds.float.difference_fen - recon.kinds.float.explained_fen,
+    model.float_adjusted_fen,
+    `day ${D}: the card float's difference is all explained by gaps and breaks, and by the adjustments against float:cards`,
   );
   assert.equal(recon.open_items.length, s.open_mismatches);
   const x = JSON.parse(fs.readFileSync(path.join(reports, 'exceptions.json'), 'utf8'));
@@ -245,7 +264,7 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     const sum = real.summaries.get(d) ?? s;
     const m = model.days.get(d)!.movement;
     inTransit += sum.settlement.collect_fen - sum.settlement.pay_out_fen - m.bank_collect_fen + m.bank_pay_fen;
-    float += m.local_purchase_fen + m.interop_in_fen + m.suspended_fen - m.load_fen;
+    float += m.local_purchase_fen + m.interop_in_fen + m.suspended_fen - m.load_fen + m.float_adjust_fen;
   }
   assert.equal(balances.get('settlement:in-transit') ?? 0, inTransit, `day ${D}: settlement:in-transit = instructions not confirmed`);
   assert.equal(balances.get('float:cards') ?? 0, float, `day ${D}: float:cards = spent - loaded`);
@@ -352,6 +371,85 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     assert.equal(total, signed, `${D}: ${p}'s statement total is its instruction`);
   }
   for (const ins of settlement) assert.ok(statementTotals.has(ins.instruction_id.slice(9)), `${D}: ${ins.instruction_id} has a statement`);
+}
+
+/**
+ * What must hold after every step, whatever it was: the trial balance is zero; every
+ * payable and receivable is zero (each day's instructions emptied them, and nothing
+ * posts between days); each closed day's statement nets are its instructions; every
+ * correction is the model's (status, day posted), and each is posted at most once, in
+ * the entry named for it on its day, and only after its approval.
+ */
+function checkInvariants(model: BatchModel, real: RealSystem, step: string): void {
+  const balances = accountBalances(real.db);
+  assert.equal(
+    balances.reduce((t, b) => t + BigInt(b.balance_fen), 0n),
+    0n,
+    `after ${step}: the trial balance is zero`,
+  );
+  for (const b of balances)
+    if (b.account.startsWith('payable:') || b.account.startsWith('receivable:'))
+      assert.equal(b.balance_fen, 0, `after ${step}: ${b.account} is zero after its instructions`);
+  const unequal = real.db
+    .prepare(
+      `SELECT n.business_date, n.participant_id, n.net, i.payer_id, i.payee_id, i.amount_fen
+         FROM (SELECT business_date, participant_id, SUM(net_fen) AS net FROM statement_lines GROUP BY 1, 2) n
+         LEFT JOIN instructions i ON i.instruction_id = n.business_date || '-' || n.participant_id
+        WHERE n.net <> COALESCE(CASE WHEN i.payee_id = n.participant_id THEN i.amount_fen ELSE -i.amount_fen END, 0)`,
+    )
+    .all();
+  assert.deepEqual(unequal, [], `after ${step}: statement nets are the instructions`);
+  const orphans = real.db
+    .prepare(
+      `SELECT i.instruction_id FROM instructions i
+        WHERE NOT EXISTS (SELECT 1 FROM statement_lines l WHERE i.instruction_id = l.business_date || '-' || l.participant_id)`,
+    )
+    .all();
+  assert.deepEqual(orphans, [], `after ${step}: every instruction has its statement`);
+
+  const stored = real.db.prepare('SELECT id, status, effective_date, entry_id FROM corrections ORDER BY n').all() as {
+    id: string;
+    status: string;
+    effective_date: string | null;
+    entry_id: string | null;
+  }[];
+  assert.deepEqual(
+    stored.map((c) => [c.id, c.status, c.status === 'posted' ? c.effective_date : null]),
+    model.corrections.map((c) => [c.id, c.status, c.posted_on ?? null]),
+    `after ${step}: the corrections are the model's`,
+  );
+  const posted = real.db.prepare("SELECT id, business_date FROM entries WHERE kind IN ('adjustment', 'release') ORDER BY seq").all() as {
+    id: string;
+    business_date: string;
+  }[];
+  assert.deepEqual(
+    posted.map((e) => e.id).sort(),
+    stored
+      .filter((c) => c.status === 'posted')
+      .map((c) => `${c.effective_date}/${c.entry_id!.split('/')[1]}/${c.id}`)
+      .sort(),
+    `after ${step}: each posted correction is in one entry, of its day, and no other correction is`,
+  );
+  assert.equal(new Set(posted.map((e) => e.id.split('/')[2])).size, posted.length, `after ${step}: no correction posted twice`);
+  const early = real.db
+    .prepare(
+      `SELECT p.correction_id FROM correction_events p
+        WHERE p.event = 'posted' AND NOT EXISTS (
+          SELECT 1 FROM correction_events a WHERE a.correction_id = p.correction_id AND a.event = 'approved' AND a.seq < p.seq)`,
+    )
+    .all();
+  assert.deepEqual(early, [], `after ${step}: a correction posted without an approval before it`);
+}
+
+/** Any command, checked against the invariants when it has run. */
+class Checked implements Cmd {
+  constructor(readonly inner: Cmd) {}
+  check = (m: Readonly<BatchModel>) => this.inner.check(m);
+  run(m: BatchModel, r: RealSystem): void {
+    this.inner.run(m, r);
+    checkInvariants(m, r, this.inner.toString());
+  }
+  toString = () => this.inner.toString();
 }
 
 // ---------------------------------------------------------------------------------
@@ -469,6 +567,93 @@ class BankStatementCmd implements Cmd {
     deliver(m, r, m.bankStatement(chosen.length > 0 ? chosen : unpaid, this.noise));
   }
   toString = () => `BankStatement(mask ${this.mask.toString(2)}, ${this.noise})`;
+}
+
+// Operators' acts, in-process as the `correct` commands do them: one write
+// transaction that checks and writes, or refuses and writes nothing.
+
+function authority(r: RealSystem): Authority {
+  return { operators: r.participants.operators, registry: buildRegistry(r.participants) };
+}
+
+function act(r: RealSystem, m: BatchModel, want: CorrectionAnswer, what: string, f: (at: string) => CorrectionOutcome): void {
+  const before = want.ok ? '' : storeDigest(r.db);
+  const got = r.db.transaction(() => f(`${m.next_date}120000`)).immediate();
+  assert.deepEqual(got.ok ? { ok: true, id: got.correction.id } : { ok: false, code: got.refusal.code }, want, what);
+  if (!want.ok) assert.equal(storeDigest(r.db), before, `${what}: refused, nothing recorded`);
+}
+
+const ADJUSTABLE_ACCOUNTS = ['float:cards', 'income:fees', 'suspense:blacklist', 'expense:adjustments'] as const;
+// Who acts: the city's two operators (Li Wei proposes; Zhang Min proposes and
+// approves, never her own), and now and then someone not listed or without the right.
+const PROPOSERS = ['Li Wei', 'Li Wei', 'Li Wei', 'Zhang Min', 'Nobody'] as const;
+const DECIDERS = ['Zhang Min', 'Zhang Min', 'Zhang Min', 'Li Wei', 'Nobody'] as const;
+
+class ProposeAdjustmentCmd implements Cmd {
+  constructor(
+    readonly party: number,
+    readonly amount_fen: number,
+    readonly account: number,
+    readonly by: number,
+  ) {}
+  check = () => true;
+  run(m: BatchModel, r: RealSystem): void {
+    const parties = [...m.party_ids, m.national_id];
+    const req = {
+      by: pick(PROPOSERS, this.by),
+      participant_id: pick(parties, this.party),
+      account: pick(ADJUSTABLE_ACCOUNTS, this.account),
+      amount_fen: this.amount_fen,
+      note: 'model',
+      item_id: null,
+    };
+    const want = m.proposeAdjustment(req.participant_id, req.amount_fen, req.account, req.by);
+    act(r, m, want, this.toString(), (at) => proposeAdjustment(r.db, authority(r), req, at));
+  }
+  toString = () =>
+    `ProposeAdjustment(party ${this.party}, ${this.amount_fen} fen, ${ADJUSTABLE_ACCOUNTS[this.account % 4]}, by ${pick(PROPOSERS, this.by)})`;
+}
+
+/** The release of a record: most often one suspended at import (released already, or from the national centre: refused), now and then any record. */
+class ReleaseCmd implements Cmd {
+  constructor(
+    readonly k: number,
+    readonly any: boolean,
+    readonly by: number,
+  ) {}
+  check = (m: Readonly<BatchModel>) => (this.any ? m.records.length > 0 : m.records.some((x) => x.verdict === 'SUSPENDED'));
+  run(m: BatchModel, r: RealSystem): void {
+    const suspended = m.records.filter((x) => x.verdict === 'SUSPENDED');
+    const record = pick(this.any || suspended.length === 0 ? m.records : suspended, this.k);
+    const req = { by: pick(PROPOSERS, this.by), file_name: record.file.name, index: record.index, note: 'model', item_id: null };
+    const want = m.proposeRelease(record, req.by);
+    act(r, m, want, `${this.toString()}: ${record.file.name}#${record.index} (${record.status})`, (at) =>
+      proposeRelease(r.db, authority(r), req, at),
+    );
+  }
+  toString = () => `Release(${this.k}${this.any ? ', any record' : ''}, by ${pick(PROPOSERS, this.by)})`;
+}
+
+class DecideCmd implements Cmd {
+  constructor(
+    readonly k: number,
+    readonly approve: boolean,
+    readonly by: number,
+  ) {}
+  check = (m: Readonly<BatchModel>) => m.corrections.length > 0;
+  run(m: BatchModel, r: RealSystem): void {
+    // Mostly the latest proposals, where the open ones are.
+    const c = m.corrections[m.corrections.length - 1 - (this.k % m.corrections.length)]!;
+    const req = {
+      decision: this.approve ? ('approve' as const) : ('reject' as const),
+      id: c.id,
+      by: pick(DECIDERS, this.by),
+      note: 'model',
+    };
+    const want = m.decide(c.id, req.by, this.approve);
+    act(r, m, want, `${this.toString()}: ${c.id}`, (at) => decideCorrection(r.db, authority(r), req, at));
+  }
+  toString = () => `${this.approve ? 'Approve' : 'Reject'}(${this.k}, by ${pick(DECIDERS, this.by)})`;
 }
 
 class RunDayCmd implements Cmd {
@@ -593,6 +778,17 @@ const nationalArb = fc
   .map(([k, answer, reject, mismatch]) => new NationalResultCmd(k, answer, reject, mismatch));
 // Days run one after another: a day is never skipped (SkippedDayCmd).
 const runDayArb = fc.constant(new RunDayCmd(1));
+const adjustArb = fc
+  .tuple(fc.nat(20), fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: -5000, max: -1 })), fc.nat(3), fc.nat(9))
+  .map(([p, fen, a, by]) => new ProposeAdjustmentCmd(p, fen, a, by));
+const releaseArb = fc
+  .tuple(
+    fc.nat(100),
+    fc.nat(4).map((x) => x === 0),
+    fc.nat(9),
+  )
+  .map(([k, any, by]) => new ReleaseCmd(k, any, by));
+const approveArb = fc.tuple(fc.oneof(fc.constant(0), fc.nat(3)), fc.nat(9)).map(([k, by]) => new DecideCmd(k, true, by));
 // About one command in four runs a day: a few files a night.
 const commandArbs: fc.Arbitrary<Cmd>[] = [
   runDayArb,
@@ -617,7 +813,16 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.constant(new RerunLastDayCmd()),
   fc.integer({ min: 1, max: 3 }).map((k) => new PastDayCmd(k)),
   fc.constant(new SkippedDayCmd()),
-];
+  // Corrections: about one command in five, most decisions by the one who may.
+  adjustArb,
+  adjustArb,
+  releaseArb,
+  releaseArb,
+  approveArb,
+  approveArb,
+  approveArb,
+  fc.tuple(fc.nat(3), fc.nat(9)).map(([k, by]) => new DecideCmd(k, false, by)),
+].map((arb) => arb.map((c) => new Checked(c) as Cmd));
 
 /** What a run went through, so that a quiet test shows as one. */
 function tally(seen: Map<string, number>, m: BatchModel): void {
@@ -644,17 +849,20 @@ function tally(seen: Map<string, number>, m: BatchModel): void {
     add('terminal gaps', last.uploads_remote_only);
   }
   add('local_only, then a wrong line', m.instructions.filter((i) => i.local_only && i.has_line).length);
+  for (const c of m.corrections) add(`${c.kind} ${c.status}`);
+  for (const [code, n] of m.correction_refusals) add(`refused ${code}`, n);
 }
 
 const city = generateCity('model-based batch', { local_cards: 20, remote_cards: 10, terminals_per_merchant: 1, merchant_acquirers: 2 });
 
-test('the nightly batch agrees with the model over random sequences of days', { timeout: 300_000 }, () => {
+/** Runs `runs` random sequences of the commands against the model, and says what they went through. */
+function modelRuns(what: string, arbs: fc.Arbitrary<Cmd>[], runs: number, maxCommands = MAX_COMMANDS): void {
   const t0 = Date.now();
   let days = 0;
   let lastModel: BatchModel | undefined;
   const seen = new Map<string, number>();
   fc.assert(
-    fc.property(fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }), (cmds) => {
+    fc.property(fc.commands(arbs, { maxCommands, size: 'max' }), (cmds) => {
       let real: RealSystem | undefined;
       try {
         fc.modelRun((): Setup => {
@@ -668,15 +876,63 @@ test('the nightly batch agrees with the model over random sequences of days', { 
         real?.close();
       }
     }),
-    { numRuns: NUM_RUNS, includeErrorInReport: true },
+    { numRuns: runs, includeErrorInReport: true },
   );
-  const what = [...seen.entries()]
+  const counts = [...seen.entries()]
     .sort()
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
   process.stderr.write(
-    `model.test: ${NUM_RUNS} runs, ${days} days, ${PastDayCmd.reruns} earlier closed day(s) run again, ${Date.now() - t0} ms; seen: ${what}\n`,
+    `model.test (${what}): ${runs} runs, ${days} days, ${PastDayCmd.reruns} earlier closed day(s) run again, ${Date.now() - t0} ms; seen: ${counts}\n`,
   );
+}
+
+test('the nightly batch agrees with the model over random sequences of days', { timeout: 300_000 }, () => {
+  modelRuns('all commands', commandArbs, NUM_RUNS);
+});
+
+// Suspended records are rare among all the commands above, so their releases are
+// tried here, on nights where blacklist entries already in effect meet purchases.
+const inEffectArb = fc
+  .array(fc.record({ card: fc.nat(60), add: fc.constant(true), offset_s: fc.constant(-96 * H), tie: fc.constant(false) }), {
+    minLength: 1,
+    maxLength: 3,
+  })
+  .map((a) => new BlacklistCmd(a));
+// Purchases at the acquirers, on our cards: the records a blacklist suspends.
+const acquirers = city.parties.filter((p) => p.role === 'acquirer').map((p) => p.index);
+const purchaseArb = fc
+  .tuple(
+    fc.nat(40),
+    fc.array(
+      askArb.map((a) => ({ ...a, remote: false })),
+      { minLength: 1, maxLength: 4 },
+    ),
+  )
+  .map(([p, a]) => new UploadCmd(acquirers[p % acquirers.length]!, a, 0));
+const releaseArbs: fc.Arbitrary<Cmd>[] = [
+  runDayArb,
+  runDayArb,
+  runDayArb,
+  purchaseArb,
+  purchaseArb,
+  purchaseArb,
+  inEffectArb,
+  inEffectArb,
+  nationalArb,
+  adjustArb,
+  releaseArb,
+  releaseArb,
+  releaseArb,
+  approveArb,
+  approveArb,
+  approveArb,
+  fc.tuple(fc.nat(3), fc.nat(9)).map(([k, by]) => new DecideCmd(k, false, by)),
+  fc.constant(new RerunLastDayCmd()),
+].map((arb) => arb.map((c) => new Checked(c) as Cmd));
+
+test('suspended records released by corrections agree with the model', { timeout: 300_000 }, () => {
+  modelRuns('releases', releaseArbs, Math.max(1, Math.round(NUM_RUNS / 3)), 2 * MAX_COMMANDS);
 });
 
 // clearing-rules.md / exchange-files.md: "A file whose name and bytes were imported

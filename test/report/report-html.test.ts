@@ -22,7 +22,18 @@ import { EXAMPLE_DIR } from '../spec-vectors';
 
 const LCT = path.join(__dirname, '../../../bin/lct.js');
 const CHROMIUM = '/usr/bin/chromium';
-const SECTIONS = ['headline', 'verdicts', 'cleared', 'settlement', 'reconciliation', 'float', 'exceptions', 'refused', 'trends'];
+const SECTIONS = [
+  'headline',
+  'verdicts',
+  'cleared',
+  'settlement',
+  'corrections',
+  'reconciliation',
+  'float',
+  'exceptions',
+  'refused',
+  'trends',
+];
 const HOSTILE = `<img src=x onerror="alert(1)"></table>&'\u0001`;
 
 // ---- a day made up for the pure tests: one of everything, and hostile text where files put text
