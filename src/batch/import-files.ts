@@ -205,7 +205,10 @@ function importExchangeFile(
   });
   try {
     try {
-      run();
+      // IMMEDIATE, as every write transaction of the batch: it reads before it writes,
+      // and a deferred one fails at once, without waiting, when another connection took
+      // the write lock in between (a writer being refused does, for a moment).
+      run.immediate();
     } finally {
       verdicts.endFile();
     }
@@ -220,7 +223,7 @@ function importExchangeFile(
     if (!(err instanceof FileRefused)) throw err;
     const kind = err.header?.file_type ?? classifyKind(file);
     const digest = sha ?? (scan as FileScan | null)?.file_sha256_hex ?? sha256OfFile(file.path);
-    ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal))();
+    ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal)).immediate();
   }
 }
 
@@ -235,7 +238,8 @@ function reloadBlacklist(ctx: BatchContext): void {
 
 function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): void {
   const named = parseBankStatementName(file.name);
-  const refuse = (refusal: FileRefusal) => ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, refusal))();
+  const refuse = (refusal: FileRefusal) =>
+    ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, refusal)).immediate();
   const parsed = readBankStatement(file.path);
   if (!parsed.ok) {
     refuse({ code: 'F01', detail: `line ${parsed.line}: ${parsed.detail}` });
@@ -255,7 +259,7 @@ function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): v
     refuse(conflict);
     return;
   }
-  ctx.db.transaction(() => {
+  const importLines = ctx.db.transaction(() => {
     const fileId = insertFileRow(ctx, file, sha, 'BANK_STATEMENT', identity);
     const insert = ctx.db.prepare(
       `INSERT INTO bank_lines (file_id, line_no, value_date, instruction_id, payer_id, payee_id, amount_fen, bank_ref)
@@ -267,5 +271,6 @@ function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): v
       total += l.amount_fen;
     }
     ctx.db.prepare('UPDATE files SET record_count = ?, total_fen = ? WHERE id = ?').run(parsed.lines.length, total, fileId);
-  })();
+  });
+  importLines.immediate();
 }

@@ -69,7 +69,7 @@ export function writeOutbox(
   writeTextAtomically(path.join(reportDir, 'report.txt'), renderReport(summary, reconciliation, exceptions, written));
   db.transaction(() => {
     for (const [name, sha] of digests) remember.run(D, name, sha);
-  })();
+  }).immediate();
   return { files: written, reportDir };
 }
 
