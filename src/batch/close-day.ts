@@ -47,7 +47,7 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
       )
       .run(producedAt, JSON.stringify(summary), JSON.stringify(recon.report), JSON.stringify(recon.exceptions), head ?? null, D);
     assert.equal(closed.changes, 1, `closeDay: day ${D} was not open`);
-  })();
+  }).immediate(); // reads, then writes: see importExchangeFile
 }
 
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */

@@ -318,7 +318,10 @@ function importExchangeFile(
   });
   try {
     try {
-      run();
+      // IMMEDIATE, as every write transaction of the batch: it reads before it writes,
+      // and a deferred one fails at once, without waiting, when another connection took
+      // the write lock in between (a writer being refused does, for a moment).
+      run.immediate();
     } finally {
       verdicts.endFile();
     }
@@ -344,7 +347,7 @@ function importExchangeFile(
     // header's reading made sure there is room for it.
     const answerType = err.header === null ? null : answerTypeOf(err.header.file_type);
     const answer_to = answerType === null ? null : answerReceiver(err.header, file.name, ctx.registry.nationalId);
-    ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal, answer_to))();
+    ctx.db.transaction(() => recordRefusal(ctx, file, digest, kind, err.header, err.refusal, answer_to)).immediate();
     if (answer_to !== null) room.took(answerType!, answer_to);
     return `refused ${err.refusal.code}`;
   }
@@ -379,30 +382,32 @@ function importBankStatement(ctx: BatchContext, file: InboxFile, sha: string): s
       ? { code: 'F04', detail: `sender ${identity.sender_id} is not the settlement bank` }
       : conflictOf(ctx, 'BANK_STATEMENT', identity);
   try {
-    ctx.db.transaction(() => {
-      // A statement refused whatever its lines hold stores none of them, but is read to the end all the same: a broken one is F01.
-      const fileId = early || !identity ? null : insertFileRow(ctx, file, sha, 'BANK_STATEMENT', identity);
-      const insert = ctx.db.prepare(
-        `INSERT INTO bank_lines (file_id, line_no, value_date, instruction_id, payer_id, payee_id, amount_fen, bank_ref)
+    ctx.db
+      .transaction(() => {
+        // A statement refused whatever its lines hold stores none of them, but is read to the end all the same: a broken one is F01.
+        const fileId = early || !identity ? null : insertFileRow(ctx, file, sha, 'BANK_STATEMENT', identity);
+        const insert = ctx.db.prepare(
+          `INSERT INTO bank_lines (file_id, line_no, value_date, instruction_id, payer_id, payee_id, amount_fen, bank_ref)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      let lines = 0;
-      let total = 0;
-      const scan = scanBankStatement(file.path, (l) => {
-        if (fileId === null) return;
-        insert.run(fileId, l.line, l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref);
-        lines++;
-        total += l.amount_fen;
-      });
-      if (!scan.ok) throw new FileRefused({ code: 'F01', detail: `line ${scan.line}: ${scan.detail}` }, null);
-      if (early) throw new FileRefused(early, null);
-      assert.equal(lines, scan.line_count, `${file.name}: every line the scan counted is stored`);
-      ctx.db.prepare('UPDATE files SET record_count = ?, total_fen = ? WHERE id = ?').run(lines, total, fileId);
-    })();
+        );
+        let lines = 0;
+        let total = 0;
+        const scan = scanBankStatement(file.path, (l) => {
+          if (fileId === null) return;
+          insert.run(fileId, l.line, l.value_date, l.instruction_id, l.payer_id, l.payee_id, l.amount_fen, l.bank_ref);
+          lines++;
+          total += l.amount_fen;
+        });
+        if (!scan.ok) throw new FileRefused({ code: 'F01', detail: `line ${scan.line}: ${scan.detail}` }, null);
+        if (early) throw new FileRefused(early, null);
+        assert.equal(lines, scan.line_count, `${file.name}: every line the scan counted is stored`);
+        ctx.db.prepare('UPDATE files SET record_count = ?, total_fen = ? WHERE id = ?').run(lines, total, fileId);
+      })
+      .immediate();
     return 'imported';
   } catch (err) {
     if (!(err instanceof FileRefused)) throw unreadableOr(file.path, err);
-    ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, err.refusal))();
+    ctx.db.transaction(() => recordRefusal(ctx, file, sha, 'BANK_STATEMENT', null, err.refusal)).immediate();
     return `refused ${err.refusal.code}`;
   }
 }

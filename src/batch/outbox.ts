@@ -78,7 +78,7 @@ export function writeOutbox(
   writeDayReportHtml(db, participants, D, summary, reconciliation, exceptions, reportDir);
   db.transaction(() => {
     for (const [name, sha] of digests) remember.run(D, name, sha);
-  })();
+  }).immediate();
   return { files: written, reportDir };
 }
 

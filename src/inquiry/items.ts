@@ -312,7 +312,7 @@ export function resolveItem(
         released = recordId;
       }
     }
-  })();
+  }).immediate();
   return { ok: true, item: itemViews(db, [getItem(db, id)!])[0]!, effective, released_record: released };
 }
 
@@ -342,6 +342,6 @@ export function resolveItems(db: Db, ids: string[], by: string, note: string, at
       logResolution(db, at, by, 'resolve', id, note);
       closed.push(id);
     }
-  })();
+  }).immediate();
   return { closed, effective };
 }

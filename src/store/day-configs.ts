@@ -19,7 +19,7 @@ export function recordOpenDayParticipants(db: Db, D: string, participants: Parti
     const hash = keepConfig(db, participants);
     const set = db.prepare("UPDATE days SET config_hash = ? WHERE date = ? AND status = 'OPEN'").run(hash, D);
     assert.equal(set.changes, 1, `recordOpenDayParticipants: day ${D} is not open`);
-  })();
+  }).immediate();
 }
 
 /**
@@ -47,7 +47,7 @@ export function adoptClosedDayParticipants(db: Db, D: string, participants: Part
     const hash = keepConfig(db, participants);
     const set = db.prepare("UPDATE days SET config_hash = ? WHERE date = ? AND status = 'CLOSED' AND config_hash IS NULL").run(hash, D);
     assert.equal(set.changes, 1, `adoptClosedDayParticipants: day ${D} is not closed, or has its participants already`);
-  })();
+  }).immediate();
 }
 
 function keepConfig(db: Db, participants: Participants): string {

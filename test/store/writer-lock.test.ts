@@ -7,8 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { openStore, type Db } from '../../src/store/db';
 import { withWriterLock, type WriterLockHolder } from '../../src/store/writer-lock';
+import { runBatch, type BatchOutcome } from '../../src/batch/run';
+import type { ParallelMode } from '../../src/machinery/tonight';
+import { EXAMPLE_DIR } from '../spec-vectors';
+import { loadConfig } from '../recon/support';
 
 let dir = '';
 let storePath = '';
@@ -168,5 +174,118 @@ test('a holder killed but not yet reaped by its parent (a zombie) is gone: taken
     assert.deepEqual(told, [stale]);
   } finally {
     parent.kill('SIGKILL');
+  }
+});
+
+// The other connection of the next test, on its own thread: each time it is asked
+// (control[0] = 1) it takes SQLite's write lock, says so (2), keeps it HOLD_MS, lets
+// it go and counts it (control[1]), and is idle again (0); 3 ends it.
+const MOMENT_HOLDER = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.store);
+db.pragma('busy_timeout = 5000');
+const control = new Int32Array(workerData.control);
+for (;;) {
+  Atomics.wait(control, 0, 0);
+  if (Atomics.load(control, 0) === 3) break;
+  db.exec('BEGIN IMMEDIATE');
+  Atomics.store(control, 0, 2);
+  Atomics.notify(control, 0);
+  Atomics.wait(control, 2, 0, workerData.hold_ms);
+  db.exec('COMMIT');
+  Atomics.add(control, 1, 1);
+  if (Atomics.compareExchange(control, 0, 2, 0) === 3) break;
+  Atomics.notify(control, 0);
+}
+db.close();
+`;
+
+/**
+ * Runs the worked example's first night on a new store holding the writer lock, while
+ * (hold_ms > 0) another connection takes SQLite's write lock for hold_ms at every step
+ * the batch reports between its transactions: what a refused writer's acquisition (or
+ * its migration step on a new store) does for a moment, stretched so that the batch's
+ * next transaction surely meets it.
+ */
+async function nightBesideMoments(
+  name: string,
+  parallel: ParallelMode,
+  hold_ms: number,
+): Promise<{ outcome: BatchOutcome; moments: number }> {
+  const store = path.join(dir, `${name}.db`);
+  const holder = openStore(store);
+  const cfg = loadConfig(EXAMPLE_DIR);
+  const control = new Int32Array(new SharedArrayBuffer(12));
+  if (hold_ms === 0) Atomics.store(control, 0, 3);
+  const worker = new Worker(MOMENT_HOLDER, {
+    eval: true,
+    workerData: { sqlite: require.resolve('better-sqlite3'), store, control: control.buffer, hold_ms },
+  });
+  const exited = new Promise<number>((resolve) => worker.on('exit', resolve));
+  const waitWhile = (state: number) => {
+    for (let waited_ms = 0; Atomics.load(control, 0) === state; waited_ms += 100) {
+      assert.ok(waited_ms < 10_000, 'the other connection answers');
+      Atomics.wait(control, 0, state, 100);
+    }
+  };
+  try {
+    const outcome = withWriterLock(holder, request, () =>
+      runBatch({
+        db: holder,
+        participants: cfg.participants,
+        keys: cfg.keys,
+        date: '20251230',
+        inboxDir: path.join(EXAMPLE_DIR, 'inbox', '20251230'),
+        outboxDir: path.join(dir, `${name}-out`),
+        now: () => '20260102020000',
+        parallel,
+        progress: () => {
+          // Inside a transaction the batch holds the write lock itself: the moment would wait for it.
+          if (hold_ms === 0 || holder.inTransaction) return;
+          waitWhile(2);
+          Atomics.store(control, 0, 1);
+          Atomics.notify(control, 0);
+          waitWhile(1);
+        },
+      }),
+    );
+    assert.equal(outcome.kind, 'ran');
+    return { outcome: (outcome as { value: BatchOutcome }).value, moments: Atomics.load(control, 1) };
+  } finally {
+    if (hold_ms > 0) waitWhile(2);
+    Atomics.store(control, 0, 3);
+    Atomics.notify(control, 0);
+    await exited;
+    holder.close();
+  }
+}
+
+/** Every file of an outbox with its digest. */
+function digests(outbox: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(outbox, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+    }
+  };
+  walk(outbox);
+  return out;
+}
+
+test("the holder's batch waits out another connection's moment of SQLite's write lock, whatever step it meets: it runs to the end as if alone", async () => {
+  // The day's files of a night that ran alone.
+  const alone = await nightBesideMoments('alone', 'off', 0);
+  assert.equal(alone.outcome.kind, 'done');
+  for (const parallel of ['off', 'on'] as const) {
+    // A read then a write in a deferred transaction fails at once when another
+    // connection has taken the write lock in between: SQLite cannot wait there.
+    const { outcome, moments } = await nightBesideMoments(`moments-${parallel}`, parallel, 150);
+    assert.ok(moments >= 10, `the batch met the other connection between its steps (${moments} times)`);
+    assert.equal(outcome.kind, 'done');
+    assert.deepEqual(outcome.kind === 'done' && outcome.summary, alone.outcome.kind === 'done' && alone.outcome.summary);
+    assert.deepEqual(digests(path.join(dir, `moments-${parallel}-out`)), digests(path.join(dir, 'alone-out')));
   }
 });
