@@ -6,6 +6,7 @@
 // process) for night 1 in a fresh store and for night 2 on the same store, so that
 // the second night validates against a full history. Prints records/s end to end,
 // the ratio to the floor, peak RSS and the store's size per million records.
+import { TRANSACTION_FIELDS } from '../src/core/types';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -26,25 +27,7 @@ function floorInsert(dbPath: string, inbox: string): { ms: number; rows: number 
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const cols = [
-    'issuer_id',
-    'card_no',
-    'card_type',
-    'txn_type',
-    'amount_fen',
-    'balance_before_fen',
-    'balance_after_fen',
-    'card_seq',
-    'terminal_id',
-    'terminal_seq',
-    'acquirer_id',
-    'merchant_id',
-    'occurred_at',
-    'tac',
-    'batch_no',
-    'line_id',
-    'station_id',
-  ] as const;
+  const cols = TRANSACTION_FIELDS;
   const types: Record<string, string> = {
     card_type: 'INTEGER',
     txn_type: 'INTEGER',

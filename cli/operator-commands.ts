@@ -3,6 +3,7 @@
 // filter), a day's exceptions, a card's history, and the whole story of one record.
 // Each takes --json (integer fen, the store's field names); without it, people
 // read tables in yuan, dates YYYY-MM-DD and names beside ids (cli/format.ts).
+import { TRANSACTION_FIELDS } from '../src/core/types';
 import type { Command } from 'commander';
 import {
   cardHistory,
@@ -602,25 +603,7 @@ function cardLines(h: CardHistory, names: ParticipantNames): string[] {
 // ---------------------------------------------------------------------------
 // record explain
 
-const HELD_FIELDS = [
-  'issuer_id',
-  'card_no',
-  'card_type',
-  'txn_type',
-  'amount_fen',
-  'balance_before_fen',
-  'balance_after_fen',
-  'card_seq',
-  'terminal_id',
-  'terminal_seq',
-  'acquirer_id',
-  'merchant_id',
-  'occurred_at',
-  'tac',
-  'batch_no',
-  'line_id',
-  'station_id',
-];
+const HELD_FIELDS = TRANSACTION_FIELDS;
 
 /** A record's field as people read it: amounts in yuan, times in ISO form, types by name. */
 function fieldText(k: string, v: unknown): string {

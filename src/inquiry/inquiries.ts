@@ -1,6 +1,7 @@
 // What operators ask of the store without writing SQL: a card's history with its
 // gaps, the whole story of one record (items are in ./items.ts).
 // Each function takes the store and returns data; cli/ formats it.
+import { TRANSACTION_FIELDS } from '../core/types';
 import type { Db } from '../store/db';
 import { CARD_SEQ_SPAN, cardBase } from '../store/record-keys';
 import type { ReconItemRow } from '../store/recon-items';
@@ -314,27 +315,7 @@ export function explainRecord(db: Db, id: number, ids: { national: string }): Re
       )
       .all({ a: `%"record_id":${id},%`, b: `%"record_id":${id}}%` }) as ReconItemRow[],
   );
-  const fields = Object.fromEntries(
-    [
-      'issuer_id',
-      'card_no',
-      'card_type',
-      'txn_type',
-      'amount_fen',
-      'balance_before_fen',
-      'balance_after_fen',
-      'card_seq',
-      'terminal_id',
-      'terminal_seq',
-      'acquirer_id',
-      'merchant_id',
-      'occurred_at',
-      'tac',
-      'batch_no',
-      'line_id',
-      'station_id',
-    ].map((k) => [k, r[k]]),
-  );
+  const fields = Object.fromEntries(TRANSACTION_FIELDS.map((k) => [k, r[k]]));
   return {
     record: { id, ...fields },
     file: { name: file.name, batch_date: file.batch_date, business_date: file.business_date, index: r.idx },
