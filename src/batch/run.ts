@@ -106,6 +106,7 @@ function daysAround(db: Db, D: string): DaysAround {
     status: one('SELECT status FROM days WHERE date = ?', D) as DaysAround['status'],
     later_closed: one("SELECT MAX(date) FROM days WHERE status = 'CLOSED' AND date > ?", D),
     earlier_open: one("SELECT MIN(date) FROM days WHERE status = 'OPEN' AND date < ?", D),
+    later_open: one("SELECT MIN(date) FROM days WHERE status = 'OPEN' AND date > ?", D),
     last_closed: one("SELECT MAX(date) FROM days WHERE status = 'CLOSED'"),
   };
 }

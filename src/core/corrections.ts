@@ -85,7 +85,8 @@ export type CorrectionRefusalCode =
   | 'RECORD_NOT_FROM_ACQUIRER'
   | 'RECORD_RELEASE_PENDING'
   | 'ITEM_UNKNOWN'
-  | 'ITEM_CLOSED';
+  | 'ITEM_CLOSED'
+  | 'ITEM_CLAIMED';
 
 export interface CorrectionRefusal {
   code: CorrectionRefusalCode;
@@ -109,6 +110,8 @@ function operatorRefusal(operators: readonly Operator[], by: string, right: Oper
 export interface ItemFacts {
   closed_date: string | null;
   closed_by: string | null;
+  /** Another correction, proposed or approved, that names the item: it would be settled twice. */
+  claimed_by: string | null;
 }
 
 function itemRefusal(item_id: string | null, item: ItemFacts | undefined): CorrectionRefusal | undefined {
@@ -119,6 +122,8 @@ function itemRefusal(item_id: string | null, item: ItemFacts | undefined): Corre
       'ITEM_CLOSED',
       `reconciliation item ${item_id} was closed on ${item.closed_date} by ${item.closed_by}: nothing left to settle`,
     );
+  if (item.claimed_by !== null)
+    return refuse('ITEM_CLAIMED', `reconciliation item ${item_id} is already named by ${item.claimed_by}: one correction settles it`);
   return undefined;
 }
 
@@ -227,6 +232,8 @@ export interface CorrectionFacts {
   proposed_by: string;
   decided_by: string | null;
   decided_at: string | null;
+  /** The reconciliation item it settles, if any. */
+  item_id?: string | null;
 }
 
 export interface Decision {
@@ -237,8 +244,10 @@ export interface Decision {
 
 /**
  * Why a decision may not be taken, or undefined when it may. An approval checks again
- * what the proposal checked about the money's destination (`record` for a release),
- * because the participants file or the record may have changed since.
+ * what the proposal checked about the money's destination (`record` for a release)
+ * and the item it settles (`item`: later data, an operator or another correction may
+ * have settled it since), because the participants file, the record or the item may
+ * have changed since.
  */
 export function decisionRefusal(
   operators: readonly Operator[],
@@ -246,6 +255,7 @@ export function decisionRefusal(
   d: Decision,
   correction: CorrectionFacts | undefined,
   record: RecordFacts | undefined,
+  item?: ItemFacts,
 ): CorrectionRefusal | undefined {
   const refusal =
     operatorRefusal(operators, d.by, 'approve', `${d.decision} corrections`) ??
@@ -259,6 +269,8 @@ export function decisionRefusal(
   if (refusal !== undefined || d.decision === 'reject') return refusal;
   const c = correction!;
   if (c.proposed_by === d.by) return refuse('OWN_PROPOSAL', `${d.id} was proposed by ${d.by}: another operator must approve it`);
+  const itemNow = itemRefusal(c.item_id ?? null, item);
+  if (itemNow !== undefined) return itemNow;
   if (c.kind === 'adjustment') {
     if (participantAccount(registry, c.participant_id) === undefined)
       return refuse(

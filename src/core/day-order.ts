@@ -1,8 +1,9 @@
 // Which day a batch may run (clearing-rules.md, "The business day"): days run one
 // after another, every calendar day. A batch for a day D that is not closed is
 // refused, in this order, when D has not begun yet by the clock in Beijing, when a
-// later day is closed, when an earlier day is still open (an interrupted run), or
-// when the store has closed days and the day before D is not one of them. A closed
+// later day is closed, when an earlier day is still open (an interrupted run), when a
+// later day is open (an interrupted run of a later day: ours, see below), or when the
+// store has closed days and the day before D is not one of them. A closed
 // day is never refused: running it again, at any time, writes its files again.
 import { strict as assert } from 'node:assert';
 import { addDays, isCompactDate, isCompactTimestamp } from './calendar';
@@ -15,13 +16,15 @@ export interface DaysAround {
   later_closed: string | null;
   /** The earliest open day before D, if any. */
   earlier_open: string | null;
+  /** The earliest open day after D, if any (an interrupted run of a later day). */
+  later_open: string | null;
   /** The latest closed day of all, if any. */
   last_closed: string | null;
 }
 
 export type DayOrder =
   | { ok: true; rerun: boolean }
-  | { ok: false; reason: 'NOT_BEGUN' | 'LATER_CLOSED' | 'EARLIER_OPEN' | 'SKIPPED'; message: string };
+  | { ok: false; reason: 'NOT_BEGUN' | 'LATER_CLOSED' | 'EARLIER_OPEN' | 'LATER_OPEN' | 'SKIPPED'; message: string };
 
 /** Whether the batch for D may run now (`now`: YYYYMMDDhhmmss, Beijing time), and whether it is a rerun of a closed day. */
 export function dayOrder(D: string, now: string, days: DaysAround): DayOrder {
@@ -38,6 +41,13 @@ export function dayOrder(D: string, now: string, days: DaysAround): DayOrder {
   }
   if (days.earlier_open !== null) {
     return { ok: false, reason: 'EARLIER_OPEN', message: `day ${days.earlier_open} was interrupted: rerun it before ${D}` };
+  }
+  // Not in the spec's list, but implied by it: a later day's interrupted run has
+  // imported files already, and the day's records are a span of ids, so an earlier day
+  // closed in between would have its records inside the later day's span and cleared
+  // twice. The interrupted day is finished first, like an earlier one.
+  if (days.later_open !== null) {
+    return { ok: false, reason: 'LATER_OPEN', message: `day ${days.later_open} was interrupted: rerun it (days run in order)` };
   }
   if (days.last_closed !== null && days.last_closed < addDays(D, -1)) {
     return {

@@ -220,10 +220,17 @@ function recordFacts(db: Db, c: CorrectionRow): RecordFacts | undefined {
   };
 }
 
-function itemFacts(db: Db, item_id: string | null): ItemFacts | undefined {
+/** The item as a correction needs to know it; `except`: the correction asking, which does not claim it against itself. */
+function itemFacts(db: Db, item_id: string | null, except: string | null = null): ItemFacts | undefined {
   if (item_id === null) return undefined;
   const item = getItem(db, item_id);
-  return item === undefined ? undefined : { closed_date: item.closed_date, closed_by: item.closed_by };
+  if (item === undefined) return undefined;
+  const claimed_by =
+    (db
+      .prepare("SELECT id FROM corrections WHERE item_id = ? AND status IN ('proposed', 'approved') AND id IS NOT ? ORDER BY n LIMIT 1")
+      .pluck()
+      .get(item_id, except) as string | undefined) ?? null;
+  return { closed_date: item.closed_date, closed_by: item.closed_by, claimed_by };
 }
 
 /** What the operators' acts are checked against: who may do what, and the participants. */
@@ -346,8 +353,10 @@ export function decideCorrection(db: Db, auth: Authority, req: DecisionRequest, 
     proposed_by: row.proposed_by,
     decided_by: row.decided_by,
     decided_at: row.decided_at,
+    item_id: row.item_id,
   };
-  const refusal = decisionRefusal(auth.operators, auth.registry, req, facts, row && recordFacts(db, row));
+  const item = row ? itemFacts(db, row.item_id, row.id) : undefined;
+  const refusal = decisionRefusal(auth.operators, auth.registry, req, facts, row && recordFacts(db, row), item);
   if (refusal !== undefined) return { ok: false, refusal };
   const status: CorrectionStatus = req.decision === 'approve' ? 'approved' : 'rejected';
   const effective = status === 'approved' ? firstDayNotClosed(db) : null;

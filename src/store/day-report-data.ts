@@ -177,7 +177,7 @@ function statementLinesOf(db: Db, D: string, names: Directory): StatementLineFac
   const rows = db
     .prepare(
       `SELECT participant_id, merchant_id, category, count, gross_fen, fee_fen, net_fen, fee_rate FROM statement_lines
-        WHERE business_date = ? ORDER BY participant_id, category, merchant_id`,
+        WHERE business_date = ? ORDER BY participant_id, category, merchant_id, CAST(substr(ref, 2) AS INTEGER)`,
     )
     .all(D) as {
     participant_id: string;

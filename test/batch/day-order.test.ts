@@ -253,3 +253,51 @@ test('a day closed before participants were recorded (an older store) takes the 
     fs.rmSync(s.dir, { recursive: true, force: true });
   }
 });
+
+// Found in review: on a new store, the second night interrupted after some of its files,
+// then the first night run and closed, then the second finished: the second's span of
+// record ids took in the first's records and cleared them again. An earlier day is
+// refused while a later one is interrupted; the later one is finished first.
+test('an earlier day is refused while a later day is interrupted: nothing is cleared twice', () => {
+  const s = setup('later-open', 2);
+  const [d1, d2] = s.dates as [string, string];
+  const now = `${addDays(d2, 1)}020000`;
+  const out = path.join(s.dir, 'out');
+  const failed = spawnSync(
+    process.execPath,
+    [
+      LCT,
+      'batch',
+      '--date',
+      compactToIsoDate(d2),
+      '--inbox',
+      path.join(s.dir, 'inbox', d2),
+      '--outbox',
+      out,
+      '--db',
+      s.store,
+      '--config',
+      path.join(s.dir, 'participants.json'),
+      '--keys',
+      path.join(s.dir, 'keys.json'),
+    ],
+    { encoding: 'utf8', env: { ...process.env, LCT_NOW: now, LCT_FAULT_WRITE_FAIL_AFTER: '80' } },
+  );
+  assert.equal(failed.status, 1, failed.stderr);
+  const earlier = batch(s, d1, out, now);
+  assert.equal(earlier.status, 2, earlier.stderr);
+  assert.equal(earlier.stderr.trim(), `lct: day ${d2} was interrupted: rerun it (days run in order)`);
+  const finished = batch(s, d2, out, now);
+  assert.ok(finished.status === 0 || finished.status === 3, finished.stderr);
+  const db = openStore(s.store, { readonly: true });
+  try {
+    const twice = db
+      .prepare('SELECT COUNT(*) FROM (SELECT business_date FROM statement_lines GROUP BY business_date)')
+      .pluck()
+      .get() as number;
+    assert.equal(twice, 1, 'only the day that ran has statements');
+    assert.equal(db.prepare("SELECT COUNT(*) FROM days WHERE status = 'CLOSED'").pluck().get(), 1);
+  } finally {
+    db.close();
+  }
+});

@@ -105,7 +105,7 @@ describe('four eyes: every refusal, in its order', () => {
     merchant_id: '410101010000001',
     amount_fen: 150,
   };
-  const openItem = { closed_date: null, closed_by: null };
+  const openItem = { closed_date: null, closed_by: null, claimed_by: null };
   const adjust = { by: 'Li Wei', participant_id: '41010101', account: 'expense:adjustments', item_id: null };
 
   it('an adjustment', () => {
@@ -123,7 +123,13 @@ describe('four eyes: every refusal, in its order', () => {
       ['against an account that is no counter account', { ...adjust, account: 'bank:settlement' }, undefined, 'ACCOUNT_UNKNOWN'],
       ['against a participant account', { ...adjust, account: 'payable:acquirer:41010102' }, undefined, 'ACCOUNT_UNKNOWN'],
       ['naming an unknown item', { ...adjust, item_id: 'bank:Y' }, undefined, 'ITEM_UNKNOWN'],
-      ['naming a closed item', { ...adjust, item_id: 'bank:Y' }, { closed_date: '20260101', closed_by: 'data' }, 'ITEM_CLOSED'],
+      [
+        'naming a closed item',
+        { ...adjust, item_id: 'bank:Y' },
+        { closed_date: '20260101', closed_by: 'data', claimed_by: null },
+        'ITEM_CLOSED',
+      ],
+      ['naming an item another correction settles', { ...adjust, item_id: 'bank:Y' }, { ...openItem, claimed_by: 'C2' }, 'ITEM_CLAIMED'],
       // Precedence: who asks comes first, then the money's destination, then the item.
       ['unknown operator and participant', { ...adjust, by: 'Nobody', participant_id: '1' }, undefined, 'OPERATOR_NOT_LISTED'],
       ['unknown participant and account', { ...adjust, participant_id: '1', account: 'x' }, undefined, 'PARTICIPANT_UNKNOWN'],
@@ -245,6 +251,42 @@ describe('four eyes: every refusal, in its order', () => {
         'PARTICIPANT_UNKNOWN',
       ],
       ['a release whose record is SUSPENDED still', [OPERATORS, registry, approve, release, suspended], undefined],
+      // The item it settles may have been settled since it was proposed: by later data,
+      // an operator, or another correction approved first.
+      [
+        'an adjustment whose item is still open',
+        [OPERATORS, registry, approve, { ...proposed, item_id: 'bank:X' }, undefined, openItem],
+        undefined,
+      ],
+      [
+        'an adjustment whose item closed since',
+        [
+          OPERATORS,
+          registry,
+          approve,
+          { ...proposed, item_id: 'bank:X' },
+          undefined,
+          { ...openItem, closed_date: '20260102', closed_by: 'data' },
+        ],
+        'ITEM_CLOSED',
+      ],
+      [
+        'an adjustment whose item another correction settles',
+        [OPERATORS, registry, approve, { ...proposed, item_id: 'bank:X' }, undefined, { ...openItem, claimed_by: 'C3' }],
+        'ITEM_CLAIMED',
+      ],
+      [
+        'a rejection of one whose item closed since',
+        [
+          OPERATORS,
+          registry,
+          reject,
+          { ...proposed, item_id: 'bank:X' },
+          undefined,
+          { ...openItem, closed_date: '20260102', closed_by: 'data' },
+        ],
+        undefined,
+      ],
       [
         'a release whose record is no longer SUSPENDED',
         [OPERATORS, registry, approve, release, { ...suspended, status: 'ACCEPTED' }],

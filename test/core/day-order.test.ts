@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dayOrder, type DaysAround } from '../../src/core/day-order';
 
-const NONE: DaysAround = { status: null, later_closed: null, earlier_open: null, last_closed: null };
+const NONE: DaysAround = { status: null, later_closed: null, earlier_open: null, later_open: null, last_closed: null };
 /** 02:00 in Beijing on 2026-01-08: the night's batch of the 7th runs now. */
 const NOW = '20260108020000';
 
@@ -43,6 +43,20 @@ const cases: { what: string; D: string; now?: string; days: Partial<DaysAround>;
     want: 'LATER_CLOSED',
   },
   { what: 'a day skipped', D: '20260108', days: { last_closed: '20260106' }, want: 'SKIPPED' },
+  // A new store whose first batch (for the 6th) was interrupted: the 5th run now would
+  // close with its records inside the 6th's span, and the 6th would clear them again.
+  {
+    what: 'an earlier day while a later one is interrupted (new store)',
+    D: '20260105',
+    days: { later_open: '20260106' },
+    want: 'LATER_OPEN',
+  },
+  {
+    what: 'an earlier day while a later one is interrupted',
+    D: '20260105',
+    days: { later_open: '20260106', last_closed: '20260104' },
+    want: 'LATER_OPEN',
+  },
   { what: 'the last closed day: a rerun', D: '20260107', days: { status: 'CLOSED', last_closed: '20260107' }, want: 'rerun' },
   {
     what: 'a closed day before later closed days: a rerun, at any time',
