@@ -8,6 +8,7 @@ import { compactToIsoDate, isCompactDate, isCompactTimestamp } from '../src/core
 import { FILE_REFUSAL_NAMES, RECORD_RULES } from '../src/inquiry/rules';
 
 export { yuan } from '../src/core/yuan';
+export { txnTypeName } from '../src/core/code-names';
 
 /** A missing value in a table cell or a line. */
 export const NONE = '-';
@@ -23,20 +24,6 @@ export function isoTime(compact: string | null | undefined): string {
   if (compact === null || compact === undefined || compact === '') return NONE;
   if (!isCompactTimestamp(compact)) return escapeControl(compact);
   return `${compactToIsoDate(compact.slice(0, 8))} ${compact.slice(8, 10)}:${compact.slice(10, 12)}:${compact.slice(12, 14)}`;
-}
-
-/** txn_type by name (exchange-files.md, Transaction); an unknown type shows its number. */
-export function txnTypeName(txnType: number): string {
-  switch (txnType) {
-    case 2:
-      return 'load';
-    case 6:
-      return 'purchase';
-    case 9:
-      return 'composite purchase';
-    default:
-      return `type ${txnType}`;
-  }
 }
 
 /** A reason code with its name: `E05 TAC`, `S01 BLACKLISTED`, `F02 TRAILER_MISMATCH`, `N:N05 (national centre)`. */

@@ -13,11 +13,4 @@ export const RECORD_RULES: Record<string, string> = {
   S01: 'S01 BLACKLISTED: a purchase on a local card blacklisted at least blacklist_grace_hours before it: suspended, not paid',
 };
 
-/** The names of the whole-file refusals (exchange-files.md, "Refusing a file whole"). */
-export const FILE_REFUSAL_NAMES: Record<string, string> = {
-  F01: 'UNREADABLE',
-  F02: 'TRAILER_MISMATCH',
-  F03: 'CONFLICT',
-  F04: 'WRONG_PARTY',
-  F05: 'NAME_MISMATCH',
-};
+export { FILE_REFUSAL_NAMES } from '../core/code-names';

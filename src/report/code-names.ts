@@ -1,28 +1,10 @@
 // The names people read beside the codes (clearing-rules.md and exchange-files.md):
 // reason codes, refusal codes, transaction types, statement categories and
 // reconciliation categories. An operator reads "E09 KEY_CONFLICT", never a bare "E09".
+import { CATEGORY_NAMES, FILE_REFUSAL_NAMES, RECORD_REASON_NAMES } from '../core/code-names';
 import { RECORD_REASONS } from '../core/types';
 
-const RECORD_REASON_NAMES: Record<(typeof RECORD_REASONS)[number], string> = {
-  E01: 'MALFORMED',
-  E02: 'UNKNOWN_TERMINAL',
-  E08: 'TYPE_NOT_ALLOWED',
-  E04: 'ARITHMETIC',
-  E07: 'LIMIT',
-  E06: 'DATE_WINDOW',
-  E05: 'TAC',
-  E03: 'DUPLICATE',
-  E09: 'KEY_CONFLICT',
-  S01: 'BLACKLISTED',
-};
-
-const FILE_REFUSAL_NAMES: Record<string, string> = {
-  F01: 'UNREADABLE',
-  F02: 'TRAILER_MISMATCH',
-  F03: 'CONFLICT',
-  F04: 'WRONG_PARTY',
-  F05: 'NAME_MISMATCH',
-};
+export { CATEGORY_NAMES, txnTypeName } from '../core/code-names';
 
 /** "E09 KEY_CONFLICT"; a national centre's code "N:N05" as "N:N05 rejected by the national centre"; an unknown code as it is. */
 export function reasonName(code: string): string {
@@ -39,23 +21,6 @@ export function refusalName(code: string): string {
   const name = FILE_REFUSAL_NAMES[code];
   return name === undefined ? code : `${code} ${name}`;
 }
-
-/** txn_type 2, 6, 9 by name; other numbers as "type N". */
-export function txnTypeName(txn_type: number): string {
-  if (txn_type === 2) return 'load';
-  if (txn_type === 6) return 'purchase';
-  if (txn_type === 9) return 'composite purchase';
-  return `type ${txn_type}`;
-}
-
-/** Statement line categories (exchange-files.md, StatementLine.category). */
-export const CATEGORY_NAMES: Readonly<Record<number, string>> = {
-  1: 'purchases',
-  2: 'loads',
-  3: 'interop in',
-  4: 'interop out',
-  5: 'adjustments',
-};
 
 export function categoryName(category: number): string {
   return CATEGORY_NAMES[category] ?? `category ${category}`;

@@ -2,23 +2,14 @@
 // two decimals (the unit goes in the column header, not in every cell), counts with
 // thousands separators, dates YYYY-MM-DD, moments YYYY-MM-DD hh:mm:ss.
 import { strict as assert } from 'node:assert';
+import { thousands } from '../core/yuan';
 
-/** Fen as yuan: 1234567 -> "12,345.67", -5 -> "-0.05". Exact: integer arithmetic only. */
-export function yuan(fen: number): string {
-  assert(Number.isSafeInteger(fen), `an amount in fen must be a safe integer, got ${fen}`);
-  const sign = fen < 0 ? '-' : '';
-  const abs = Math.abs(fen);
-  return `${sign}${grouped(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
-}
+export { yuan } from '../core/yuan';
 
 /** A count with thousands separators: 1234567 -> "1,234,567". */
 export function count(n: number): string {
   assert(Number.isSafeInteger(n), `a count must be a safe integer, got ${n}`);
-  return n < 0 ? `-${grouped(-n)}` : grouped(n);
-}
-
-function grouped(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n < 0 ? `-${thousands(-n)}` : thousands(n);
 }
 
 /** A share as a percentage with one decimal: 0.1234 -> "12.3%"; an empty whole -> "–". */
