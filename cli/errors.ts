@@ -7,8 +7,6 @@ export class UsageError extends Error {}
 /** The command ran and found the thing it checks to be faulty (exit 1), e.g. a broken file or ledger. */
 export class CheckFailed extends Error {}
 
-/** Exit codes of batch-cli.md. */
-export const EXIT_OK = 0;
+/** Exit codes of batch-cli.md the handler maps errors to (0 and 3 are the batch's own, from its summary). */
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
-export const EXIT_NEEDS_PERSON = 3;

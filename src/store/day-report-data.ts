@@ -285,9 +285,6 @@ function openItemsOf(db: Db, D: string, items: readonly OpenItemJson[], names: D
   });
 }
 
-/** The sender a file's name gives: one rule for the summary and this page (src/files/names.ts). */
-export { senderInName } from '../files/names';
-
 /** The corrections D's batch posted: fixed once D closed, like the rest of the page. */
 function correctionsOf(db: Db, D: string, names: Directory): CorrectionFacts[] {
   return correctionsPostedOn(db, D).map((c) => ({
