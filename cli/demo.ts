@@ -111,7 +111,7 @@ function correctBeforeNight(dbPath: string, D: string, common: string[]): void {
       .get() as typeof item;
     record = store
       .prepare(
-        `SELECT f.name, r.idx FROM records r JOIN files f ON f.id = r.file_id
+        `SELECT f.name, r.idx FROM record_view r JOIN files f ON f.id = r.file_id
           WHERE r.status = 'SUSPENDED' AND r.source = 'TXN_UPLOAD' ORDER BY r.id LIMIT 1`,
       )
       .get() as typeof record;
@@ -170,7 +170,7 @@ function printNight(dbPath: string, D: string, s: DaySummary, exit: number): voi
   try {
     const reasons = store
       .prepare(
-        `SELECT r.verdict_status AS status, r.verdict_reason AS reason, COUNT(*) AS n FROM records r JOIN files f ON f.id = r.file_id
+        `SELECT r.verdict_status AS status, r.verdict_reason AS reason, COUNT(*) AS n FROM record_view r JOIN files f ON f.id = r.file_id
           WHERE f.batch_date = ? GROUP BY 1, 2 ORDER BY 1, 2`,
       )
       .all(D) as { status: string; reason: string; n: number }[];

@@ -8,6 +8,8 @@ import { strict as assert } from 'node:assert';
 import { clearDay, bankConfirmationEntry, type DayClearing, type JournalEntry } from '../core/clearing';
 import { TXN_LOAD, type SettlementInstruction } from '../core/types';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
+import { withFields } from '../store/kept-files';
+import { sourceIs, statusIs } from '../store/record-columns';
 import { participantAccount } from '../core/corrections';
 import { approvedFor, markPosted, type ApprovedCorrections } from '../store/corrections';
 import { appendEntries } from '../store/journal';
@@ -52,16 +54,27 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
 
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */
 function exportPending(ctx: BatchContext, range: RecordRange): void {
-  const ids = ctx.db
+  // Read in id order (each kept block once), ordered here.
+  const rows = ctx.db
     .prepare(
-      `SELECT id FROM records WHERE id BETWEEN ? AND ? AND status = 'PENDING_INTEROP' AND exported_date IS NULL
-        ORDER BY issuer_id, card_no, card_seq`,
+      `SELECT id, file_id, idx FROM records WHERE id BETWEEN ? AND ? AND ${statusIs('PENDING_INTEROP')} AND exported_date IS NULL ORDER BY id`,
     )
-    .pluck()
-    .all(range.lo, range.hi) as number[];
+    .all(range.lo, range.hi) as { id: number; file_id: number; idx: number }[];
+  const pending = withFields(ctx.tonight.kept, rows);
+  pending.sort((a, b) =>
+    a.issuer_id !== b.issuer_id
+      ? a.issuer_id < b.issuer_id
+        ? -1
+        : 1
+      : a.card_no !== b.card_no
+        ? a.card_no < b.card_no
+          ? -1
+          : 1
+        : a.card_seq - b.card_seq || a.id - b.id,
+  );
   const mark = ctx.db.prepare('UPDATE records SET exported_date = ?, export_idx = ? WHERE id = ?');
-  ids.forEach((id, i) => {
-    mark.run(ctx.date, i, id);
+  pending.forEach((r, i) => {
+    mark.run(ctx.date, i, r.id);
   });
 }
 
@@ -79,20 +92,24 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
   const r = { lo: range.lo, hi: range.hi };
   const localPurchases = db
     .prepare(
-      `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
-        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type <> ${TXN_LOAD} GROUP BY 1, 2`,
+      `SELECT m.acquirer_id AS participant_id, m.merchant_id, g.count, g.gross_fen
+         FROM (SELECT merchant, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
+                WHERE ${inRange} AND ${sourceIs('TXN_UPLOAD')} AND ${statusIs('ACCEPTED')} AND txn_type <> ${TXN_LOAD} GROUP BY merchant) g
+         JOIN merchants m ON m.id = g.merchant ORDER BY 1, 2`,
     )
     .all(r) as GroupRow[];
   const remotePurchases = db
     .prepare(
-      `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
+      `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM record_view
         WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL GROUP BY 1, 2`,
     )
     .all(D) as GroupRow[];
   const loads = db
     .prepare(
-      `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
-        WHERE ${inRange} AND source = 'TXN_UPLOAD' AND status = 'ACCEPTED' AND txn_type = ${TXN_LOAD} GROUP BY 1, 2`,
+      `SELECT m.acquirer_id AS participant_id, m.merchant_id, g.count, g.gross_fen
+         FROM (SELECT merchant, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
+                WHERE ${inRange} AND ${sourceIs('TXN_UPLOAD')} AND ${statusIs('ACCEPTED')} AND txn_type = ${TXN_LOAD} GROUP BY merchant) g
+         JOIN merchants m ON m.id = g.merchant ORDER BY 1, 2`,
     )
     .all(r) as GroupRow[];
   const total = (where: string, ...args: unknown[]) =>
@@ -100,10 +117,10 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
       count: number;
       gross_fen: number;
     };
-  const interopIn = total(`${inRange} AND source = 'INTEROP_IN' AND status = 'ACCEPTED'`, r);
+  const interopIn = total(`${inRange} AND ${sourceIs('INTEROP_IN')} AND ${statusIs('ACCEPTED')}`, r);
   // By the verdict given at import: the records suspended by tonight's import, also
   // one that a correction releases tonight.
-  const suspended = total(`${inRange} AND verdict_status = 'SUSPENDED'`, r);
+  const suspended = total(`${inRange} AND ${statusIs('SUSPENDED', 'verdict_code')}`, r);
   const interopOut = total(`national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`, D);
 
   // Purchases of both kinds share a group per (acquirer, merchant): the fee is on the group's gross.

@@ -15,6 +15,7 @@ import { priorImport, type FileIdentity } from '../store/file-log';
 import { loadBlacklist } from '../machinery/card-blacklist';
 import { RECORD_FILE_BYTES, type ParallelMode } from '../machinery/tonight';
 import type { StatelessVerdicts } from '../machinery/stateless-verdicts';
+import { BlockCutter, blockStore } from '../store/kept-files';
 import { AnswerRoom, answerReceiver, answerTypeOf, NoRoomForAnswer } from './answer-room';
 
 export interface ImportTally {
@@ -255,8 +256,11 @@ function importExchangeFile(
       finish: (() => void) | null;
       early: FileRefusal | undefined;
       importer: RecordImporter | null;
-    } = { record: null, finish: null, early: undefined, importer: null };
+      /** The file's bytes into the store, for a file whose records are stored. */
+      keep: BlockCutter | null;
+    } = { record: null, finish: null, early: undefined, importer: null, keep: null };
     scan = scanExchangeFile(file.path, (record, index) => on.record?.(record, index), {
+      onFrame: (bytes, isRecord) => on.keep?.frame(bytes, isRecord),
       onHeader: (h: Header) => {
         header = h;
         // Who the answer goes to is decided here, from checked values, and there must be
@@ -278,6 +282,8 @@ function importExchangeFile(
           const fileCtx = { file_type: kind, sender_id: h.sender_id, business_date: h.business_date };
           const imp = new RecordImporter(ctx, fileId, fileCtx, verdicts);
           verdicts.beginFile(file.path, fileCtx);
+          on.keep = new BlockCutter(blockStore(ctx.db, fileId));
+          ctx.tonight.kept.pending = { fileId, cutter: on.keep };
           on.importer = imp;
           lastImporter = imp;
           on.record = (r) => {
@@ -310,11 +316,15 @@ function importExchangeFile(
     // The worker read the file apart: if its bytes were not these (the file was
     // replaced between the two readings), none of its verdicts stand.
     if (on.importer && !verdicts.sameFile(s.file_sha256_hex)) throw new JudgedOtherBytes();
+    if (on.keep !== null) {
+      on.keep.finish();
+      on.importer!.readBack();
+    }
     // A name that parses but whose identity is held by another file is caught by F03 above;
     // the unique index on identity is the store's own guard against a double import.
     ctx.db
-      .prepare('UPDATE files SET sha256 = ?, record_count = ?, total_fen = ?, first_record_id = ? WHERE id = ?')
-      .run(s.file_sha256_hex, s.records, s.total_amount_fen, on.importer?.firstRecordId ?? null, fileId);
+      .prepare('UPDATE files SET sha256 = ?, record_count = ?, total_fen = ?, first_record_id = ?, kept = ? WHERE id = ?')
+      .run(s.file_sha256_hex, s.records, s.total_amount_fen, on.importer?.firstRecordId ?? null, on.keep === null ? null : 'FILE', fileId);
   });
   try {
     try {

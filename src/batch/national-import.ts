@@ -6,6 +6,8 @@
 import type { Header, Verdict } from '../core/types';
 import { parseExchangeFileName } from '../files/names';
 import { openItem } from '../store/recon-items';
+import { withFields } from '../store/kept-files';
+import { STATUS_CODE } from '../store/record-columns';
 import type { BatchContext } from './context';
 
 interface SentRecord {
@@ -21,6 +23,47 @@ interface SentRecord {
   national_status: string | null;
 }
 
+/**
+ * Day X's INTEROP_OUT as the store holds it, by index: read once per night and day X,
+ * in id order (each kept block once); a verdict at a time would read a block each.
+ * Statuses are read when asked: a verdict changes them as the file is imported.
+ */
+const SENT = new WeakMap<BatchContext, Map<string, Map<number, SentRecord>>>();
+
+function sentOn(ctx: BatchContext, exportedDate: string): Map<number, SentRecord> {
+  let byDay = SENT.get(ctx);
+  if (byDay === undefined) SENT.set(ctx, (byDay = new Map()));
+  let sent = byDay.get(exportedDate);
+  if (sent === undefined) {
+    const rows = ctx.db
+      .prepare('SELECT id, file_id, idx, export_idx, amount_fen, acquirer_id FROM record_view WHERE exported_date = ? ORDER BY id')
+      .all(exportedDate) as { id: number; file_id: number; idx: number; export_idx: number; amount_fen: number; acquirer_id: string }[];
+    const status = ctx.db.prepare('SELECT status, national_status FROM record_view WHERE id = ?');
+    sent = new Map();
+    for (const r of withFields(ctx.tonight.kept, rows)) {
+      const id = r.id;
+      sent.set(r.export_idx, {
+        id,
+        issuer_id: r.issuer_id,
+        card_no: r.card_no,
+        card_seq: r.card_seq,
+        terminal_id: r.terminal_id,
+        terminal_seq: r.terminal_seq,
+        amount_fen: r.amount_fen,
+        acquirer_id: r.acquirer_id,
+        get status() {
+          return (status.get(id) as { status: string }).status;
+        },
+        get national_status() {
+          return (status.get(id) as { national_status: string | null }).national_status;
+        },
+      });
+    }
+    byDay.set(exportedDate, sent);
+  }
+  return sent;
+}
+
 export function importNationalVerdict(ctx: BatchContext, fileId: number, header: Header, v: Verdict, index: number): void {
   const db = ctx.db;
   const out = parseExchangeFileName(header.ref_file);
@@ -32,12 +75,7 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
     out.sender_id === ctx.registry.centreId &&
     out.receiver_id === ctx.registry.nationalId &&
     out.file_seq === 1
-      ? (db
-          .prepare(
-            `SELECT id, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, acquirer_id, status, national_status
-               FROM records WHERE exported_date = ? AND export_idx = ?`,
-          )
-          .get(out.business_date, v.index) as SentRecord | undefined)
+      ? sentOn(ctx, out.business_date).get(v.index)
       : undefined;
   const same =
     sent !== undefined &&
@@ -125,7 +163,7 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
   }
   if (v.status === 'REJECTED') {
     db.prepare(
-      `UPDATE records SET status = 'REJECTED', reason = ?, national_status = 'REJECTED', national_reason = ?,
+      `UPDATE records SET status_code = ${STATUS_CODE.REJECTED}, reason = ?, national_status = 'REJECTED', national_reason = ?,
               national_file_id = ?, national_date = ? WHERE id = ?`,
     ).run(`N:${v.reason}`, v.reason, fileId, ctx.date, sent.id);
     return;

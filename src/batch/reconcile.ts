@@ -8,6 +8,8 @@ import { accountBalances } from '../store/journal';
 import type { RecordRange } from '../store/batch-records';
 import { refusedFilesOf } from '../store/file-log';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
+import { withFields, type KeptRecords } from '../store/kept-files';
+import { sourceIs, statusIs } from '../store/record-columns';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
 import { BANK_LINE_DAYS, NATIONAL_VERDICT_DAYS } from '../core/deadlines';
@@ -84,7 +86,7 @@ export function reconcile(ctx: BatchContext, range: RecordRange): Reconciliation
   const opened: Record<string, number> = {};
   for (const r of openedToday) opened[`${r.kind}:${r.category}`] = r.n;
 
-  return { report, exceptions: exceptionsOf(db, D, range, open), opened };
+  return { report, exceptions: exceptionsOf(db, ctx.tonight.kept, D, range, open), opened };
 }
 
 function reportItem(i: ReconItemRow): ReportItem {
@@ -129,7 +131,7 @@ function checkTerminals(ctx: BatchContext, range: RecordRange): void {
   const all = new Float64Array(Math.max(0, range.hi - range.lo + 1));
   let count = 0;
   for (const key of db
-    .prepare("SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND source = 'TXN_UPLOAD'")
+    .prepare(`SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND ${sourceIs('TXN_UPLOAD')}`)
     .pluck()
     .iterate(range.lo, range.hi) as IterableIterator<number>) {
     all[count++] = key;
@@ -169,12 +171,13 @@ function unansweredByNational(ctx: BatchContext): void {
   const db = ctx.db;
   const D = ctx.date;
   const cutoff = addDays(D, -NATIONAL_VERDICT_DAYS);
-  const rows = db
+  const unanswered = db
     .prepare(
-      `SELECT id, exported_date, export_idx, card_no, card_seq, amount_fen, acquirer_id FROM records
-        WHERE exported_date IS NOT NULL AND exported_date <= ? AND national_status IS NULL AND status = 'PENDING_INTEROP'`,
+      `SELECT id, file_id, idx, exported_date, export_idx, amount_fen, acquirer_id FROM record_view
+        WHERE exported_date IS NOT NULL AND exported_date <= ? AND national_status IS NULL AND status = 'PENDING_INTEROP' ORDER BY id`,
     )
-    .all(cutoff) as {
+    .all(cutoff) as { file_id: number; idx: number }[];
+  const rows = withFields(ctx.tonight.kept, unanswered) as unknown as {
     id: number;
     exported_date: string;
     export_idx: number;
@@ -251,12 +254,12 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
   if (readBackTo >= range.lo) {
     const rows = db
       .prepare(
-        `SELECT id, issuer_id, card_no, card_key, card_seq, balance_before_fen, balance_after_fen FROM records
-          WHERE id BETWEEN ? AND ? AND local = 1 AND status <> 'REJECTED'`,
+        `SELECT id, file_id, idx, card_key FROM records WHERE id BETWEEN ? AND ? AND local = 1 AND NOT ${statusIs('REJECTED')} ORDER BY id`,
       )
-      .raw(true)
-      .iterate(range.lo, readBackTo) as IterableIterator<[number, string, string, number, number, number, number]>;
-    for (const [id, issuer, card, key, seq, before, after] of rows) tonight.appendEarlier(issuer, card, key, id, seq, before, after);
+      .all(range.lo, readBackTo) as { id: number; file_id: number; idx: number; card_key: number }[];
+    for (const r of withFields(ctx.tonight.kept, rows)) {
+      tonight.appendEarlier(r.issuer_id, r.card_no, r.card_key, r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+    }
   }
   const stateOf = db
     .prepare(
@@ -265,13 +268,12 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
     .raw(true);
   const historyOf = db
     .prepare(
-      `SELECT r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen, r.issuer_id, r.card_no
+      `SELECT r.id, r.file_id, r.idx
          FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN ? AND ?
          JOIN records r ON r.id = k.record_id
-        WHERE k.record_id < ? AND r.status <> 'REJECTED' AND r.local = 1
+        WHERE k.record_id < ? AND NOT ${statusIs('REJECTED', 'r.status_code')} AND r.local = 1
         ORDER BY k.card_key, k.record_id`,
-    )
-    .raw(true);
+    );
   const openFloat = new Map<string, string[]>();
   for (const row of db
     .prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL")
@@ -355,38 +357,55 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       });
     } else {
       const all = runs.slice();
-      for (const [id, seq, before, after, i, c] of historyOf.iterate(base, base + CARD_SEQ_SPAN - 1, range.lo) as IterableIterator<
-        [number, number, number, number, string, string]
-      >) {
-        if (i === issuer_id && c === card_no) all.push(id, seq, before, after);
+      const history = historyOf.all(base, base + CARD_SEQ_SPAN - 1, range.lo) as { id: number; file_id: number; idx: number }[];
+      for (const r of withFields(ctx.tonight.kept, history)) {
+        if (r.issuer_id === issuer_id && r.card_no === card_no) all.push(r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
       }
       walk(issuer_id, card_no, base, all, true);
     }
   }
 }
 
-function exceptionsOf(db: Db, D: string, range: RecordRange, open: ReconItemRow[]): ExceptionsReport {
-  const cols =
-    'id, issuer_id, card_no, card_seq, txn_type, amount_fen, terminal_id, terminal_seq, acquirer_id, merchant_id, occurred_at, status, reason';
+type ShownRow = { id: number; file_id: number; idx: number; status: string; reason: string };
+
+function exceptionsOf(db: Db, kept: KeptRecords, D: string, range: RecordRange, open: ReconItemRow[]): ExceptionsReport {
+  // The report's columns, in its order: the record's fields from its kept bytes, its status from its row.
+  const shown = (rows: ShownRow[]) =>
+    withFields(kept, rows).map((r) => ({
+      id: r.id,
+      issuer_id: r.issuer_id,
+      card_no: r.card_no,
+      card_seq: r.card_seq,
+      txn_type: r.txn_type,
+      amount_fen: r.amount_fen,
+      terminal_id: r.terminal_id,
+      terminal_seq: r.terminal_seq,
+      acquirer_id: r.acquirer_id,
+      merchant_id: r.merchant_id,
+      occurred_at: r.occurred_at,
+      status: r.status,
+      reason: r.reason,
+    }));
+  const cols = 'r.id, r.file_id, r.idx, r.status, r.reason';
   const conflicts = db
-    .prepare(
-      `SELECT ${cols
-        .split(', ')
-        .map((c) => `r.${c}`)
-        .join(', ')}, k.held_json FROM records r JOIN key_conflicts k ON k.record_id = r.id WHERE r.id BETWEEN ? AND ? ORDER BY r.id`,
-    )
-    .all(range.lo, range.hi) as ({ held_json: string } & Record<string, unknown>)[];
-  const suspended = db
-    .prepare(`SELECT ${cols} FROM records WHERE id BETWEEN ? AND ? AND verdict_status = 'SUSPENDED' ORDER BY id`)
-    .all(range.lo, range.hi);
-  const loads = db
-    .prepare(`SELECT ${cols} FROM records WHERE id BETWEEN ? AND ? AND blacklisted_load = 1 ORDER BY id`)
-    .all(range.lo, range.hi);
+    .prepare(`SELECT ${cols}, k.held_json FROM record_view r JOIN key_conflicts k ON k.record_id = r.id WHERE r.id BETWEEN ? AND ? ORDER BY r.id`)
+    .all(range.lo, range.hi) as (ShownRow & { held_json: string })[];
+  const conflictRecords = shown(conflicts);
+  const suspended = shown(
+    db
+      .prepare(`SELECT ${cols} FROM record_view r WHERE r.id BETWEEN ? AND ? AND r.verdict_status = 'SUSPENDED' ORDER BY r.id`)
+      .all(range.lo, range.hi) as ShownRow[],
+  );
+  const loads = shown(
+    db
+      .prepare(`SELECT ${cols} FROM record_view r WHERE r.id BETWEEN ? AND ? AND r.blacklisted_load = 1 ORDER BY r.id`)
+      .all(range.lo, range.hi) as ShownRow[],
+  );
   const openedToday = (kind: string, category: string) =>
     open.filter((i) => i.kind === kind && i.category === category && i.opened_date === D).map(reportItem);
   return {
     date: isoDate(D),
-    key_conflicts: conflicts.map(({ held_json, ...record }) => ({ record, held: JSON.parse(held_json) })),
+    key_conflicts: conflicts.map((c, i) => ({ record: conflictRecords[i]!, held: JSON.parse(c.held_json) })),
     suspended,
     blacklisted_loads: loads,
     card_seq_gaps: openedToday('float', 'SEQ_GAP'),

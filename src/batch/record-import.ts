@@ -8,14 +8,23 @@
 // nothing behind, and the caller makes the machinery forget it.
 import { strict as assert } from 'node:assert';
 import type { Transaction } from '../core/types';
-import { holdsKeys, TRANSACTION_FIELDS } from '../core/types';
+import { holdsKeys } from '../core/types';
 import { statefulVerdict, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
 import type { ChunkHeldKeys } from '../machinery/held-keys';
 import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
-import { TRANSACTION_SELECT } from '../store/record-columns';
+import { readRecord } from '../store/kept-files';
+import { SOURCE_CODE, STATUS_CODE } from '../store/record-columns';
 import type { BatchContext } from './context';
 
-const FIELD_PARAMS = TRANSACTION_FIELDS.map(() => '?').join(', ');
+/** Every this many records of a file (and its last), the import reads the record back from its row and the kept bytes (LCT_READ_BACK_EVERY: 1 in the tests). */
+const READ_BACK_EVERY = readBackEvery(process.env.LCT_READ_BACK_EVERY);
+
+function readBackEvery(spec: string | undefined): number {
+  if (spec === undefined || spec === '') return 1 << 16;
+  const n = Number(spec);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`LCT_READ_BACK_EVERY=${spec}: not a whole number >= 1`);
+  return n;
+}
 
 export class RecordImporter {
   count = 0;
@@ -26,6 +35,9 @@ export class RecordImporter {
   private readonly insert;
   private readonly insertAccepted;
   private readonly insertConflict;
+  /** The records read back when the file's bytes are kept: by index, as the import read them. */
+  private readonly samples = new Map<number, Transaction>();
+  private last: Transaction | null = null;
 
   constructor(
     private readonly ctx: BatchContext,
@@ -36,20 +48,21 @@ export class RecordImporter {
     const db = ctx.db;
     this.held = ctx.tonight.heldKeys(ctx.blacklist);
     this.rules = { registry: ctx.registry, limits: ctx.participants.limits, held: this.held, blacklistOf: this.held.blacklistOf };
+    // The row holds what the night's SQL needs; the record's fields are in its file's kept bytes.
     this.insert = db.prepare(
-      `INSERT INTO records (file_id, idx, source, card_key, terminal_key, ${TRANSACTION_SELECT},
-         local, verdict_status, verdict_reason, verdict_detail, status, reason, blacklisted_load, cleared_date, suspense_date)
-       VALUES (?, ?, ?, ?, ?, ${FIELD_PARAMS}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO records (file_id, idx, source_code, card_key, terminal_key, txn_type, amount_fen, merchant,
+         local, verdict_code, verdict_reason, verdict_detail, status_code, reason, blacklisted_load, cleared_date, suspense_date)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // The common case, an accepted record of a local card, binds only what varies:
-    // each bound text costs a copy, and a night has a million of these. Both
-    // constants are ours (a file type and a YYYYMMDD), never a sender's text.
-    assert(/^[A-Z_]+$/.test(file.file_type) && /^[0-9]{8}$/.test(ctx.date));
+    // a night has a million of these. The constants are ours (a code, a YYYYMMDD),
+    // never a sender's text.
+    assert(/^[0-9]{8}$/.test(ctx.date));
+    const source = SOURCE_CODE[file.file_type];
     this.insertAccepted = db.prepare(
-      `INSERT INTO records (file_id, idx, card_key, terminal_key, ${TRANSACTION_SELECT},
-         source, local, verdict_status, verdict_reason, verdict_detail, status, reason, blacklisted_load, cleared_date)
-       VALUES (?, ?, ?, ?, ${FIELD_PARAMS},
-         '${file.file_type}', 1, 'ACCEPTED', '', '', 'ACCEPTED', '', 0, '${ctx.date}')`,
+      `INSERT INTO records (file_id, idx, card_key, terminal_key, txn_type, amount_fen, merchant,
+         source_code, local, verdict_code, verdict_reason, verdict_detail, status_code, reason, blacklisted_load, cleared_date)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ${source}, 1, ${STATUS_CODE.ACCEPTED}, '', '', ${STATUS_CODE.ACCEPTED}, '', 0, '${ctx.date}')`,
     );
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
   }
@@ -82,59 +95,24 @@ export class RecordImporter {
     const blacklistedLoad = verdict.status === 'ACCEPTED' && verdict.blacklisted_load === true;
     const card = this.held.cardKeyOf(i);
     const terminal = this.held.terminalKeyOf(i);
+    const merchant = this.ctx.tonight.merchants.refOf(r.acquirer_id, r.merchant_id);
     const info =
       verdict.status === 'ACCEPTED' && local && !blacklistedLoad
-        ? this.insertAccepted.run(
-            this.fileId,
-            this.count,
-            card,
-            terminal,
-            r.issuer_id,
-            r.card_no,
-            r.card_type,
-            r.txn_type,
-            r.amount_fen,
-            r.balance_before_fen,
-            r.balance_after_fen,
-            r.card_seq,
-            r.terminal_id,
-            r.terminal_seq,
-            r.acquirer_id,
-            r.merchant_id,
-            r.occurred_at,
-            r.tac,
-            r.batch_no,
-            r.line_id,
-            r.station_id,
-          )
+        ? this.insertAccepted.run(this.fileId, this.count, card, terminal, r.txn_type, r.amount_fen, merchant)
         : this.insert.run(
             this.fileId,
             this.count,
-            this.file.file_type,
+            SOURCE_CODE[this.file.file_type],
             card,
             terminal,
-            r.issuer_id,
-            r.card_no,
-            r.card_type,
             r.txn_type,
             r.amount_fen,
-            r.balance_before_fen,
-            r.balance_after_fen,
-            r.card_seq,
-            r.terminal_id,
-            r.terminal_seq,
-            r.acquirer_id,
-            r.merchant_id,
-            r.occurred_at,
-            r.tac,
-            r.batch_no,
-            r.line_id,
-            r.station_id,
+            merchant,
             local ? 1 : 0,
-            verdict.status,
+            STATUS_CODE[verdict.status],
             verdict.reason,
             verdict.status === 'REJECTED' ? (verdict.field ?? '') : '',
-            verdict.status,
+            STATUS_CODE[verdict.status],
             verdict.reason,
             blacklistedLoad ? 1 : 0,
             // An accepted record is cleared, and a suspended one posted to suspense, by the
@@ -144,6 +122,8 @@ export class RecordImporter {
             verdict.status === 'ACCEPTED' ? this.ctx.date : null,
             verdict.status === 'SUSPENDED' ? this.ctx.date : null,
           );
+    if (this.count % READ_BACK_EVERY === 0) this.samples.set(this.count, r);
+    this.last = r;
     const id = Number(info.lastInsertRowid);
     if (this.firstRecordId === null) this.firstRecordId = id;
     if (holdsKeys(verdict.status)) this.ctx.tonight.recordHeld(id, card, terminal, local, r);
@@ -151,5 +131,20 @@ export class RecordImporter {
       this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
     }
     this.count++;
+  }
+
+  /**
+   * After the file's bytes are kept: the sampled records (and the last) read back
+   * from their rows and the kept bytes must be the records the import read. A
+   * difference is a fault of this program, never of the file: it throws, and the
+   * file's transaction rolls back.
+   */
+  readBack(): void {
+    if (this.last !== null) this.samples.set(this.count - 1, this.last);
+    for (const [idx, read] of this.samples) {
+      const back = readRecord(this.ctx.db, this.ctx.tonight.kept, this.firstRecordId! + idx);
+      assert.deepStrictEqual(back, { ...read }, `record ${idx} of file ${this.fileId} reads back other than it was read`);
+    }
+    this.samples.clear();
   }
 }

@@ -6,6 +6,7 @@ import { journalHead } from '../store/journal';
 import type { DaySummary } from '../core/reports';
 import { refusedFilesOf } from '../store/file-log';
 import { batchRecordRange } from '../store/batch-records';
+import { statusIs } from '../store/record-columns';
 import type { BatchContext } from './context';
 import type { Reconciliation } from './reconcile';
 
@@ -26,8 +27,10 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
   // One pass over tonight's records gives every count and sum the summary needs from them.
   const tonight = db
     .prepare(
-      `SELECT COALESCE(SUM(verdict_status = 'ACCEPTED'), 0) AS accepted, COALESCE(SUM(verdict_status = 'REJECTED'), 0) AS rejected,
-              COALESCE(SUM(verdict_status = 'SUSPENDED'), 0) AS suspended, COALESCE(SUM(verdict_status = 'PENDING_INTEROP'), 0) AS pending_interop,
+      `SELECT COALESCE(SUM(${statusIs('ACCEPTED', 'verdict_code')}), 0) AS accepted,
+              COALESCE(SUM(${statusIs('REJECTED', 'verdict_code')}), 0) AS rejected,
+              COALESCE(SUM(${statusIs('SUSPENDED', 'verdict_code')}), 0) AS suspended,
+              COALESCE(SUM(${statusIs('PENDING_INTEROP', 'verdict_code')}), 0) AS pending_interop,
               COALESCE(SUM(verdict_reason = 'E09'), 0) AS conflicts,
               COALESCE(SUM(cleared_date = @d), 0) AS cleared_n, COALESCE(SUM(CASE WHEN cleared_date = @d THEN amount_fen ELSE 0 END), 0) AS cleared_s
          FROM records WHERE id BETWEEN @lo AND @hi`,

@@ -108,6 +108,11 @@ export class FrameReader {
     return FRAME;
   }
 
+  /** The current frame's bytes, length prefix included (valid until the next call). */
+  frameBytes(): Buffer {
+    return this.buf.subarray(this.frame_start, this.body_end);
+  }
+
   /** Adds the current frame, length prefix included, to frame_digest. */
   digestFrame(): void {
     if (this.frame_start !== this.digest_to) {

@@ -77,6 +77,13 @@ export interface ScanOptions {
   expectedType?: FileType;
   /** Called with the header as soon as it decodes, before any record (the file may still be refused). */
   onHeader?: (header: Header) => void;
+  /**
+   * Called with every frame that decoded, in the file's order (Header, records,
+   * Trailer), length prefix included; the bytes are valid only during the call.
+   * The Header's comes after onHeader. Together they are the file's bytes whenever
+   * the scan is not refused F01.
+   */
+  onFrame?: (bytes: Buffer, isRecord: boolean) => void;
   /** Read buffer size (tests use tiny ones to make frames straddle reads). */
   chunk_bytes?: number;
   /** The largest frame accepted (default MAX_FRAME_BYTES). */
@@ -185,6 +192,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
   }
   scan.header = header;
   opts.onHeader?.(header);
+  opts.onFrame?.(reader.frameBytes(), false);
   if (name_check.ok) {
     const disagreements = nameHeaderDisagreements(name_check.name, header);
     if (disagreements.length > 0) {
@@ -221,6 +229,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
         return unreadable(frame, `the last frame (${frame}, at byte ${reader.frame_offset}) does not decode as Trailer: ${err.message}`);
       }
       if (scan.records !== frame - 2) throw new Error(`${scan.records} records counted in ${frame} frames`);
+      opts.onFrame?.(reader.frameBytes(), false);
       return finish();
     }
     let record: AnyRecord;
@@ -233,6 +242,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
     reader.digestFrame();
     total.add(contribution(record));
     const index = scan.records++;
+    opts.onFrame?.(reader.frameBytes(), true);
     if (deliver !== undefined) deliver(record, index);
   }
 }

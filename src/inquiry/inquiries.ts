@@ -3,6 +3,7 @@
 // Each function takes the store and returns data; cli/ formats it.
 import { TRANSACTION_FIELDS } from '../core/types';
 import type { Db } from '../store/db';
+import { KeptRecords, readRecord, withFields } from '../store/kept-files';
 import { CARD_SEQ_SPAN, cardBase } from '../store/record-keys';
 import type { ReconItemRow } from '../store/recon-items';
 import { readEntry } from '../store/journal';
@@ -106,31 +107,61 @@ function cardKeyRange(db: Db, issuer_id: string, card_no: string): { lo: number;
  * store searched for the number (a remote card: its issuer can be anyone).
  */
 export function issuersOfCard(db: Db, card_no: string, candidates: string[]): string[] {
-  const has = db.prepare(`SELECT 1 FROM records WHERE id IN (${CARD_RECORD_IDS}) AND issuer_id = @issuer AND card_no = @card LIMIT 1`);
-  const found = [...new Set(candidates)].filter(
-    (issuer) => has.get({ ...cardKeyRange(db, issuer, card_no), issuer, card: card_no }) !== undefined,
+  const kept = new KeptRecords(db);
+  const under = db.prepare(`SELECT id, file_id, idx FROM records WHERE id IN (${CARD_RECORD_IDS}) ORDER BY id`);
+  const found = [...new Set(candidates)].filter((issuer) =>
+    withFields(kept, under.all(cardKeyRange(db, issuer, card_no)) as { file_id: number; idx: number }[]).some(
+      (r) => r.issuer_id === issuer && r.card_no === card_no,
+    ),
   );
   if (found.length > 0) return found.sort();
-  return db.prepare('SELECT DISTINCT issuer_id FROM records WHERE card_no = ? ORDER BY 1').pluck().all(card_no) as string[];
+  // Every record the store keeps, file by file, read from the kept bytes.
+  const issuers = new Set<string>();
+  for (const f of db
+    .prepare('SELECT id, record_count FROM files WHERE kept IS NOT NULL AND record_count > 0 ORDER BY id')
+    .all() as { id: number; record_count: number }[]) {
+    for (const r of kept.range(f.id, 0, f.record_count - 1)) if (r.card_no === card_no) issuers.add(r.issuer_id);
+  }
+  return [...issuers].sort();
 }
 
 export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHistory {
-  const records = (
-    db
-      .prepare(
-        `SELECT r.id, r.card_seq, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen, r.occurred_at, r.terminal_id,
-                r.acquirer_id, r.status, r.reason, r.cleared_date, f.name AS file, r.idx AS file_index, r.issuer_id, r.card_no
-           FROM records r JOIN files f ON f.id = r.file_id
-          WHERE r.id IN (${CARD_RECORD_IDS})
-          ORDER BY r.card_key, r.id`,
-      )
-      .all(cardKeyRange(db, issuer_id, card_no)) as (CardRecordView & {
-      issuer_id: string;
-      card_no: string;
-    })[]
-  )
+  const rows = db
+    .prepare(
+      `SELECT r.id, r.file_id, r.idx, r.txn_type, r.amount_fen, r.acquirer_id, r.status, r.reason, r.cleared_date, f.name AS file
+         FROM record_view r JOIN files f ON f.id = r.file_id
+        WHERE r.id IN (${CARD_RECORD_IDS})
+        ORDER BY r.card_key, r.id`,
+    )
+    .all(cardKeyRange(db, issuer_id, card_no)) as {
+    id: number;
+    file_id: number;
+    idx: number;
+    acquirer_id: string;
+    status: string;
+    reason: string;
+    cleared_date: string | null;
+    file: string;
+  }[];
+  const records: CardRecordView[] = withFields(new KeptRecords(db), rows)
     .filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
-    .map(({ issuer_id: _i, card_no: _c, ...r }) => r);
+    .map((r) => ({
+      id: r.id,
+      card_seq: r.card_seq,
+      txn_type: r.txn_type,
+      amount_fen: r.amount_fen,
+      balance_before_fen: r.balance_before_fen,
+      balance_after_fen: r.balance_after_fen,
+      occurred_at: r.occurred_at,
+      terminal_id: r.terminal_id,
+      acquirer_id: r.acquirer_id,
+      status: r.status as CardRecordView['status'],
+      reason: r.reason,
+      cleared_date: r.cleared_date,
+      file: r.file,
+      file_index: r.idx,
+      release: null,
+    }));
   const releases = releasesOf(
     db,
     records.map((r) => r.id),
@@ -260,7 +291,9 @@ function recordOfItem(item: ReconItemRow, none: (problem: string) => RecordLooku
 }
 
 export function explainRecord(db: Db, id: number, ids: { national: string }): RecordStory {
-  const r = db.prepare('SELECT * FROM records WHERE id = ?').get(id) as Record<string, unknown> & {
+  // The row as people read it, and every field of the record from its file's kept bytes.
+  const row = db.prepare('SELECT * FROM record_view WHERE id = ?').get(id) as Record<string, unknown>;
+  const r = { ...row, ...readRecord(db, new KeptRecords(db), id) } as Record<string, unknown> & {
     file_id: number;
     idx: number;
     acquirer_id: string;

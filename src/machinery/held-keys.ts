@@ -12,14 +12,15 @@
 import type { BlacklistEntry, Transaction } from '../core/types';
 import type { HeldKeys } from '../core/validate';
 import type { Db } from '../store/db';
-import { HOLDS_KEYS, TRANSACTION_SELECT } from '../store/record-columns';
+import type { KeptRecords } from '../store/kept-files';
+import { HOLDS_KEYS } from '../store/record-columns';
 import { cardKey, terminalKey } from '../store/record-keys';
 import type { CardBlacklist } from './card-blacklist';
 import { CARD_KEY_IDS, TERMINAL_KEY_IDS, type KeyFilters } from './key-tables';
 import type { NightKeys } from './night-keys';
 import { HISTORY_CARD, HISTORY_TERMINAL } from './ring';
 import { NOT_PROBED, type ChunkVerdicts } from './stateless-verdicts';
-import type { TerminalRefs } from './terminal-refs';
+import type { AcquirerRefs } from './acquirer-refs';
 
 function cardKeyText(r: { issuer_id: string; card_no: string; card_seq: number }): string {
   return `${r.issuer_id}|${r.card_no}|${r.card_seq}`;
@@ -51,12 +52,26 @@ export class ChunkHeldKeys implements HeldKeys {
     db: Db,
     private readonly night: NightKeys,
     private readonly filters: KeyFilters,
-    private readonly terminals: TerminalRefs,
+    private readonly terminals: AcquirerRefs,
     private readonly blacklist: CardBlacklist,
+    private readonly kept: KeptRecords,
   ) {
-    this.heldByCard = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id IN (${CARD_KEY_IDS}) AND ${HOLDS_KEYS}`);
-    this.heldByTerminal = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id IN (${TERMINAL_KEY_IDS}) AND ${HOLDS_KEYS}`);
-    this.heldById = db.prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE id = ? AND ${HOLDS_KEYS}`);
+    this.heldByCard = db.prepare(`SELECT file_id, idx FROM records WHERE id IN (${CARD_KEY_IDS}) AND ${HOLDS_KEYS}`).raw(true);
+    this.heldByTerminal = db.prepare(`SELECT file_id, idx FROM records WHERE id IN (${TERMINAL_KEY_IDS}) AND ${HOLDS_KEYS}`).raw(true);
+    const heldAt = db.prepare(`SELECT file_id, idx FROM records WHERE id = ? AND ${HOLDS_KEYS}`).raw(true);
+    this.heldById = (id: number): Transaction | undefined => {
+      const at = heldAt.get(id) as [number, number] | undefined;
+      return at === undefined ? undefined : kept.get(at[0], at[1]);
+    };
+  }
+
+  /** The held records at the rows' (file_id, idx), read back from their files' kept bytes. */
+  private readAll(rows: [number, number][]): Transaction[] {
+    return rows.map(([file, idx]) => {
+      const r = this.kept.get(file, idx);
+      if (r === undefined) throw new Error(`held keys: the store keeps no bytes of record ${idx} of file ${file}`);
+      return r;
+    });
   }
 
   /** Fetches what history holds under the chunk's keys. A record the stateless rules rejected is asked nothing. */
@@ -84,10 +99,12 @@ export class ChunkHeldKeys implements HeldKeys {
     this.byCard.clear();
     this.byTerminal.clear();
     if (maybeCards.length > 0) {
-      for (const row of this.heldByCard.all(JSON.stringify(maybeCards)) as Transaction[]) this.byCard.set(cardKeyText(row), row);
+      for (const row of this.readAll(this.heldByCard.all(JSON.stringify(maybeCards)) as [number, number][])) {
+        this.byCard.set(cardKeyText(row), row);
+      }
     }
     if (maybeTerminals.length > 0) {
-      for (const row of this.heldByTerminal.all(JSON.stringify(maybeTerminals)) as Transaction[]) {
+      for (const row of this.readAll(this.heldByTerminal.all(JSON.stringify(maybeTerminals)) as [number, number][])) {
         this.byTerminal.set(terminalKeyText(row), row);
       }
     }
@@ -114,7 +131,7 @@ export class ChunkHeldKeys implements HeldKeys {
     return (
       (this.byCard.size === 0 ? undefined : this.byCard.get(`${issuer_id}|${card_no}|${card_seq}`)) ??
       this.night.byCard.find(this.cardKeyFor(issuer_id, card_no, card_seq), (id) => {
-        const r = this.heldById.get(id) as Transaction | undefined;
+        const r = this.heldById(id);
         return r && r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id ? r : undefined;
       })
     );
@@ -127,7 +144,7 @@ export class ChunkHeldKeys implements HeldKeys {
     return (
       (this.byTerminal.size === 0 ? undefined : this.byTerminal.get(`${acquirer_id}|${terminal_id}|${terminal_seq}`)) ??
       this.night.byTerminal.find(terminalKey(ref, terminal_seq), (id) => {
-        const r = this.heldById.get(id) as Transaction | undefined;
+        const r = this.heldById(id);
         return r && r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id ? r : undefined;
       })
     );

@@ -13,6 +13,7 @@ import type { Keys, Participants } from '../core/config-types';
 import type { StatelessContext } from '../core/validate';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
 import type { Db } from '../store/db';
+import { KeptRecords } from '../store/kept-files';
 import { HOLDS_KEYS } from '../store/record-columns';
 import type { CardBlacklist } from './card-blacklist';
 import { ChunkHeldKeys } from './held-keys';
@@ -22,7 +23,7 @@ import { NightCards } from './night-cards';
 import { NightKeys } from './night-keys';
 import type { WriteAheadJob } from './ring';
 import { InlineVerdicts, PipeVerdicts, type StatelessVerdicts } from './stateless-verdicts';
-import { TerminalRefs } from './terminal-refs';
+import { AcquirerRefs } from './acquirer-refs';
 import { ValidationPipe } from './validation-pipe';
 import type { WriteAhead, WrittenAheadFile } from './written-ahead';
 
@@ -57,7 +58,11 @@ export class Tonight {
   private cards: NightCards | null = new NightCards();
   /** Filters over history's keys: a key they do not have is not in the key tables. */
   private filters: KeyFilters;
-  private readonly terminals: TerminalRefs;
+  private readonly terminals: AcquirerRefs;
+  /** The merchants' numbers, which a record's row names its merchant by. */
+  readonly merchants: AcquirerRefs;
+  /** Records read back from their files' kept bytes (the file being imported's too). */
+  readonly kept: KeptRecords;
   private pipe: ValidationPipe | null = null;
   private readonly inline: InlineVerdicts;
   private piped: PipeVerdicts | null = null;
@@ -73,7 +78,9 @@ export class Tonight {
   ) {
     this.keys = loadNightKeys(db, date);
     this.filters = loadKeyFilters(db);
-    this.terminals = new TerminalRefs(db);
+    this.terminals = new AcquirerRefs(db, 'terminals');
+    this.merchants = new AcquirerRefs(db, 'merchants');
+    this.kept = new KeptRecords(db);
     this.inline = new InlineVerdicts(rules);
   }
 
@@ -107,7 +114,7 @@ export class Tonight {
 
   /** Held keys for the chunks of one file (blacklist: as imported before the file). */
   heldKeys(blacklist: CardBlacklist): ChunkHeldKeys {
-    return new ChunkHeldKeys(this.db, this.keys, this.filters, this.terminals, blacklist);
+    return new ChunkHeldKeys(this.db, this.keys, this.filters, this.terminals, blacklist, this.kept);
   }
 
   /**
@@ -122,11 +129,16 @@ export class Tonight {
   /** A file's transaction committed: the terminals it numbered stay. */
   fileCommitted(): void {
     this.terminals.commit();
+    this.merchants.commit();
+    this.kept.pending = null;
   }
 
   /** A file's transaction rolled back: its records (from firstId on) and terminal numbers are forgotten. */
   fileRolledBack(firstId: number | null): void {
     this.terminals.rollback();
+    this.merchants.rollback();
+    // Its file id and blocks are given again to the next file: nothing read of them stays.
+    this.kept.forget();
     if (firstId !== null) {
       this.keys.forgetFrom(firstId);
       this.cards?.forgetFrom(firstId);

@@ -28,6 +28,7 @@ import {
 import type { Registry } from '../core/registry';
 import type { Db } from './db';
 import { closeItem, getItem } from './recon-items';
+import { statusIs } from './record-columns';
 
 export interface CorrectionRow {
   n: number;
@@ -194,7 +195,7 @@ export function recordAt(db: Db, file_name: string, index: number): { id: number
   if (file === undefined || file.first_record_id === null || !Number.isSafeInteger(index) || index < 0 || index >= file.record_count)
     return undefined;
   const r = db
-    .prepare('SELECT id, source, status, acquirer_id, merchant_id, amount_fen FROM records WHERE id = ?')
+    .prepare('SELECT id, source, status, acquirer_id, merchant_id, amount_fen FROM record_view WHERE id = ?')
     .get(file.first_record_id + index) as RecordRow | undefined;
   assert(r !== undefined, `recordAt: ${file_name} says it holds record ${file.first_record_id + index}, which is not in the store`);
   const ref = `${file_name}#${index}`;
@@ -206,7 +207,7 @@ export function recordAt(db: Db, file_name: string, index: number): { id: number
 
 function recordFacts(db: Db, c: CorrectionRow): RecordFacts | undefined {
   if (c.record_id === null || c.record_ref === null) return undefined;
-  const r = db.prepare('SELECT id, source, status, acquirer_id, merchant_id, amount_fen FROM records WHERE id = ?').get(c.record_id) as
+  const r = db.prepare('SELECT id, source, status, acquirer_id, merchant_id, amount_fen FROM record_view WHERE id = ?').get(c.record_id) as
     | RecordRow
     | undefined;
   if (r === undefined) return undefined;
@@ -397,7 +398,7 @@ export function approvedFor(db: Db, D: string): ApprovedCorrections {
     .all(D) as CorrectionRow[];
   const adjustments: AdjustmentInput[] = [];
   const releases: ApprovedRelease[] = [];
-  const merchantOf = db.prepare('SELECT merchant_id, acquirer_id, amount_fen, status FROM records WHERE id = ?');
+  const merchantOf = db.prepare('SELECT merchant_id, acquirer_id, amount_fen, status FROM record_view WHERE id = ?');
   for (const c of rows) {
     if (c.kind === 'adjustment') {
       adjustments.push({ id: c.id, participant_id: c.participant_id, account: c.account!, amount_fen: c.amount_fen });
@@ -431,7 +432,7 @@ export function markPosted(db: Db, D: string, posted: readonly { correction_id: 
     "UPDATE corrections SET status = 'posted', effective_date = ?, entry_id = ?, posted_at = ? WHERE id = ? AND status = 'approved'",
   );
   const release = db.prepare(
-    "UPDATE records SET status = 'ACCEPTED', reason = '', cleared_date = ? WHERE id = ? AND status = 'SUSPENDED' AND cleared_date IS NULL",
+    `UPDATE records SET ${statusIs('ACCEPTED')}, reason = '', cleared_date = ? WHERE id = ? AND ${statusIs('SUSPENDED')} AND cleared_date IS NULL`,
   );
   for (const p of posted) {
     const c = getCorrection(db, p.correction_id);

@@ -166,7 +166,7 @@ function verdictsOf(db: Db, D: string, summary: SummaryJson): DayReportData['ver
   if (range.lo === null || range.hi === null) return out;
   const held = db
     .prepare(
-      `SELECT verdict_status AS status, verdict_reason AS reason, COUNT(*) AS count FROM records
+      `SELECT verdict_status AS status, verdict_reason AS reason, COUNT(*) AS count FROM record_view
         WHERE id BETWEEN ? AND ? AND verdict_status IN ('REJECTED', 'SUSPENDED') GROUP BY 1, 2 ORDER BY 1, 2`,
     )
     .all(range.lo, range.hi) as { status: string; reason: string; count: number }[];

@@ -1,6 +1,6 @@
 // Opening the store: one SQLite file in WAL mode, migrations applied on open.
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations';
+import { applyMigration, MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
 
@@ -57,7 +57,7 @@ function migrate(db: Db, path: string): void {
   const step = db.transaction((): boolean => {
     const v = db.pragma('user_version', { simple: true }) as number;
     if (v >= MIGRATIONS.length) return false;
-    db.exec(MIGRATIONS[v]!);
+    applyMigration(db, v);
     db.pragma(`user_version = ${v + 1}`);
     return true;
   });

@@ -3,8 +3,26 @@
 //
 // Every table is STRICT (a plain table would store 1.5 in an INTEGER column).
 // Money columns are INTEGER fen.
+//
+// A migration is SQL, or a function for one that must compute what SQL cannot (7
+// encodes records into their files' kept bytes); both run inside the step's
+// transaction.
+import type { Transaction } from '../core/types';
+import { RECORD_CODEC } from '../files/codec';
+import { WireWriter } from '../files/wire';
+import type { Db } from './db';
+import { BlockCutter, blockStore } from './kept-files';
 
-export const MIGRATIONS: readonly string[] = [
+export type Migration = string | ((db: Db) => void);
+
+/** Applies migration i (0-based: MIGRATIONS[i] takes a store from user_version i to i + 1), without touching user_version. */
+export function applyMigration(db: Db, i: number): void {
+  const m = MIGRATIONS[i]!;
+  if (typeof m === 'string') db.exec(m);
+  else m(db);
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   // 1: the whole first schema.
   `
   CREATE TABLE days (
@@ -462,4 +480,111 @@ export const MIGRATIONS: readonly string[] = [
       CASE WHEN sender_id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' THEN sender_id END)
     WHERE kind = 'INTEROP_IN' AND sender_id IS NOT NULL;
   `,
+
+  // 7: a narrow row per record, the record's fields kept once in its file's bytes
+  // (src/store/kept-files.ts; issue 12). The row keeps what the night's SQL selects,
+  // groups and updates on; statuses and sources become numbers (the proto's Status;
+  // TXN_UPLOAD 1, INTEROP_IN 2) in columns of new names, so that a query written for
+  // the old text cannot run unnoticed; (acquirer, merchant) becomes a number in
+  // merchants. record_view shows the rows as the old table did, less the fields.
+  // A store written before this change never kept its files' bytes: each imported
+  // file's records are encoded again, in their order, into blocks of record frames
+  // (files.kept = 'RECORDS'); a file imported from now on keeps its bytes whole
+  // (files.kept = 'FILE'). The encoding is the exchange format's, so every field
+  // reads back as it was stored.
+  narrowRecords,
 ];
+
+function narrowRecords(db: Db): void {
+  db.exec(`
+  ALTER TABLE files ADD COLUMN kept TEXT CHECK (kept IN ('FILE', 'RECORDS'));
+  CREATE TABLE merchants (
+    id          INTEGER PRIMARY KEY,
+    acquirer_id TEXT NOT NULL,
+    merchant_id TEXT NOT NULL,
+    UNIQUE (acquirer_id, merchant_id)
+  ) STRICT;
+  CREATE TABLE kept_blocks (
+    id        INTEGER PRIMARY KEY,
+    file_id   INTEGER NOT NULL,
+    first_idx INTEGER NOT NULL,              -- the first record that begins in the block
+    records   INTEGER NOT NULL,              -- how many begin in it
+    lead      INTEGER NOT NULL,              -- bytes before the first record's frame (the Header's, in the first block)
+    raw_bytes INTEGER NOT NULL,
+    data      BLOB NOT NULL                  -- brotli
+  ) STRICT;
+  CREATE INDEX kept_blocks_at ON kept_blocks(file_id, first_idx);
+  CREATE TABLE records_narrow (
+    id               INTEGER PRIMARY KEY,    -- import order; a file's records have consecutive ids
+    file_id          INTEGER NOT NULL,
+    idx              INTEGER NOT NULL,       -- 0-based position in its file
+    source_code      INTEGER NOT NULL,       -- 1 TXN_UPLOAD, 2 INTEROP_IN
+    card_key         INTEGER NOT NULL,
+    terminal_key     INTEGER NOT NULL,
+    txn_type         INTEGER NOT NULL,
+    amount_fen       INTEGER NOT NULL,
+    merchant         INTEGER NOT NULL,       -- merchants.id: (acquirer_id, merchant_id)
+    local            INTEGER NOT NULL,
+    verdict_code     INTEGER NOT NULL,       -- the verdict given at import: 1 ACCEPTED 2 REJECTED 3 SUSPENDED 4 PENDING_INTEROP
+    verdict_reason   TEXT NOT NULL,
+    verdict_detail   TEXT NOT NULL,
+    status_code      INTEGER NOT NULL,       -- the current status, coded as verdict_code
+    reason           TEXT NOT NULL,
+    blacklisted_load INTEGER NOT NULL,
+    cleared_date     TEXT,
+    suspense_date    TEXT,
+    exported_date    TEXT,
+    export_idx       INTEGER,
+    national_status  TEXT,
+    national_reason  TEXT,
+    national_file_id INTEGER,
+    national_date    TEXT
+  ) STRICT;
+  INSERT INTO merchants (acquirer_id, merchant_id) SELECT DISTINCT acquirer_id, merchant_id FROM records ORDER BY 1, 2;
+  INSERT INTO records_narrow
+    SELECT r.id, r.file_id, r.idx, CASE r.source WHEN 'TXN_UPLOAD' THEN 1 ELSE 2 END, r.card_key, r.terminal_key, r.txn_type,
+           r.amount_fen, m.id, r.local,
+           CASE r.verdict_status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
+           r.verdict_reason, r.verdict_detail,
+           CASE r.status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
+           r.reason, r.blacklisted_load, r.cleared_date, r.suspense_date, r.exported_date, r.export_idx,
+           r.national_status, r.national_reason, r.national_file_id, r.national_date
+      FROM records r JOIN merchants m ON m.acquirer_id = r.acquirer_id AND m.merchant_id = r.merchant_id
+     ORDER BY r.id;
+  `);
+  const fields =
+    'issuer_id, card_no, card_type, txn_type, amount_fen, balance_before_fen, balance_after_fen, card_seq, terminal_id, terminal_seq, ' +
+    'acquirer_id, merchant_id, occurred_at, tac, batch_no, line_id, station_id';
+  const recordsOf = db.prepare(`SELECT ${fields} FROM records WHERE file_id = ? ORDER BY idx`);
+  const message = new WireWriter(512);
+  const frame = new WireWriter(512);
+  for (const fileId of db.prepare('SELECT DISTINCT file_id FROM records ORDER BY 1').pluck().all() as number[]) {
+    const cutter = new BlockCutter(blockStore(db, fileId));
+    for (const t of recordsOf.iterate(fileId) as IterableIterator<Transaction>) {
+      message.reset();
+      RECORD_CODEC.TXN_UPLOAD.encode(t, message);
+      frame.reset();
+      frame.varint32(message.pos);
+      frame.raw(message.view());
+      cutter.frame(frame.view(), true);
+    }
+    cutter.finish();
+    db.prepare("UPDATE files SET kept = 'RECORDS' WHERE id = ?").run(fileId);
+  }
+  db.exec(`
+  DROP TABLE records;
+  ALTER TABLE records_narrow RENAME TO records;
+  CREATE INDEX records_export ON records(exported_date, export_idx) WHERE exported_date IS NOT NULL;
+  CREATE INDEX records_national ON records(national_date) WHERE national_date IS NOT NULL;
+  CREATE VIEW record_view AS
+    SELECT r.id, r.file_id, r.idx, CASE r.source_code WHEN 1 THEN 'TXN_UPLOAD' WHEN 2 THEN 'INTEROP_IN' END AS source,
+           r.card_key, r.terminal_key, r.txn_type, r.amount_fen, m.acquirer_id, m.merchant_id, r.local,
+           CASE r.verdict_code WHEN 1 THEN 'ACCEPTED' WHEN 2 THEN 'REJECTED' WHEN 3 THEN 'SUSPENDED' WHEN 4 THEN 'PENDING_INTEROP' END
+             AS verdict_status,
+           r.verdict_reason, r.verdict_detail,
+           CASE r.status_code WHEN 1 THEN 'ACCEPTED' WHEN 2 THEN 'REJECTED' WHEN 3 THEN 'SUSPENDED' WHEN 4 THEN 'PENDING_INTEROP' END AS status,
+           r.reason, r.blacklisted_load, r.cleared_date, r.suspense_date, r.exported_date, r.export_idx,
+           r.national_status, r.national_reason, r.national_file_id, r.national_date
+      FROM records r JOIN merchants m ON m.id = r.merchant;
+  `);
+}

@@ -8,7 +8,9 @@ import type { Db } from './db';
 import type { BlacklistEntry, FileType, Header, SettlementInstruction, StatementLine, Transaction, Verdict } from '../core/types';
 import { BLACKLIST_ADD } from '../core/types';
 import { exchangeFileName, isInstitutionId, MAX_FILE_SEQ } from '../files/names';
-import { TRANSACTION_SELECT } from './record-columns';
+import { TRANSACTION_FIELDS } from '../core/types';
+import { KeptRecords, withFields } from './kept-files';
+import { statusOfCode } from './record-columns';
 
 export interface PlannedFile {
   header: Header;
@@ -77,31 +79,31 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
         WHERE batch_date = ? AND kind IN ('TXN_UPLOAD', 'INTEROP_IN') AND answer_to IS NOT NULL ORDER BY id`,
     )
     .all(D) as FileRow[];
-  const verdictsOf = db.prepare(
-    `SELECT idx AS "index", issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen,
-            verdict_status AS status, verdict_reason AS reason
-       FROM records WHERE id BETWEEN ? AND ? ORDER BY id`,
-  );
+  const kept = new KeptRecords(db);
+  const verdictsOf = db.prepare(`SELECT idx, amount_fen, verdict_code, verdict_reason FROM records WHERE id BETWEEN ? AND ? ORDER BY id`);
   const verdicts = (f: FileRow) => () =>
-    f.outcome === 'REFUSED' || f.first_record_id === null ? [] : verdictRows(f.first_record_id, f.first_record_id + f.record_count - 1);
-  // Rows come as arrays, a slice of ids at a time, and become Verdicts here: a
-  // million rows stepped one by one as driver-built objects took about twice as long.
+    f.outcome === 'REFUSED' || f.first_record_id === null ? [] : verdictRows(f.id, f.first_record_id, f.record_count);
+  // Rows come as arrays, a slice of ids at a time, beside the records read from the
+  // file's kept bytes in the same order (a file's records have consecutive ids).
   const raw = verdictsOf.raw(true);
-  function* verdictRows(lo: number, hi: number): Generator<Verdict> {
-    for (let from = lo; from <= hi; from += VERDICT_SLICE) {
-      const rows = raw.all(from, Math.min(hi, from + VERDICT_SLICE - 1)) as [
-        number,
-        string,
-        string,
-        number,
-        string,
-        number,
-        number,
-        Verdict['status'],
-        string,
-      ][];
-      for (const [index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason] of rows) {
-        yield { index, issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason };
+  function* verdictRows(fileId: number, firstId: number, count: number): Generator<Verdict> {
+    const records = kept.range(fileId, 0, count - 1);
+    for (let from = 0; from < count; from += VERDICT_SLICE) {
+      const rows = raw.all(firstId + from, firstId + Math.min(count, from + VERDICT_SLICE) - 1) as [number, number, number, string][];
+      for (const [index, amount_fen, code, reason] of rows) {
+        const r = records.next().value as Transaction;
+        assert(r !== undefined, `outbox: file ${fileId} keeps fewer records than its rows`);
+        yield {
+          index,
+          issuer_id: r.issuer_id,
+          card_no: r.card_no,
+          card_seq: r.card_seq,
+          terminal_id: r.terminal_id,
+          terminal_seq: r.terminal_seq,
+          amount_fen,
+          status: statusOfCode(code),
+          reason,
+        };
       }
     }
   }
@@ -118,19 +120,30 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
     )
     .all(D) as { id: number; name: string; answer_to: string }[];
   const rejectedOf = db.prepare(
-    `SELECT idx AS "index", issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen, status, reason
-       FROM records WHERE file_id = ? AND national_date = ? AND national_status = 'REJECTED' ORDER BY idx`,
+    `SELECT file_id, idx, amount_fen, status, reason FROM record_view
+      WHERE file_id = ? AND national_date = ? AND national_status = 'REJECTED' ORDER BY idx`,
   );
   for (const f of late) {
-    add(header('TXN_ACK', f.answer_to, f.name), () => rejectedOf.all(f.id, D) as Verdict[]);
+    add(header('TXN_ACK', f.answer_to, f.name), () =>
+      withFields(kept, rejectedOf.all(f.id, D) as { file_id: number; idx: number; amount_fen: number; status: Verdict['status']; reason: string }[]).map(
+        (r): Verdict => ({
+          index: r.idx,
+          issuer_id: r.issuer_id,
+          card_no: r.card_no,
+          card_seq: r.card_seq,
+          terminal_id: r.terminal_id,
+          terminal_seq: r.terminal_seq,
+          amount_fen: r.amount_fen,
+          status: r.status,
+          reason: r.reason,
+        }),
+      ),
+    );
   }
 
   add(
     header('INTEROP_OUT', ids.national),
-    () =>
-      db
-        .prepare(`SELECT ${TRANSACTION_SELECT} FROM records WHERE exported_date = ? ORDER BY export_idx`)
-        .iterate(D) as Iterable<Transaction>,
+    () => exportedOn(db, kept, D),
   );
   for (const f of answered.filter((f) => f.kind === 'INTEROP_IN')) {
     add(header('INTEROP_IN_RESULT', f.answer_to, f.name, f.refusal_code ?? ''), verdicts(f));
@@ -226,4 +239,14 @@ export function answerKey(file_type: FileType, receiver_id: string): string {
 /** The files a day can write before it closes: their content is settled by the import alone. */
 export function writableBeforeClose(f: PlannedFile): boolean {
   return f.header.file_type === 'TXN_ACK' || f.header.file_type === 'INTEROP_IN_RESULT';
+}
+
+/** The records exported in day D's INTEROP_OUT, in its order: read in id order (each kept block once), then ordered. */
+function exportedOn(db: Db, kept: KeptRecords, D: string): Transaction[] {
+  const rows = db
+    .prepare('SELECT file_id, idx, export_idx FROM records WHERE exported_date = ? ORDER BY id')
+    .all(D) as { file_id: number; idx: number; export_idx: number }[];
+  return withFields(kept, rows)
+    .sort((a, b) => a.export_idx - b.export_idx)
+    .map((r) => Object.fromEntries(TRANSACTION_FIELDS.map((f) => [f, r[f]])) as unknown as Transaction);
 }

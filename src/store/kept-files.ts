@@ -1,0 +1,246 @@
+// Each imported upload's and INTEROP_IN's bytes, kept once, in the store (migration 7):
+// the file as it came, cut into blocks of about BLOCK_BYTES at record boundaries and
+// compressed (brotli). A record's row (record-columns.ts) holds only what the night's
+// SQL needs; every other field is read back from here, by the record's index in its
+// file. The bytes are the file's own, so an answer can be rebuilt byte for byte and
+// any record explained, and they take about a third of the file's size.
+//
+// A block row says which record begins first in it (first_idx) and how many bytes
+// come before that record's frame (lead: the Header's frame, in a file's first
+// block). A record is found by its block, then by stepping over the length prefixes
+// of the frames before it.
+import { strict as assert } from 'node:assert';
+import * as zlib from 'node:zlib';
+import type { Transaction } from '../core/types';
+import { RECORD_CODEC } from '../files/codec';
+import { WireReader } from '../files/wire';
+import type { Db } from './db';
+
+/** About how many bytes of the file a block holds: a record read back costs one block's decompression (about 0.5 ms). */
+export const BLOCK_BYTES = 1 << 18;
+
+/** Brotli's fastest quality: about 0.29 of an upload's size at some 300 MB/s (quality 5 gains 0.03 at a sixth of the speed). */
+const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: BLOCK_BYTES } };
+
+export function compressBlock(raw: Uint8Array): Buffer {
+  return zlib.brotliCompressSync(raw, BROTLI);
+}
+
+/** One block, as the writer cuts it and the store keeps it. */
+export interface KeptBlock {
+  first_idx: number;
+  /** Record frames that begin in the block. */
+  records: number;
+  lead: number;
+  raw_bytes: number;
+  data: Buffer;
+}
+
+/**
+ * Cuts a file's frames into blocks, as they are read: frame() for every frame of
+ * the file in order (Header, records, Trailer), each copied; a block is cut after a
+ * record frame once it holds BLOCK_BYTES. The blocks go to `put` (the store, inside
+ * the file's transaction). Until its block is cut, a record's frame is here: a
+ * record read back during the import (an earlier record of the same file, by the
+ * rules that need history) is found by frameOf.
+ */
+export class BlockCutter {
+  private buf = Buffer.allocUnsafe(BLOCK_BYTES * 2);
+  private size = 0;
+  /** Where each record frame of the current block begins in it. */
+  private starts: number[] = [];
+  private firstIdx = 0;
+  private records = 0;
+  private lead = -1;
+
+  constructor(private readonly put: (block: KeptBlock) => void) {}
+
+  frame(bytes: Uint8Array, isRecord: boolean): void {
+    if (this.size + bytes.length > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.size + bytes.length));
+      this.buf.copy(grown, 0, 0, this.size);
+      this.buf = grown;
+    }
+    if (isRecord) {
+      if (this.lead < 0) this.lead = this.size;
+      this.starts.push(this.size);
+      this.records++;
+    }
+    this.buf.set(bytes, this.size);
+    this.size += bytes.length;
+    if (isRecord && this.size >= BLOCK_BYTES) this.cut();
+  }
+
+  /** After the last frame: the rest becomes the last block. */
+  finish(): void {
+    if (this.size > 0) this.cut();
+  }
+
+  /** Record idx's frame (length prefix first), while its block is not cut; else undefined. */
+  frameOf(idx: number): Buffer | undefined {
+    const i = idx - this.firstIdx;
+    if (i < 0 || i >= this.starts.length) return undefined;
+    const end = i + 1 < this.starts.length ? this.starts[i + 1]! : this.size;
+    return this.buf.subarray(this.starts[i]!, end);
+  }
+
+  private cut(): void {
+    const raw = this.buf.subarray(0, this.size);
+    this.put({
+      first_idx: this.firstIdx,
+      records: this.starts.length,
+      lead: this.lead < 0 ? this.size : this.lead,
+      raw_bytes: this.size,
+      data: compressBlock(raw),
+    });
+    this.firstIdx = this.records;
+    this.size = 0;
+    this.lead = -1;
+    this.starts = [];
+  }
+}
+
+/** Stores a file's blocks: `put` for a BlockCutter, inside the file's transaction. */
+export function blockStore(db: Db, fileId: number): (block: KeptBlock) => void {
+  const insert = db.prepare('INSERT INTO kept_blocks (file_id, first_idx, records, lead, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)');
+  return (b) => {
+    insert.run(fileId, b.first_idx, b.records, b.lead, b.raw_bytes, b.data);
+  };
+}
+
+/** Steps over the frames of a block's raw bytes from `at`: where the frame `skip` frames on begins. */
+function frameStart(raw: Buffer, at: number, skip: number): number {
+  let pos = at;
+  for (let n = 0; n < skip; n++) {
+    const r = new WireReader(raw, pos, raw.length);
+    const len = r.varint32();
+    pos = r.pos + len;
+  }
+  return pos;
+}
+
+function decodeFrame(raw: Buffer, at: number): Transaction {
+  const r = new WireReader(raw, at, raw.length);
+  const len = r.varint32();
+  const end = r.pos + len;
+  assert(end <= raw.length, `kept bytes: a record frame at ${at} runs past its block`);
+  r.end = end;
+  return RECORD_CODEC.TXN_UPLOAD.decode(r) as Transaction;
+}
+
+interface OpenBlock {
+  file_id: number;
+  first_idx: number;
+  records: number;
+  raw: Buffer;
+  lead: number;
+}
+
+/**
+ * Reads records back from their files' kept bytes, keeping the last block read:
+ * records read in their files' order cost one decompression per block. `pending`
+ * answers for the records of the file being imported whose block is not cut yet.
+ */
+export class KeptRecords {
+  private open: OpenBlock | null = null;
+  private readonly blockOf;
+  private readonly locate;
+  pending: { fileId: number; cutter: BlockCutter } | null = null;
+
+  constructor(db: Db) {
+    this.blockOf = db
+      .prepare(
+        'SELECT first_idx, records, lead, data FROM kept_blocks WHERE file_id = ? AND first_idx <= ? AND records > 0 ORDER BY first_idx DESC LIMIT 1',
+      )
+      .raw(true);
+    this.locate = db.prepare('SELECT file_id, idx FROM records WHERE id = ?').raw(true);
+  }
+
+  /** Forgets the block it keeps, and the file being imported: that file rolled back, and its id will be another file's. */
+  forget(): void {
+    this.open = null;
+    this.pending = null;
+  }
+
+  /** Record idx of file fileId, as its file holds it; undefined when the store keeps no such record. */
+  get(fileId: number, idx: number): Transaction | undefined {
+    if (this.pending !== null && this.pending.fileId === fileId) {
+      const frame = this.pending.cutter.frameOf(idx);
+      if (frame !== undefined) return decodeFrame(frame, 0);
+    }
+    const b = this.blockFor(fileId, idx);
+    if (b === null) return undefined;
+    return decodeFrame(b.raw, frameStart(b.raw, b.lead, idx - b.first_idx));
+  }
+
+  /** The record with this id, read back; undefined when there is none. */
+  byId(id: number): Transaction | undefined {
+    const at = this.locate.get(id) as [number, number] | undefined;
+    return at === undefined ? undefined : this.get(at[0], at[1]);
+  }
+
+  /** Records [from, to] of a file in order, one block at a time. */
+  *range(fileId: number, from: number, to: number): Generator<Transaction> {
+    let idx = from;
+    while (idx <= to) {
+      const b = this.blockFor(fileId, idx);
+      assert(b !== null, `kept bytes: file ${fileId} keeps no record ${idx}`);
+      let pos = frameStart(b.raw, b.lead, idx - b.first_idx);
+      const last = Math.min(to, b.first_idx + b.records - 1);
+      for (; idx <= last; idx++) {
+        const r = new WireReader(b.raw, pos, b.raw.length);
+        const len = r.varint32();
+        r.end = r.pos + len;
+        pos = r.end;
+        yield RECORD_CODEC.TXN_UPLOAD.decode(r) as Transaction;
+      }
+    }
+  }
+
+  private blockFor(fileId: number, idx: number): OpenBlock | null {
+    const o = this.open;
+    if (o !== null && o.file_id === fileId && idx >= o.first_idx && idx < o.first_idx + o.records) return o;
+    const row = this.blockOf.get(fileId, idx) as [number, number, number, Buffer] | undefined;
+    if (row === undefined || idx >= row[0] + row[1]) return null;
+    const [first_idx, records, lead, data] = row;
+    this.open = { file_id: fileId, first_idx, records, raw: zlib.brotliDecompressSync(data), lead };
+    return this.open;
+  }
+}
+
+/**
+ * Rows of records (each with its file_id and idx) with every field of their records,
+ * read back from the kept bytes; the row's own columns stand where both have one.
+ * Rows in id order read each block once.
+ */
+export function withFields<R extends { file_id: number; idx: number }>(kept: KeptRecords, rows: readonly R[]): (Transaction & R)[] {
+  return rows.map((row) => {
+    const t = kept.get(row.file_id, row.idx);
+    assert(t !== undefined, `kept bytes: no record ${row.idx} of file ${row.file_id}`);
+    return { ...t, ...row };
+  });
+}
+
+const READ_RECORD = new WeakMap<Db, { get(id: number): unknown }>();
+
+/**
+ * The record with this id as the store holds it: its row's txn_type, amount and
+ * merchant, and every other field from its file's kept bytes. undefined: no such record.
+ */
+export function readRecord(db: Db, kept: KeptRecords, id: number): Transaction | undefined {
+  let stmt = READ_RECORD.get(db);
+  if (stmt === undefined) {
+    stmt = db.prepare(
+      `SELECT r.file_id, r.idx, r.txn_type, r.amount_fen, m.acquirer_id, m.merchant_id
+         FROM records r JOIN merchants m ON m.id = r.merchant WHERE r.id = ?`,
+    );
+    READ_RECORD.set(db, stmt);
+  }
+  const row = stmt.get(id) as
+    | { file_id: number; idx: number; txn_type: number; amount_fen: number; acquirer_id: string; merchant_id: string }
+    | undefined;
+  if (row === undefined) return undefined;
+  const t = kept.get(row.file_id, row.idx);
+  assert(t !== undefined, `kept bytes: no record ${row.idx} of file ${row.file_id} (record ${id})`);
+  return { ...t, txn_type: row.txn_type, amount_fen: row.amount_fen, acquirer_id: row.acquirer_id, merchant_id: row.merchant_id };
+}
