@@ -13,8 +13,11 @@ import { strict as assert } from 'node:assert';
 import * as zlib from 'node:zlib';
 import type { Transaction } from '../core/types';
 import { RECORD_CODEC } from '../files/codec';
-import { WireReader } from '../files/wire';
-import type { Db } from './db';
+import { WireReader, WireWriter } from '../files/wire';
+import type Database from 'better-sqlite3';
+
+/** The store's connection (db.ts's Db, named here apart: db.ts runs the migrations, which keep files). */
+type Db = Database.Database;
 
 /** About how many bytes of the file a block holds: a record read back costs one block's decompression (about 0.5 ms). */
 export const BLOCK_BYTES = 1 << 18;
@@ -98,6 +101,16 @@ export class BlockCutter {
     this.lead = -1;
     this.starts = [];
   }
+}
+
+/** A record's frame as the exchange format writes it (length prefix first): how migration 7 keeps an older store's records. */
+export function recordFrame(t: Transaction): Buffer {
+  const message = new WireWriter(512);
+  RECORD_CODEC.TXN_UPLOAD.encode(t, message);
+  const frame = new WireWriter(message.pos + 5);
+  frame.varint32(message.pos);
+  frame.raw(message.view());
+  return Buffer.from(frame.view());
 }
 
 /** Stores a file's blocks: `put` for a BlockCutter, inside the file's transaction. */

@@ -8,10 +8,11 @@
 // encodes records into their files' kept bytes); both run inside the step's
 // transaction.
 import type { Transaction } from '../core/types';
-import { RECORD_CODEC } from '../files/codec';
-import { WireWriter } from '../files/wire';
-import type { Db } from './db';
-import { BlockCutter, blockStore } from './kept-files';
+import type Database from 'better-sqlite3';
+
+/** The store's connection (db.ts's Db, named here apart: db.ts runs the migrations, which keep files). */
+type Db = Database.Database;
+import { BlockCutter, blockStore, recordFrame } from './kept-files';
 
 export type Migration = string | ((db: Db) => void);
 
@@ -556,18 +557,9 @@ function narrowRecords(db: Db): void {
     'issuer_id, card_no, card_type, txn_type, amount_fen, balance_before_fen, balance_after_fen, card_seq, terminal_id, terminal_seq, ' +
     'acquirer_id, merchant_id, occurred_at, tac, batch_no, line_id, station_id';
   const recordsOf = db.prepare(`SELECT ${fields} FROM records WHERE file_id = ? ORDER BY idx`);
-  const message = new WireWriter(512);
-  const frame = new WireWriter(512);
   for (const fileId of db.prepare('SELECT DISTINCT file_id FROM records ORDER BY 1').pluck().all() as number[]) {
     const cutter = new BlockCutter(blockStore(db, fileId));
-    for (const t of recordsOf.iterate(fileId) as IterableIterator<Transaction>) {
-      message.reset();
-      RECORD_CODEC.TXN_UPLOAD.encode(t, message);
-      frame.reset();
-      frame.varint32(message.pos);
-      frame.raw(message.view());
-      cutter.frame(frame.view(), true);
-    }
+    for (const t of recordsOf.iterate(fileId) as IterableIterator<Transaction>) cutter.frame(recordFrame(t), true);
     cutter.finish();
     db.prepare("UPDATE files SET kept = 'RECORDS' WHERE id = ?").run(fileId);
   }

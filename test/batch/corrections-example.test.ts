@@ -305,7 +305,7 @@ test('night 2: the ledger holds each correction once, balanced, and every payabl
     ]);
     const record = store
       .prepare(
-        'SELECT r.status, r.reason, r.verdict_status, r.cleared_date, r.suspense_date FROM records r JOIN files f ON f.id = r.file_id WHERE f.name = ? AND r.idx = 5',
+        'SELECT r.status, r.reason, r.verdict_status, r.cleared_date, r.suspense_date FROM record_view r JOIN files f ON f.id = r.file_id WHERE f.name = ? AND r.idx = 5',
       )
       .get(RELEASED.split('#')[0]);
     assert.deepEqual(record, {

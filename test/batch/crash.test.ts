@@ -121,7 +121,7 @@ function correctBeforeNight2(dir: string, store: string): void {
     const item = db.prepare('SELECT id FROM recon_items WHERE closed_date IS NULL ORDER BY id LIMIT 1').pluck().get() as string;
     const suspended = db
       .prepare(
-        `SELECT f.name, r.idx FROM records r JOIN files f ON f.id = r.file_id
+        `SELECT f.name, r.idx FROM record_view r JOIN files f ON f.id = r.file_id
           WHERE r.status = 'SUSPENDED' AND r.source = 'TXN_UPLOAD' ORDER BY r.id LIMIT 1`,
       )
       .get() as { name: string; idx: number };

@@ -53,6 +53,7 @@ import { parseKeys, parseParticipants } from '../../src/core/config';
 import type { Keys, Participants } from '../../src/core/config-types';
 import type { SettlementInstruction } from '../../src/core/types';
 import { runBatch, type BatchOutcome } from '../../src/batch/run';
+import { KeptRecords, readRecord } from '../../src/store/kept-files';
 import type { DaySummary } from '../../src/core/reports';
 import { scanExchangeFile } from '../../src/files/reader';
 import { openStore, type Db } from '../../src/store/db';
@@ -285,15 +286,18 @@ function checkDay(model: BatchModel, real: RealSystem, expect: DayExpect, outcom
     totalCleared,
     `day ${D}: records cleared so far`,
   );
-  const twice = real.db
-    .prepare(
-      `SELECT issuer_id, card_no, card_seq, COUNT(*) AS n FROM records WHERE cleared_date IS NOT NULL
-        GROUP BY issuer_id, card_no, card_seq HAVING COUNT(*) > 1`,
-    )
-    .all();
+  const kept = new KeptRecords(real.db);
+  const clearedIds = real.db.prepare('SELECT id FROM records WHERE cleared_date IS NOT NULL ORDER BY id').pluck().all() as number[];
+  const counters = new Map<string, number>();
+  for (const id of clearedIds) {
+    const r = readRecord(real.db, kept, id)!;
+    const k = `${r.issuer_id}|${r.card_no}|${r.card_seq}`;
+    counters.set(k, (counters.get(k) ?? 0) + 1);
+  }
+  const twice = [...counters].filter(([, n]) => n > 1);
   assert.deepEqual(twice, [], `day ${D}: a card counter cleared twice`);
   const clearedBad = real.db
-    .prepare("SELECT COUNT(*) FROM records WHERE cleared_date IS NOT NULL AND status IN ('REJECTED', 'SUSPENDED')")
+    .prepare("SELECT COUNT(*) FROM record_view WHERE cleared_date IS NOT NULL AND status IN ('REJECTED', 'SUSPENDED')")
     .pluck()
     .get();
   assert.equal(clearedBad, 0, `day ${D}: a rejected or suspended record cleared`);

@@ -95,7 +95,7 @@ describe('validation on a second thread', () => {
       const verdicts = new Map<string, Truth[]>();
       const rows = db
         .prepare(
-          `SELECT f.batch_date, f.name, r.verdict_status, r.verdict_reason FROM records r JOIN files f ON f.id = r.file_id
+          `SELECT f.batch_date, f.name, r.verdict_status, r.verdict_reason FROM record_view r JOIN files f ON f.id = r.file_id
             WHERE f.kind = 'TXN_UPLOAD' ORDER BY r.id`,
         )
         .raw()

@@ -33,7 +33,7 @@ function recorded(): string {
     return JSON.stringify([
       d.prepare('SELECT * FROM corrections ORDER BY n').all(),
       d.prepare('SELECT * FROM correction_events ORDER BY seq').all(),
-      d.prepare("SELECT id, status, reason, cleared_date FROM records WHERE status = 'SUSPENDED' ORDER BY id").all(),
+      d.prepare("SELECT id, status, reason, cleared_date FROM record_view WHERE status = 'SUSPENDED' ORDER BY id").all(),
       d.prepare('SELECT id, closed_date FROM recon_items ORDER BY id').all(),
     ]);
   } finally {

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { PARTICIPANTS, errorLine, exampleStore, lctIn } from './example-store';
+import { openStore } from '../../src/store/db';
+import { BlockCutter, blockStore, KeptRecords, readRecord, recordFrame } from '../../src/store/kept-files';
 
 interface Item {
   id: string;
@@ -215,11 +217,27 @@ test('card history by number alone asks for the issuer when several issuers have
   } finally {
     s.close();
   }
-  const c = new Database(copy);
+  // The twin is record 119 with another issuer, in a file of its own whose kept bytes hold it.
+  const c = openStore(copy);
   try {
-    c.exec(`CREATE TEMP TABLE twin AS SELECT * FROM records WHERE id = 119;
-            UPDATE twin SET id = (SELECT MAX(id) + 1 FROM records), issuer_id = '11009999';
-            INSERT INTO records SELECT * FROM twin;`);
+    c.transaction(() => {
+      const twin = { ...readRecord(c, new KeptRecords(c), 119)!, issuer_id: '11009999' };
+      const fileId = Number(
+        c
+          .prepare(
+            `INSERT INTO files (batch_date, name, sha256, kind, outcome, record_count, kept)
+             SELECT batch_date, 'TWIN.pb', '', kind, 'IMPORTED', 1, 'RECORDS' FROM files WHERE id = (SELECT file_id FROM records WHERE id = 119)`,
+          )
+          .run().lastInsertRowid,
+      );
+      const cutter = new BlockCutter(blockStore(c, fileId));
+      cutter.frame(recordFrame(twin), true);
+      cutter.finish();
+      c.exec(`CREATE TEMP TABLE twin AS SELECT * FROM records WHERE id = 119;
+              UPDATE twin SET id = (SELECT MAX(id) + 1 FROM records), file_id = ${fileId}, idx = 0;
+              INSERT INTO records SELECT * FROM twin;
+              UPDATE files SET first_record_id = (SELECT MAX(id) FROM records) WHERE id = ${fileId};`);
+    })();
   } finally {
     c.close();
   }

@@ -302,7 +302,7 @@ test('unanswered INTEROP_OUT records are LOCAL_ONLY at the end of D+3 and close 
   const outDate = dates[0]!;
   for (const v of lateAnswer!.verdicts) {
     const r = db
-      .prepare('SELECT status, cleared_date, national_status FROM records WHERE exported_date = ? AND export_idx = ?')
+      .prepare('SELECT status, cleared_date, national_status FROM record_view WHERE exported_date = ? AND export_idx = ?')
       .get(outDate, v.index) as {
       status: string;
       cleared_date: string | null;

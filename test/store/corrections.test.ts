@@ -251,7 +251,7 @@ describe('posting by the batch of the effective day (what phase 2 wires)', () =>
     assert.deepEqual([c1.status, c1.effective_date, c1.entry_id, c1.decided_by], ['posted', '20251231', '20251231/adjust/C1', 'Zhang Min']);
     assert.equal(getCorrection(db, 'C2')!.status, 'rejected', 'a rejected correction is never posted');
     assert.equal(getCorrection(db, 'C5')!.entry_id, '20251231/release/C5');
-    const record = db.prepare('SELECT status, reason, cleared_date, suspense_date FROM records WHERE id = ?').get(recordId);
+    const record = db.prepare('SELECT status, reason, cleared_date, suspense_date FROM record_view WHERE id = ?').get(recordId);
     assert.deepEqual({ ...(record as object) }, { status: 'ACCEPTED', reason: '', cleared_date: '20251231', suspense_date: '20251230' });
     const closed = getItem(db, item)!;
     assert.deepEqual(
