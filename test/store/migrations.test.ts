@@ -12,6 +12,7 @@ import { generateScenario } from '../../fixtures/scenario';
 import { addDays } from '../../src/core/calendar';
 import { openStore } from '../../src/store/db';
 import { applyMigration, MIGRATIONS } from '../../src/store/migrations';
+import { undoNarrowRecords } from './undo-narrow-records';
 import { runBatch } from '../../src/batch/run';
 import { loadConfig } from '../recon/support';
 import Database from 'better-sqlite3';
@@ -49,7 +50,9 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   const openIds = keys(`SELECT r.id FROM records r JOIN files f ON f.id = r.file_id WHERE f.batch_date = '${secondDay}' ORDER BY 1`);
   assert.ok(openIds.length > 0);
 
-  // Back to the first schema.
+  // Back to the first schema. First undo migration 7: the wide records table again,
+  // every field read back from the kept bytes.
+  undoNarrowRecords(db);
   db.exec(`DROP TABLE card_keys; DROP TABLE terminal_keys; DROP TABLE key_filters; DROP TABLE writer_lock;
            CREATE INDEX records_card_key ON records(card_key); CREATE INDEX records_terminal_key ON records(terminal_key);`);
   // Undo migration 4 (corrections; statement_lines keyed by ref) as well.
