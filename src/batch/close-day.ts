@@ -57,7 +57,8 @@ function exportPending(ctx: BatchContext, range: RecordRange): void {
   // Read in id order (each kept block once), ordered here.
   const rows = ctx.db
     .prepare(
-      `SELECT id, file_id, idx FROM records WHERE id BETWEEN ? AND ? AND ${statusIs('PENDING_INTEROP')} AND exported_date IS NULL ORDER BY id`,
+      `SELECT id, file_id, idx FROM records WHERE id BETWEEN ? AND ? AND ${statusIs('PENDING_INTEROP')}
+          AND NOT EXISTS (SELECT 1 FROM exports WHERE record_id = records.id) ORDER BY id`,
     )
     .all(range.lo, range.hi) as { id: number; file_id: number; idx: number }[];
   const pending = withFields(ctx.tonight.kept, rows);
@@ -72,7 +73,7 @@ function exportPending(ctx: BatchContext, range: RecordRange): void {
           : 1
         : a.card_seq - b.card_seq || a.id - b.id,
   );
-  const mark = ctx.db.prepare('UPDATE records SET exported_date = ?, export_idx = ? WHERE id = ?');
+  const mark = ctx.db.prepare('INSERT INTO exports (exported_date, export_idx, record_id) VALUES (?, ?, ?)');
   pending.forEach((r, i) => {
     mark.run(ctx.date, i, r.id);
   });
@@ -121,7 +122,10 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
   // By the verdict given at import: the records suspended by tonight's import, also
   // one that a correction releases tonight.
   const suspended = total(`${inRange} AND ${statusIs('SUSPENDED', 'verdict_code')}`, r);
-  const interopOut = total(`national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`, D);
+  const interopOut = total(
+    `id IN (SELECT record_id FROM exports WHERE national_date = ? AND national_status = 'ACCEPTED') AND cleared_date IS NULL`,
+    D,
+  );
 
   // Purchases of both kinds share a group per (acquirer, merchant): the fee is on the group's gross.
   const purchases = new Map<
@@ -172,7 +176,10 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
   );
   for (const i of day.instructions) insertInstruction.run(i.instruction_id, D, i.payer_id, i.payee_id, i.amount_fen);
 
-  db.prepare(`UPDATE records SET cleared_date = ? WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL`).run(
+  db.prepare(
+    `UPDATE records SET cleared_date = ?
+      WHERE id IN (SELECT record_id FROM exports WHERE national_date = ? AND national_status = 'ACCEPTED') AND cleared_date IS NULL`,
+  ).run(
     D,
     D,
   );

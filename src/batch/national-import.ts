@@ -137,7 +137,7 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
   }
   if (v.status === 'ACCEPTED' && v.amount_fen !== sent.amount_fen) {
     // Not cleared until the item is resolved (clearing-rules.md, national reconciliation).
-    db.prepare("UPDATE records SET national_status = 'AMOUNT_MISMATCH', national_file_id = ?, national_date = ? WHERE id = ?").run(
+    db.prepare("UPDATE exports SET national_status = 'AMOUNT_MISMATCH', national_file_id = ?, national_date = ? WHERE record_id = ?").run(
       fileId,
       ctx.date,
       sent.id,
@@ -154,7 +154,7 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
     return;
   }
   if (v.status === 'ACCEPTED') {
-    db.prepare("UPDATE records SET national_status = 'ACCEPTED', national_file_id = ?, national_date = ? WHERE id = ?").run(
+    db.prepare("UPDATE exports SET national_status = 'ACCEPTED', national_file_id = ?, national_date = ? WHERE record_id = ?").run(
       fileId,
       ctx.date,
       sent.id,
@@ -162,10 +162,10 @@ export function importNationalVerdict(ctx: BatchContext, fileId: number, header:
     return;
   }
   if (v.status === 'REJECTED') {
+    db.prepare(`UPDATE records SET status_code = ${STATUS_CODE.REJECTED}, reason = ? WHERE id = ?`).run(`N:${v.reason}`, sent.id);
     db.prepare(
-      `UPDATE records SET status_code = ${STATUS_CODE.REJECTED}, reason = ?, national_status = 'REJECTED', national_reason = ?,
-              national_file_id = ?, national_date = ? WHERE id = ?`,
-    ).run(`N:${v.reason}`, v.reason, fileId, ctx.date, sent.id);
+      "UPDATE exports SET national_status = 'REJECTED', national_reason = ?, national_file_id = ?, national_date = ? WHERE record_id = ?",
+    ).run(v.reason, fileId, ctx.date, sent.id);
     return;
   }
   openItem(db, ctx.date, {

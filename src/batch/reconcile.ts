@@ -47,7 +47,7 @@ export function reconcile(ctx: BatchContext, range: RecordRange): Reconciliation
   const nationalMatched = db
     .prepare(
       // Matched by an answer that arrived today; a record an operator released is not a match.
-      `SELECT COUNT(*) FROM records WHERE national_date = @d AND national_status IN ('ACCEPTED', 'REJECTED')
+      `SELECT COUNT(*) FROM exports WHERE national_date = @d AND national_status IN ('ACCEPTED', 'REJECTED')
           AND national_file_id IN (SELECT id FROM files WHERE batch_date = @d)`,
     )
     .pluck()
@@ -199,7 +199,7 @@ function unansweredByNational(ctx: BatchContext): void {
     });
   }
   const answered = db
-    .prepare(`SELECT exported_date, export_idx FROM records WHERE national_date = ? AND exported_date IS NOT NULL`)
+    .prepare(`SELECT exported_date, export_idx FROM exports WHERE national_date = ?`)
     .all(D) as { exported_date: string; export_idx: number }[];
   for (const r of answered) {
     const ref = `INTEROP_OUT_${ctx.registry.centreId}_${ctx.registry.nationalId}_${r.exported_date}_0001.pb#${r.export_idx}`;

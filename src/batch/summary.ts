@@ -48,7 +48,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
   const clearedHere = { n: tonight.cleared_n, s: tonight.cleared_s };
   const clearedRemote = db
     .prepare(
-      'SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM records WHERE national_date = ? AND cleared_date = ? AND NOT (id BETWEEN ? AND ?)',
+      'SELECT COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS s FROM record_view WHERE national_date = ? AND cleared_date = ? AND NOT (id BETWEEN ? AND ?)',
     )
     .get(D, D, range.lo, range.hi) as { n: number; s: number };
   // Released by a correction posted today: a record of an earlier night, cleared today.
@@ -80,7 +80,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     date: compactToIsoDate(D),
     files,
     records,
-    national_rejected: one("SELECT COUNT(*) FROM records WHERE national_date = ? AND national_status = 'REJECTED'", D),
+    national_rejected: one("SELECT COUNT(*) FROM exports WHERE national_date = ? AND national_status = 'REJECTED'", D),
     cleared: {
       count: clearedHere.n + clearedRemote.n + clearedReleased.n,
       gross_fen: clearedHere.s + clearedRemote.s + clearedReleased.s,

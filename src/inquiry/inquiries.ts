@@ -239,7 +239,7 @@ export function findRecord(db: Db, ref: string): RecordLookup {
   }
   const out = INTEROP_OUT_REF.exec(ref);
   if (out) {
-    const id = db.prepare('SELECT id FROM records WHERE exported_date = ? AND export_idx = ?').pluck().get(out[1], Number(out[2])) as
+    const id = db.prepare('SELECT record_id FROM exports WHERE exported_date = ? AND export_idx = ?').pluck().get(out[1], Number(out[2])) as
       | number
       | undefined;
     if (id !== undefined) return { ok: true, id, via: null };

@@ -307,8 +307,9 @@ export function resolveItem(
       const recordId = (JSON.parse(item.ours_json) as { record_id?: number }).record_id ?? null;
       if (recordId !== null) {
         db.prepare(
-          "UPDATE records SET national_status = 'ACCEPTED', national_date = ? WHERE id = ? AND national_status = 'AMOUNT_MISMATCH' AND cleared_date IS NULL",
-        ).run(effective, recordId);
+          `UPDATE exports SET national_status = 'ACCEPTED', national_date = ?
+            WHERE record_id = ? AND national_status = 'AMOUNT_MISMATCH' AND (SELECT cleared_date FROM records WHERE id = ?) IS NULL`,
+        ).run(effective, recordId, recordId);
         released = recordId;
       }
     }

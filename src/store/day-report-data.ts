@@ -81,7 +81,7 @@ export function dayReportData(
     verdicts: verdictsOf(db, D, summary),
     national_rejections: db
       .prepare(
-        `SELECT national_reason AS reason, COUNT(*) AS count FROM records
+        `SELECT national_reason AS reason, COUNT(*) AS count FROM exports
           WHERE national_date = ? AND national_status = 'REJECTED' GROUP BY 1 ORDER BY 1`,
       )
       .all(D) as { reason: string; count: number }[],

@@ -487,7 +487,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // groups and updates on; statuses and sources become numbers (the proto's Status;
   // TXN_UPLOAD 1, INTEROP_IN 2) in columns of new names, so that a query written for
   // the old text cannot run unnoticed; (acquirer, merchant) becomes a number in
-  // merchants. record_view shows the rows as the old table did, less the fields.
+  // merchants; the export and the national centre's answer move to exports. record_view shows the rows as the old table did, less the fields.
   // A store written before this change never kept its files' bytes: each imported
   // file's records are encoded again, in their order, into blocks of record frames
   // (files.kept = 'RECORDS'); a file imported from now on keeps its bytes whole
@@ -533,13 +533,19 @@ function narrowRecords(db: Db): void {
     reason           TEXT NOT NULL,
     blacklisted_load INTEGER NOT NULL,
     cleared_date     TEXT,
-    suspense_date    TEXT,
-    exported_date    TEXT,
-    export_idx       INTEGER,
-    national_status  TEXT,
+    suspense_date    TEXT
+  ) STRICT;
+  -- A remote card's record once it went in an INTEROP_OUT, and the national centre's
+  -- answer. Apart from the row: a night's rows are written once, full, and never grow
+  -- (a row that grows splits its page: a row in 37 exported halved the records' pages).
+  CREATE TABLE exports (
+    record_id        INTEGER PRIMARY KEY,    -- records.id
+    exported_date    TEXT NOT NULL,          -- the day of the INTEROP_OUT it went in
+    export_idx       INTEGER NOT NULL,       -- its index in that INTEROP_OUT
+    national_status  TEXT,                   -- ACCEPTED / REJECTED / AMOUNT_MISMATCH once answered
     national_reason  TEXT,
-    national_file_id INTEGER,
-    national_date    TEXT
+    national_file_id INTEGER,                -- the INTEROP_RESULT that answered it
+    national_date    TEXT                    -- the batch day that processed the answer
   ) STRICT;
   INSERT INTO merchants (acquirer_id, merchant_id) SELECT DISTINCT acquirer_id, merchant_id FROM records ORDER BY 1, 2;
   INSERT INTO records_narrow
@@ -548,10 +554,12 @@ function narrowRecords(db: Db): void {
            CASE r.verdict_status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
            r.verdict_reason, r.verdict_detail,
            CASE r.status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
-           r.reason, r.blacklisted_load, r.cleared_date, r.suspense_date, r.exported_date, r.export_idx,
-           r.national_status, r.national_reason, r.national_file_id, r.national_date
+           r.reason, r.blacklisted_load, r.cleared_date, r.suspense_date
       FROM records r JOIN merchants m ON m.acquirer_id = r.acquirer_id AND m.merchant_id = r.merchant_id
      ORDER BY r.id;
+  INSERT INTO exports
+    SELECT id, exported_date, export_idx, national_status, national_reason, national_file_id, national_date FROM records
+     WHERE exported_date IS NOT NULL ORDER BY id;
   `);
   const fields =
     'issuer_id, card_no, card_type, txn_type, amount_fen, balance_before_fen, balance_after_fen, card_seq, terminal_id, terminal_seq, ' +
@@ -566,8 +574,8 @@ function narrowRecords(db: Db): void {
   db.exec(`
   DROP TABLE records;
   ALTER TABLE records_narrow RENAME TO records;
-  CREATE INDEX records_export ON records(exported_date, export_idx) WHERE exported_date IS NOT NULL;
-  CREATE INDEX records_national ON records(national_date) WHERE national_date IS NOT NULL;
+  CREATE UNIQUE INDEX exports_at ON exports(exported_date, export_idx);
+  CREATE INDEX exports_national ON exports(national_date) WHERE national_date IS NOT NULL;
   CREATE VIEW record_view AS
     SELECT r.id, r.file_id, r.idx, CASE r.source_code WHEN 1 THEN 'TXN_UPLOAD' WHEN 2 THEN 'INTEROP_IN' END AS source,
            r.card_key, r.terminal_key, r.txn_type, r.amount_fen, m.acquirer_id, m.merchant_id, r.local,
@@ -575,8 +583,8 @@ function narrowRecords(db: Db): void {
              AS verdict_status,
            r.verdict_reason, r.verdict_detail,
            CASE r.status_code WHEN 1 THEN 'ACCEPTED' WHEN 2 THEN 'REJECTED' WHEN 3 THEN 'SUSPENDED' WHEN 4 THEN 'PENDING_INTEROP' END AS status,
-           r.reason, r.blacklisted_load, r.cleared_date, r.suspense_date, r.exported_date, r.export_idx,
-           r.national_status, r.national_reason, r.national_file_id, r.national_date
-      FROM records r JOIN merchants m ON m.id = r.merchant;
+           r.reason, r.blacklisted_load, r.cleared_date, r.suspense_date, e.exported_date, e.export_idx,
+           e.national_status, e.national_reason, e.national_file_id, e.national_date
+      FROM records r JOIN merchants m ON m.id = r.merchant LEFT JOIN exports e ON e.record_id = r.id;
   `);
 }

@@ -115,7 +115,7 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
   const late = db
     .prepare(
       `SELECT f.id, f.name, f.answer_to FROM files f
-        WHERE f.id IN (SELECT DISTINCT file_id FROM records WHERE national_date = ? AND national_status = 'REJECTED')
+        WHERE f.id IN (SELECT DISTINCT file_id FROM record_view WHERE national_date = ? AND national_status = 'REJECTED')
         ORDER BY f.id`,
     )
     .all(D) as { id: number; name: string; answer_to: string }[];
@@ -219,7 +219,7 @@ export function answersPlanned(db: Db, D: string): Map<string, number> {
   const late = db
     .prepare(
       `SELECT answer_to, COUNT(*) AS n FROM files
-        WHERE id IN (SELECT DISTINCT file_id FROM records WHERE national_date = ? AND national_status = 'REJECTED') GROUP BY 1`,
+        WHERE id IN (SELECT DISTINCT file_id FROM record_view WHERE national_date = ? AND national_status = 'REJECTED') GROUP BY 1`,
     )
     .all(D) as { answer_to: string; n: number }[];
   for (const a of late) {
@@ -244,7 +244,7 @@ export function writableBeforeClose(f: PlannedFile): boolean {
 /** The records exported in day D's INTEROP_OUT, in its order: read in id order (each kept block once), then ordered. */
 function exportedOn(db: Db, kept: KeptRecords, D: string): Transaction[] {
   const rows = db
-    .prepare('SELECT file_id, idx, export_idx FROM records WHERE exported_date = ? ORDER BY id')
+    .prepare('SELECT r.file_id, r.idx, e.export_idx FROM exports e JOIN records r ON r.id = e.record_id WHERE e.exported_date = ? ORDER BY r.id')
     .all(D) as { file_id: number; idx: number; export_idx: number }[];
   return withFields(kept, rows)
     .sort((a, b) => a.export_idx - b.export_idx)

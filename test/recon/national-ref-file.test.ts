@@ -47,7 +47,7 @@ test('a verdict whose ref_file names an INTEROP_OUT we never wrote is REMOTE_ONL
       runNight(store, cfg, d2, path.join(dir, 'inbox', d2), path.join(dir, 'outbox', d2));
       const rows = store
         .prepare(
-          'SELECT export_idx, national_status, cleared_date FROM records WHERE exported_date = ? AND export_idx IN (0, 1) ORDER BY export_idx',
+          'SELECT export_idx, national_status, cleared_date FROM record_view WHERE exported_date = ? AND export_idx IN (0, 1) ORDER BY export_idx',
         )
         .all(d1);
       assert.deepEqual(

@@ -350,7 +350,7 @@ test('an operator resolution closes the item, keeps name and note, and takes eff
   }
   // The released record was held until the resolution, then cleared at our amount.
   assert.ok(mismatchItemId && unknownBankItemId);
-  const rec = db.prepare('SELECT cleared_date, national_status FROM records WHERE id = ?').get(mismatchRecordId) as {
+  const rec = db.prepare('SELECT cleared_date, national_status FROM record_view WHERE id = ?').get(mismatchRecordId) as {
     cleared_date: string;
     national_status: string;
   };

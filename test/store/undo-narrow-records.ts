@@ -14,7 +14,7 @@ export function undoNarrowRecords(db: Database.Database): void {
   const firstSchema = MIGRATIONS[0] as string;
   const wide = /CREATE TABLE records \([\s\S]*?\) STRICT;/.exec(firstSchema)![0];
   const indexes = firstSchema.match(/CREATE INDEX records_(?:export|national) [^;]*;/g)!;
-  db.exec(`DROP VIEW record_view; DROP TABLE records; DROP TABLE merchants; DROP TABLE kept_blocks;
+  db.exec(`DROP VIEW record_view; DROP TABLE records; DROP TABLE exports; DROP TABLE merchants; DROP TABLE kept_blocks;
            ALTER TABLE files DROP COLUMN kept; ${wide} ${indexes.join(' ')}`);
   const columns = (db.prepare('PRAGMA table_info(records)').all() as { name: string }[]).map((c) => c.name);
   const insert = db.prepare(`INSERT INTO records (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
