@@ -15,7 +15,7 @@ import { priorImport, type FileIdentity } from '../store/file-log';
 import { loadBlacklist } from '../machinery/card-blacklist';
 import { RECORD_FILE_BYTES, type ParallelMode } from '../machinery/tonight';
 import type { StatelessVerdicts } from '../machinery/stateless-verdicts';
-import { BlockCutter, blockStore } from '../store/kept-files';
+import { KeptFileWriter } from '../store/kept-files';
 import { AnswerRoom, answerReceiver, answerTypeOf, NoRoomForAnswer } from './answer-room';
 
 export interface ImportTally {
@@ -257,7 +257,7 @@ function importExchangeFile(
       early: FileRefusal | undefined;
       importer: RecordImporter | null;
       /** The file's bytes into the store, for a file whose records are stored. */
-      keep: BlockCutter | null;
+      keep: KeptFileWriter | null;
     } = { record: null, finish: null, early: undefined, importer: null, keep: null };
     scan = scanExchangeFile(file.path, (record, index) => on.record?.(record, index), {
       onFrame: (bytes, isRecord) => on.keep?.frame(bytes, isRecord),
@@ -282,8 +282,8 @@ function importExchangeFile(
           const fileCtx = { file_type: kind, sender_id: h.sender_id, business_date: h.business_date };
           const imp = new RecordImporter(ctx, fileId, fileCtx, verdicts);
           verdicts.beginFile(file.path, fileCtx);
-          on.keep = new BlockCutter(blockStore(ctx.db, fileId));
-          ctx.tonight.kept.pending = { fileId, cutter: on.keep };
+          on.keep = new KeptFileWriter(ctx.db, fileId, verdicts.compressedBlock);
+          ctx.tonight.kept.pending = { fileId, writer: on.keep };
           on.importer = imp;
           lastImporter = imp;
           on.record = (r) => {

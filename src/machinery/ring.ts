@@ -102,12 +102,26 @@ export interface WorkerSetup {
   terminalFilter: SharedArrayBuffer;
   /** Where the worker posts what it wrote ahead. */
   port?: MessagePort;
+  /** Where the worker posts the blocks it compressed of the file it reads (BlockMessage). */
+  blocks?: MessagePort;
 }
 
 /** Judge one file's records. */
 export interface FileJob {
   kind: 'file';
   path: string;
+  /** The job's number: blocks of an earlier job still in the port are not this file's. */
+  job: number;
+}
+
+/** A block of the job's file, cut as the main thread cuts it (src/store/kept-files.ts) and compressed. */
+export interface BlockMessage {
+  job: number;
+  first_idx: number;
+  records: number;
+  lead: number;
+  raw_bytes: number;
+  data: Uint8Array;
 }
 
 /** After the import: write the files the import settles (written-ahead.ts), and grow the filters first. */

@@ -7,6 +7,7 @@ import type { Transaction } from '../core/types';
 import { statelessVerdict, type FileContext, type RejectedVerdict, type StatelessContext } from '../core/validate';
 import { CHUNK, decodeResult, HISTORY_CARD, HISTORY_TERMINAL, UNKNOWN } from './ring';
 import type { ValidationPipe } from './validation-pipe';
+import type { RawBlock } from '../store/kept-files';
 
 /** The most records judged at once: the importer's chunk. */
 export const CHUNK_RECORDS = CHUNK;
@@ -34,11 +35,14 @@ export interface StatelessVerdicts {
   sameFile(sha256_hex: string): boolean;
   /** The file is done with: committed, refused or failed. */
   endFile(): void;
+  /** A block of the file compressed by another thread (KeptFileWriter's `compressed`), or null when none does it. */
+  readonly compressedBlock: ((block: RawBlock, wait: boolean) => Buffer | null) | null;
 }
 
 /** The stateless rules run here, on the main thread. */
 export class InlineVerdicts implements StatelessVerdicts {
   private file: FileContext | null = null;
+  readonly compressedBlock = null;
   private readonly out = new ChunkVerdicts();
 
   constructor(private readonly rules: StatelessContext) {
@@ -72,6 +76,7 @@ export class InlineVerdicts implements StatelessVerdicts {
 /** The stateless rules ran ahead on the worker; a record it could not answer for is judged here. */
 export class PipeVerdicts implements StatelessVerdicts {
   private file: FileContext | null = null;
+  readonly compressedBlock = (block: RawBlock, wait: boolean): Buffer | null => this.pipe.takeBlock(block, wait);
   private readonly out = new ChunkVerdicts();
 
   constructor(

@@ -36,11 +36,13 @@ import {
   STATE,
   TERMINAL_KEYS,
   UNKNOWN,
+  type BlockMessage,
   type FileJob,
   type WorkerSetup,
   type WriteAheadJob,
 } from './ring';
 import type { WriteAhead, WrittenAheadFile } from './written-ahead';
+import type { RawBlock } from '../store/kept-files';
 
 /** How long the main thread waits for a result before it deems the worker lost. */
 const STALL_MS = 120_000;
@@ -57,6 +59,10 @@ export class ValidationPipe {
   private released = 0;
   private readonly worker: Worker;
   private readonly port: MessagePort;
+  private readonly blocks: MessagePort;
+  /** The current file's job number, and its blocks taken from the port ahead of their turn. */
+  private job = 0;
+  private readonly early = new Map<number, BlockMessage>();
   private active = false;
   private writingAhead = false;
   /** The worker stalled once: it is not asked again, and the main thread validates alone. */
@@ -76,7 +82,13 @@ export class ValidationPipe {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     setup.port = port2;
-    this.worker = new Worker(path.join(__dirname, 'validation-worker.js'), { workerData: setup, transferList: [port2] });
+    const blocks = new MessageChannel();
+    this.blocks = blocks.port1;
+    setup.blocks = blocks.port2;
+    this.worker = new Worker(path.join(__dirname, 'validation-worker.js'), {
+      workerData: setup,
+      transferList: [port2, blocks.port2],
+    });
     this.worker.unref();
     // A worker that dies leaves STATE as it was; the stall timeout catches it. Its
     // error event is only delivered when the event loop turns, after the batch.
@@ -89,9 +101,12 @@ export class ValidationPipe {
   }
 
   /** Starts the worker on a file whose records the main thread is about to read. */
-  begin(job: FileJob): void {
+  begin(file: Omit<FileJob, 'job'>): void {
     this.finish();
     if (this.broken) return;
+    const job: FileJob = { ...file, job: ++this.job };
+    this.early.clear();
+    while (receiveMessageOnPort(this.blocks) !== undefined); // an earlier file's
     Atomics.store(this.control, PRODUCED, 0);
     Atomics.store(this.control, CONSUMED, 0);
     Atomics.store(this.control, ABORT, 0);
@@ -128,6 +143,29 @@ export class ValidationPipe {
           return UNKNOWN;
         }
       }
+    }
+  }
+
+  /**
+   * The worker's compression of a block the main thread cut of the current file, or
+   * null when it has none (it is behind, or failed): the caller compresses it. wait:
+   * the main thread read the whole file; the worker is waited for to finish it.
+   */
+  takeBlock(b: RawBlock, wait: boolean): Buffer | null {
+    if (!this.active) return null;
+    if (wait && !this.settles(STATE, STALL_MS)) return null;
+    for (;;) {
+      const m = this.early.get(b.first_idx) ?? (receiveMessageOnPort(this.blocks)?.message as BlockMessage | undefined);
+      if (m === undefined) return null;
+      if (m.job !== this.job) continue;
+      if (m.first_idx !== b.first_idx) {
+        if (m.first_idx > b.first_idx) this.early.set(m.first_idx, m);
+        continue;
+      }
+      this.early.delete(m.first_idx);
+      // Cut alike or not taken; that the bytes were the same is checked on the whole file (sameFile).
+      if (m.records !== b.starts.length || m.lead !== b.lead || m.raw_bytes !== b.raw.length) return null;
+      return Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length);
     }
   }
 

@@ -13,6 +13,7 @@ import { TacKeyCache } from '../core/tac';
 import { statelessVerdict, type FileContext, type StatelessContext } from '../core/validate';
 import { scanExchangeFile } from '../files/reader';
 import { openStore, type Db } from '../store/db';
+import { BlockCutter, keptBlock } from '../store/kept-files';
 import { cardKey, terminalKey } from '../store/record-keys';
 import { KeyFilter } from './key-filter';
 import { addHistory, CARD_KEY_IDS, TERMINAL_KEY_IDS } from './key-tables';
@@ -35,6 +36,7 @@ import {
   RUNNING,
   STATE,
   TERMINAL_KEYS,
+  type BlockMessage,
   type FileJob,
   type WorkerSetup,
   type WriteAheadJob,
@@ -143,6 +145,12 @@ function judgeFile(job: FileJob): void {
       .iterate() as IterableIterator<[number, string, string]>) {
       terminals.set(`${acquirer}|${terminal}`, id);
     }
+    // The file's blocks, cut as the main thread cuts them, compressed here for it.
+    const blocks = setup.blocks!;
+    const cutter = new BlockCutter((b) => {
+      const k = keptBlock(b);
+      blocks.postMessage({ job: job.job, ...k } satisfies BlockMessage);
+    });
     const scan = scanExchangeFile(
       job.path,
       (record) => {
@@ -151,6 +159,9 @@ function judgeFile(job: FileJob): void {
         if (chunk.length >= CHUNK) publish();
       },
       {
+        onFrame: (bytes, isRecord) => {
+          if (file !== null) cutter.frame(bytes, isRecord);
+        },
         onHeader: (h: Header) => {
           if (h.file_type === 'TXN_UPLOAD' || h.file_type === 'INTEROP_IN') {
             file = { file_type: h.file_type, sender_id: h.sender_id, business_date: h.business_date };
@@ -159,6 +170,7 @@ function judgeFile(job: FileJob): void {
       },
     );
     publish();
+    if (file !== null) cutter.finish();
     // What this thread read, for the main thread to check against its own reading.
     digest.set(Buffer.from(scan.file_sha256_hex, 'hex'));
     Atomics.store(control, HAS_DIGEST, 1);

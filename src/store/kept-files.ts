@@ -39,24 +39,29 @@ export interface KeptBlock {
   data: Buffer;
 }
 
+/** A block as cut, before compression: the raw bytes and where its records begin in them. */
+export interface RawBlock {
+  first_idx: number;
+  lead: number;
+  raw: Buffer;
+  /** Where each record that begins in the block begins in raw. */
+  starts: number[];
+}
+
 /**
  * Cuts a file's frames into blocks, as they are read: frame() for every frame of
  * the file in order (Header, records, Trailer), each copied; a block is cut after a
- * record frame once it holds BLOCK_BYTES. The blocks go to `put` (the store, inside
- * the file's transaction). Until its block is cut, a record's frame is here: a
- * record read back during the import (an earlier record of the same file, by the
- * rules that need history) is found by frameOf.
+ * record frame once it holds BLOCK_BYTES, and goes to `emit`.
  */
 export class BlockCutter {
   private buf = Buffer.allocUnsafe(BLOCK_BYTES * 2);
   private size = 0;
-  /** Where each record frame of the current block begins in it. */
   private starts: number[] = [];
   private firstIdx = 0;
   private records = 0;
   private lead = -1;
 
-  constructor(private readonly put: (block: KeptBlock) => void) {}
+  constructor(private readonly emit: (block: RawBlock) => void) {}
 
   frame(bytes: Uint8Array, isRecord: boolean): void {
     if (this.size + bytes.length > this.buf.length) {
@@ -81,25 +86,93 @@ export class BlockCutter {
 
   /** Record idx's frame (length prefix first), while its block is not cut; else undefined. */
   frameOf(idx: number): Buffer | undefined {
-    const i = idx - this.firstIdx;
-    if (i < 0 || i >= this.starts.length) return undefined;
-    const end = i + 1 < this.starts.length ? this.starts[i + 1]! : this.size;
-    return this.buf.subarray(this.starts[i]!, end);
+    return frameIn(this.buf, this.size, this.firstIdx, this.starts, idx);
   }
 
   private cut(): void {
-    const raw = this.buf.subarray(0, this.size);
-    this.put({
+    this.emit({
       first_idx: this.firstIdx,
-      records: this.starts.length,
       lead: this.lead < 0 ? this.size : this.lead,
-      raw_bytes: this.size,
-      data: compressBlock(raw),
+      raw: Buffer.from(this.buf.subarray(0, this.size)),
+      starts: this.starts,
     });
     this.firstIdx = this.records;
     this.size = 0;
     this.lead = -1;
     this.starts = [];
+  }
+}
+
+function frameIn(raw: Buffer, size: number, firstIdx: number, starts: number[], idx: number): Buffer | undefined {
+  const i = idx - firstIdx;
+  if (i < 0 || i >= starts.length) return undefined;
+  return raw.subarray(starts[i]!, i + 1 < starts.length ? starts[i + 1]! : size);
+}
+
+/** The block as the store keeps it. */
+export function keptBlock(b: RawBlock, data: Buffer = compressBlock(b.raw)): KeptBlock {
+  return { first_idx: b.first_idx, records: b.starts.length, lead: b.lead, raw_bytes: b.raw.length, data };
+}
+
+/** The most blocks a writer holds uncompressed while it waits for another thread's compression of them. */
+const MAX_WAITING = 32;
+
+/**
+ * Keeps one file's bytes, inside the file's transaction: frame() for every frame
+ * (as BlockCutter), finish() after the last. A block is stored compressed: by
+ * `compressed` when another thread did it (the validation worker reads the same
+ * file), else here. Until a block is stored, its records are found by frameOf: a
+ * record read back during the import (an earlier record of the same file, by the
+ * rules that need history).
+ */
+export class KeptFileWriter {
+  private readonly waiting: RawBlock[] = [];
+  private readonly cutter = new BlockCutter((b) => {
+    this.waiting.push(b);
+    this.store(false);
+  });
+  private readonly insert;
+
+  /** compressed(block, wait): the block compressed elsewhere, or null (wait: the other thread is done with the file). */
+  constructor(
+    db: Db,
+    private readonly fileId: number,
+    private readonly compressed: ((block: RawBlock, wait: boolean) => Buffer | null) | null = null,
+  ) {
+    this.insert = db.prepare('INSERT INTO kept_blocks (file_id, first_idx, records, lead, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)');
+  }
+
+  frame(bytes: Uint8Array, isRecord: boolean): void {
+    this.cutter.frame(bytes, isRecord);
+  }
+
+  /** After the file's last frame: every block stored. */
+  finish(): void {
+    this.cutter.finish();
+    this.store(true);
+  }
+
+  frameOf(idx: number): Buffer | undefined {
+    const cut = this.cutter.frameOf(idx);
+    if (cut !== undefined) return cut;
+    for (const b of this.waiting) {
+      const f = frameIn(b.raw, b.raw.length, b.first_idx, b.starts, idx);
+      if (f !== undefined) return f;
+    }
+    return undefined;
+  }
+
+  /** Stores the blocks whose compressed bytes are at hand, in order; `all`: every one. */
+  private store(all: boolean): void {
+    while (this.waiting.length > 0) {
+      const b = this.waiting[0]!;
+      let data = this.compressed === null ? null : this.compressed(b, all);
+      if (data === null && (this.compressed === null || all || this.waiting.length > MAX_WAITING)) data = compressBlock(b.raw);
+      if (data === null) return;
+      const k = keptBlock(b, data);
+      this.insert.run(this.fileId, k.first_idx, k.records, k.lead, k.raw_bytes, k.data);
+      this.waiting.shift();
+    }
   }
 }
 
@@ -113,23 +186,16 @@ export function recordFrame(t: Transaction): Buffer {
   return Buffer.from(frame.view());
 }
 
-/** Stores a file's blocks: `put` for a BlockCutter, inside the file's transaction. */
-export function blockStore(db: Db, fileId: number): (block: KeptBlock) => void {
-  const insert = db.prepare('INSERT INTO kept_blocks (file_id, first_idx, records, lead, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)');
-  return (b) => {
-    insert.run(fileId, b.first_idx, b.records, b.lead, b.raw_bytes, b.data);
-  };
-}
-
-/** Steps over the frames of a block's raw bytes from `at`: where the frame `skip` frames on begins. */
-function frameStart(raw: Buffer, at: number, skip: number): number {
+/** Where the frame beginning at `at` ends: past its length prefix and its message. */
+function frameEnd(raw: Buffer, at: number): number {
   let pos = at;
-  for (let n = 0; n < skip; n++) {
-    const r = new WireReader(raw, pos, raw.length);
-    const len = r.varint32();
-    pos = r.pos + len;
+  let len = 0;
+  for (let scale = 1; ; scale *= 128) {
+    const b = raw[pos++]!;
+    len += (b & 0x7f) * scale;
+    if (b < 0x80) break;
   }
-  return pos;
+  return pos + len;
 }
 
 function decodeFrame(raw: Buffer, at: number): Transaction {
@@ -146,7 +212,8 @@ interface OpenBlock {
   first_idx: number;
   records: number;
   raw: Buffer;
-  lead: number;
+  /** Where each record's frame begins in raw: found by one pass over the block, when it is opened. */
+  starts: Int32Array;
 }
 
 /**
@@ -158,7 +225,7 @@ export class KeptRecords {
   private open: OpenBlock | null = null;
   private readonly blockOf;
   private readonly locate;
-  pending: { fileId: number; cutter: BlockCutter } | null = null;
+  pending: { fileId: number; writer: KeptFileWriter } | null = null;
 
   constructor(db: Db) {
     this.blockOf = db
@@ -178,12 +245,12 @@ export class KeptRecords {
   /** Record idx of file fileId, as its file holds it; undefined when the store keeps no such record. */
   get(fileId: number, idx: number): Transaction | undefined {
     if (this.pending !== null && this.pending.fileId === fileId) {
-      const frame = this.pending.cutter.frameOf(idx);
+      const frame = this.pending.writer.frameOf(idx);
       if (frame !== undefined) return decodeFrame(frame, 0);
     }
     const b = this.blockFor(fileId, idx);
     if (b === null) return undefined;
-    return decodeFrame(b.raw, frameStart(b.raw, b.lead, idx - b.first_idx));
+    return decodeFrame(b.raw, b.starts[idx - b.first_idx]!);
   }
 
   /** The record with this id, read back; undefined when there is none. */
@@ -198,15 +265,8 @@ export class KeptRecords {
     while (idx <= to) {
       const b = this.blockFor(fileId, idx);
       assert(b !== null, `kept bytes: file ${fileId} keeps no record ${idx}`);
-      let pos = frameStart(b.raw, b.lead, idx - b.first_idx);
       const last = Math.min(to, b.first_idx + b.records - 1);
-      for (; idx <= last; idx++) {
-        const r = new WireReader(b.raw, pos, b.raw.length);
-        const len = r.varint32();
-        r.end = r.pos + len;
-        pos = r.end;
-        yield RECORD_CODEC.TXN_UPLOAD.decode(r) as Transaction;
-      }
+      for (; idx <= last; idx++) yield decodeFrame(b.raw, b.starts[idx - b.first_idx]!);
     }
   }
 
@@ -216,7 +276,13 @@ export class KeptRecords {
     const row = this.blockOf.get(fileId, idx) as [number, number, number, Buffer] | undefined;
     if (row === undefined || idx >= row[0] + row[1]) return null;
     const [first_idx, records, lead, data] = row;
-    this.open = { file_id: fileId, first_idx, records, raw: zlib.brotliDecompressSync(data), lead };
+    const raw = zlib.brotliDecompressSync(data);
+    const starts = new Int32Array(records);
+    for (let i = 0, pos = lead; i < records; i++) {
+      starts[i] = pos;
+      pos = frameEnd(raw, pos);
+    }
+    this.open = { file_id: fileId, first_idx, records, raw, starts };
     return this.open;
   }
 }

@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 
 /** The store's connection (db.ts's Db, named here apart: db.ts runs the migrations, which keep files). */
 type Db = Database.Database;
-import { BlockCutter, blockStore, recordFrame } from './kept-files';
+import { KeptFileWriter, recordFrame } from './kept-files';
 
 export type Migration = string | ((db: Db) => void);
 
@@ -566,7 +566,7 @@ function narrowRecords(db: Db): void {
     'acquirer_id, merchant_id, occurred_at, tac, batch_no, line_id, station_id';
   const recordsOf = db.prepare(`SELECT ${fields} FROM records WHERE file_id = ? ORDER BY idx`);
   for (const fileId of db.prepare('SELECT DISTINCT file_id FROM records ORDER BY 1').pluck().all() as number[]) {
-    const cutter = new BlockCutter(blockStore(db, fileId));
+    const cutter = new KeptFileWriter(db, fileId);
     for (const t of recordsOf.iterate(fileId) as IterableIterator<Transaction>) cutter.frame(recordFrame(t), true);
     cutter.finish();
     db.prepare("UPDATE files SET kept = 'RECORDS' WHERE id = ?").run(fileId);

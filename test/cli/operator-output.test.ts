@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { PARTICIPANTS, errorLine, exampleStore, lctIn } from './example-store';
 import { openStore } from '../../src/store/db';
-import { BlockCutter, blockStore, KeptRecords, readRecord, recordFrame } from '../../src/store/kept-files';
+import { KeptFileWriter, KeptRecords, readRecord, recordFrame } from '../../src/store/kept-files';
 
 interface Item {
   id: string;
@@ -230,7 +230,7 @@ test('card history by number alone asks for the issuer when several issuers have
           )
           .run().lastInsertRowid,
       );
-      const cutter = new BlockCutter(blockStore(c, fileId));
+      const cutter = new KeptFileWriter(c, fileId);
       cutter.frame(recordFrame(twin), true);
       cutter.finish();
       c.exec(`CREATE TEMP TABLE twin AS SELECT * FROM records WHERE id = 119;
