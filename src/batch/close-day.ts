@@ -6,7 +6,7 @@
 // crash before the commit leaves them approved, and the rerun posts them.
 import { strict as assert } from 'node:assert';
 import { clearDay, bankConfirmationEntry, type DayClearing, type JournalEntry } from '../core/clearing';
-import { TXN_LOAD, type SettlementInstruction } from '../core/types';
+import { TRANSACTION_FIELDS, TXN_LOAD, type SettlementInstruction, type Transaction } from '../core/types';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
 import { withFields } from '../store/kept-files';
 import { sourceIs, statusIs } from '../store/record-columns';
@@ -54,14 +54,21 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
 
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */
 function exportPending(ctx: BatchContext, range: RecordRange): void {
-  // Read in id order (each kept block once), ordered here.
+  // As this run's import read them; an earlier run's are read back in id order (each kept block once). Ordered here.
   const rows = ctx.db
     .prepare(
       `SELECT id, file_id, idx FROM records WHERE id BETWEEN ? AND ? AND ${statusIs('PENDING_INTEROP')}
           AND NOT EXISTS (SELECT 1 FROM exports WHERE record_id = records.id) ORDER BY id`,
     )
     .all(range.lo, range.hi) as { id: number; file_id: number; idx: number }[];
-  const pending = withFields(ctx.tonight.kept, rows);
+  const earlier = withFields(
+    ctx.tonight.kept,
+    rows.filter((r) => ctx.tonight.pendingRecord(r.id) === undefined),
+  );
+  const pending = [...rows.flatMap((r) => {
+    const t = ctx.tonight.pendingRecord(r.id);
+    return t === undefined ? [] : [{ ...t, id: r.id }];
+  }), ...earlier.map((r) => ({ ...pick(r), id: r.id }))];
   pending.sort((a, b) =>
     a.issuer_id !== b.issuer_id
       ? a.issuer_id < b.issuer_id
@@ -77,6 +84,13 @@ function exportPending(ctx: BatchContext, range: RecordRange): void {
   pending.forEach((r, i) => {
     mark.run(ctx.date, i, r.id);
   });
+  // The outbox writes the day's INTEROP_OUT from these: the records as the store keeps them, in its order.
+  ctx.tonight.exported = { date: ctx.date, records: pending.map(pick) };
+}
+
+/** A Transaction's own fields of a row that has them. */
+function pick(r: Transaction): Transaction {
+  return Object.fromEntries(TRANSACTION_FIELDS.map((f) => [f, r[f]])) as unknown as Transaction;
 }
 
 interface GroupRow {

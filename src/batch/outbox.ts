@@ -11,6 +11,7 @@ import { planOutbox, type DayRow, type Ids } from '../store/outbox-plan';
 import { correctionsPostedOn } from '../store/corrections';
 import type { DaySummary, ExceptionsReport, ReconciliationReport } from '../core/reports';
 import { writeExchangeFile } from '../files/writer';
+import type { Transaction } from '../core/types';
 import type { WrittenAheadFile } from '../machinery/written-ahead';
 import { renderReport } from './report-text';
 import type { Participants } from '../core/config-types';
@@ -37,9 +38,10 @@ export function writeOutbox(
   ids: Ids,
   outboxDir: string,
   writtenAhead: ReadonlyMap<string, WrittenAheadFile> = new Map(),
+  exported: Transaction[] | null = null,
 ): WrittenDay {
   const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
-  const plan = planOutbox(db, day, ids);
+  const plan = planOutbox(db, day, ids, exported);
   fs.mkdirSync(outboxDir, { recursive: true });
   removeStaleTemporaries(outboxDir, new Set([...writtenAhead.values()].map((f) => f.path)));
   const known = db.prepare('SELECT sha256 FROM outputs WHERE business_date = ? AND name = ?').pluck();

@@ -127,6 +127,7 @@ export class RecordImporter {
     const id = Number(info.lastInsertRowid);
     if (this.firstRecordId === null) this.firstRecordId = id;
     if (holdsKeys(verdict.status)) this.ctx.tonight.recordHeld(id, card, terminal, local, r);
+    if (verdict.status === 'PENDING_INTEROP') this.ctx.tonight.recordPending(id, r);
     if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
       this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
     }

@@ -85,7 +85,16 @@ export function runBatch(req: BatchRequest): BatchOutcome {
     // 5. Write the outbox. The night's WAL goes into the store file meanwhile.
     const checkpoint = Checkpoint.begin(db);
     req.progress(`write: ${req.outboxDir}`);
-    const written = writeOutbox(db, D, participants, idsOf(participants), req.outboxDir, ctx?.tonight.writtenAhead());
+    const exported = ctx?.tonight.exported;
+    const written = writeOutbox(
+      db,
+      D,
+      participants,
+      idsOf(participants),
+      req.outboxDir,
+      ctx?.tonight.writtenAhead(),
+      exported?.date === D ? exported.records : null,
+    );
     req.progress('checkpoint: the night into the store file');
     checkpoint.end();
     const summary = JSON.parse(db.prepare('SELECT summary_json FROM days WHERE date = ?').pluck().get(D) as string) as DaySummary;

@@ -10,6 +10,7 @@
 // this room's business: the batch's rules never see it. The same split as
 // TigerBeetle's prefetch and execute: the state machine never sees the LSM.
 import type { Keys, Participants } from '../core/config-types';
+import type { Transaction } from '../core/types';
 import type { StatelessContext } from '../core/validate';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
 import type { Db } from '../store/db';
@@ -63,6 +64,10 @@ export class Tonight {
   readonly merchants: AcquirerRefs;
   /** Records read back from their files' kept bytes (the file being imported's too). */
   readonly kept: KeptRecords;
+  /** Tonight's PENDING_INTEROP records as the import read them, by id: the day's INTEROP_OUT without reading them back. */
+  private readonly pending = new Map<number, Transaction>();
+  /** The day's INTEROP_OUT records in its order, once the close numbered them: the outbox writes them from here. */
+  exported: { date: string; records: Transaction[] } | null = null;
   private pipe: ValidationPipe | null = null;
   private readonly inline: InlineVerdicts;
   private piped: PipeVerdicts | null = null;
@@ -126,6 +131,16 @@ export class Tonight {
     if (local) this.cards!.append(r.issuer_id, r.card_no, card_key, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
   }
 
+  /** A record stored tonight as PENDING_INTEROP. */
+  recordPending(id: number, r: Transaction): void {
+    this.pending.set(id, r);
+  }
+
+  /** Tonight's PENDING_INTEROP record with this id as the import read it, if this run imported it. */
+  pendingRecord(id: number): Transaction | undefined {
+    return this.pending.get(id);
+  }
+
   /** A file's transaction committed: the terminals it numbered stay. */
   fileCommitted(): void {
     this.terminals.commit();
@@ -140,6 +155,7 @@ export class Tonight {
     // Its file id and blocks are given again to the next file: nothing read of them stays.
     this.kept.forget();
     if (firstId !== null) {
+      for (const id of this.pending.keys()) if (id >= firstId) this.pending.delete(id);
       this.keys.forgetFrom(firstId);
       this.cards?.forgetFrom(firstId);
     }

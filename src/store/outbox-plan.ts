@@ -47,7 +47,16 @@ export interface Ids {
   participants: readonly string[];
 }
 
-export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, ids: Ids): PlannedFile[] {
+/**
+ * exported: the day's INTEROP_OUT records in its order, when the close that numbered
+ * them ran in this process (the same records, not read back); else read from the store.
+ */
+export function planOutbox(
+  db: Db,
+  day: Pick<DayRow, 'date' | 'produced_at'>,
+  ids: Ids,
+  exported: readonly Transaction[] | null = null,
+): PlannedFile[] {
   const D = day.date;
   const seqs = new Map<string, number>();
   const header = (file_type: FileType, receiver_id: string, ref_file = '', ref_reason = ''): Header => {
@@ -143,7 +152,7 @@ export function planOutbox(db: Db, day: Pick<DayRow, 'date' | 'produced_at'>, id
 
   add(
     header('INTEROP_OUT', ids.national),
-    () => exportedOn(db, kept, D),
+    () => exported ?? exportedOn(db, kept, D),
   );
   for (const f of answered.filter((f) => f.kind === 'INTEROP_IN')) {
     add(header('INTEROP_IN_RESULT', f.answer_to, f.name, f.refusal_code ?? ''), verdicts(f));
