@@ -6,9 +6,9 @@
 // crash before the commit leaves them approved, and the rerun posts them.
 import { strict as assert } from 'node:assert';
 import { clearDay, bankConfirmationEntry, type DayClearing, type JournalEntry } from '../core/clearing';
-import { TRANSACTION_FIELDS, TXN_LOAD, type SettlementInstruction, type Transaction } from '../core/types';
+import { TXN_LOAD, type SettlementInstruction, type Transaction } from '../core/types';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
-import { withFields } from '../store/kept-files';
+import { readRecord } from '../store/kept-files';
 import { sourceIs, statusIs } from '../store/record-columns';
 import { participantAccount } from '../core/corrections';
 import { approvedFor, markPosted, type ApprovedCorrections } from '../store/corrections';
@@ -16,6 +16,7 @@ import { appendEntries } from '../store/journal';
 import { openItem, closeItem } from '../store/recon-items';
 import type { BatchContext } from './context';
 import { reconcile } from './reconcile';
+import { collectGarbage } from '../machinery/heap';
 import { buildSummary } from './summary';
 
 export function closeDay(ctx: BatchContext, producedAt: string): void {
@@ -23,6 +24,7 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
   const D = ctx.date;
   db.transaction(() => {
     const range = batchRecordRange(db, D);
+    ctx.tonight.keysIntoFilters();
     exportPending(ctx, range);
     ctx.progress('clear: clearing and posting');
     const day = clearAndPost(ctx, range);
@@ -35,6 +37,7 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     appendEntries(db, matchBankLines(ctx));
     ctx.progress('reconcile');
     const recon = reconcile(ctx, range);
+    collectGarbage(); // tonight's card runs, walked
     // Last, when nothing else needs tonight's records in memory (the card walk reads
     // only history's partitions): the night's keys join the key tables.
     ctx.progress("keys: the night's keys into the key tables");
@@ -54,43 +57,52 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
 
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */
 function exportPending(ctx: BatchContext, range: RecordRange): void {
-  // As this run's import read them; an earlier run's are read back in id order (each kept block once). Ordered here.
-  const rows = ctx.db
+  const ids = ctx.db
     .prepare(
-      `SELECT id, file_id, idx FROM records WHERE id BETWEEN ? AND ? AND ${statusIs('PENDING_INTEROP')}
+      `SELECT id FROM records WHERE id BETWEEN ? AND ? AND ${statusIs('PENDING_INTEROP')}
           AND NOT EXISTS (SELECT 1 FROM exports WHERE record_id = records.id) ORDER BY id`,
     )
-    .all(range.lo, range.hi) as { id: number; file_id: number; idx: number }[];
-  const earlier = withFields(
-    ctx.tonight.kept,
-    rows.filter((r) => ctx.tonight.pendingRecord(r.id) === undefined),
-  );
-  const pending = [...rows.flatMap((r) => {
-    const t = ctx.tonight.pendingRecord(r.id);
-    return t === undefined ? [] : [{ ...t, id: r.id }];
-  }), ...earlier.map((r) => ({ ...pick(r), id: r.id }))];
-  pending.sort((a, b) =>
-    a.issuer_id !== b.issuer_id
-      ? a.issuer_id < b.issuer_id
+    .pluck()
+    .all(range.lo, range.hi) as number[];
+  // As this run's import read them; an interrupted run's are read back from the kept bytes.
+  const earlier = new Map<number, Transaction>();
+  for (const id of ids) {
+    if (ctx.tonight.pendingRecord(id) === undefined) earlier.set(id, readRecord(ctx.db, ctx.tonight.kept, id)!);
+  }
+  const recordOf = (id: number): Transaction => ctx.tonight.pendingRecord(id) ?? earlier.get(id)!;
+  // Ordered by index, on the three fields only: a 5M night has some 135,000.
+  const issuer: string[] = [];
+  const card: string[] = [];
+  const seq = new Float64Array(ids.length);
+  ids.forEach((id, i) => {
+    const r = recordOf(id);
+    issuer.push(r.issuer_id);
+    card.push(r.card_no);
+    seq[i] = r.card_seq;
+  });
+  const order = Array.from(ids.keys()).sort((a, b) =>
+    issuer[a] !== issuer[b]
+      ? issuer[a]! < issuer[b]!
         ? -1
         : 1
-      : a.card_no !== b.card_no
-        ? a.card_no < b.card_no
+      : card[a] !== card[b]
+        ? card[a]! < card[b]!
           ? -1
           : 1
-        : a.card_seq - b.card_seq || a.id - b.id,
+        : seq[a]! - seq[b]! || ids[a]! - ids[b]!,
   );
   const mark = ctx.db.prepare('INSERT INTO exports (exported_date, export_idx, record_id) VALUES (?, ?, ?)');
-  pending.forEach((r, i) => {
-    mark.run(ctx.date, i, r.id);
+  order.forEach((k, i) => {
+    mark.run(ctx.date, i, ids[k]);
   });
   // The outbox writes the day's INTEROP_OUT from these: the records as the store keeps them, in its order.
-  ctx.tonight.exported = { date: ctx.date, records: pending.map(pick) };
-}
-
-/** A Transaction's own fields of a row that has them. */
-function pick(r: Transaction): Transaction {
-  return Object.fromEntries(TRANSACTION_FIELDS.map((f) => [f, r[f]])) as unknown as Transaction;
+  const exportOrder = order.map((k) => ids[k]!);
+  ctx.tonight.exported = {
+    date: ctx.date,
+    *records() {
+      for (const id of exportOrder) yield recordOf(id);
+    },
+  };
 }
 
 interface GroupRow {

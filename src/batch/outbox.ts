@@ -38,7 +38,7 @@ export function writeOutbox(
   ids: Ids,
   outboxDir: string,
   writtenAhead: ReadonlyMap<string, WrittenAheadFile> = new Map(),
-  exported: Transaction[] | null = null,
+  exported: (() => Iterable<Transaction>) | null = null,
 ): WrittenDay {
   const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
   const plan = planOutbox(db, day, ids, exported);

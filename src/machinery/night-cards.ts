@@ -2,7 +2,6 @@
 // the import appends each non-rejected record of a local card, and the walk takes
 // them grouped by card instead of reading the night back from the store.
 import { strict as assert } from 'node:assert';
-import { RUN_AFTER, RUN_BEFORE, RUN_ID, RUN_SEQ, RUN_WIDTH } from '../core/card-float';
 import { CARD_SEQ_SPAN } from '../store/record-keys';
 
 /** Digits s[from..to) as a number, or -1 when one is not a digit. */
@@ -95,8 +94,15 @@ export class NightCards {
   private slotHash = new Float64Array(1 << 16);
   private slotCard = new Int32Array(1 << 16);
   private readonly names = new CardNames();
+  // Per record, columns: the card's number here, and its run. An id is kept as its
+  // distance from the first id put (a night's ids span far less than 2^31); a counter
+  // and a balance are 32-bit fields of the exchange format.
   private cardOf = new Int32Array(1024);
-  private runs = new Float64Array(RUN_WIDTH * 1024);
+  private idBase: number | null = null;
+  private ids = new Int32Array(1024);
+  private seqs = new Uint32Array(1024);
+  private befores = new Int32Array(1024);
+  private afters = new Int32Array(1024);
   private n = 0;
   /** The first record id this process imported; earlier ids of the batch came from an interrupted run. */
   firstId: number | null = null;
@@ -116,7 +122,7 @@ export class NightCards {
   append(issuer_id: string, card_no: string, card_key: number, id: number, card_seq: number, before_fen: number, after_fen: number): void {
     assert(!this.readBack, 'night cards: a record imported after the read-back');
     // Once per record: the message is built only when the assertion fails.
-    if (this.n > 0 && id <= this.runs[RUN_WIDTH * (this.n - 1) + RUN_ID]!)
+    if (this.n > 0 && id <= this.idAt(this.n - 1))
       assert.fail(`night cards: record ${id} after a later one: ids must rise`);
     if (this.firstId === null) this.firstId = id;
     this.put(issuer_id, card_no, card_key, id, card_seq, before_fen, after_fen);
@@ -150,14 +156,18 @@ export class NightCards {
     after_fen: number,
   ): void {
     const card = this.cardNumber(issuer_id, card_no, Math.floor(card_key / CARD_SEQ_SPAN));
-    if (this.n === this.cardOf.length) this.resize(this.n * 2);
+    // By half again, not double: at a 5M night a doubling held both copies, some 200 MB.
+    if (this.n === this.cardOf.length) this.resize(Math.ceil(this.n * 1.5));
     const at = this.n++;
     this.cardOf[at] = card;
-    const run = RUN_WIDTH * at;
-    this.runs[run + RUN_ID] = id;
-    this.runs[run + RUN_SEQ] = card_seq;
-    this.runs[run + RUN_BEFORE] = before_fen;
-    this.runs[run + RUN_AFTER] = after_fen;
+    this.idBase ??= id;
+    this.ids[at] = id - this.idBase;
+    this.seqs[at] = card_seq;
+    this.befores[at] = before_fen;
+    this.afters[at] = after_fen;
+    // Once per record: the message is built only when the assertion fails.
+    if (this.idAt(at) !== id || this.seqs[at] !== card_seq || this.befores[at] !== before_fen || this.afters[at] !== after_fen)
+      assert.fail(`night cards: record ${id}'s counter or balances are not 32-bit fields`);
   }
 
   private cardNumber(issuer_id: string, card_no: string, hash: number): number {
@@ -203,8 +213,8 @@ export class NightCards {
       if (start[c] === start[c + 1]) continue; // its records were rolled back
       const flat: number[] = [];
       for (let k = start[c]!; k < start[c + 1]!; k++) {
-        const at = RUN_WIDTH * order[k]!;
-        flat.push(this.runs[at + RUN_ID]!, this.runs[at + RUN_SEQ]!, this.runs[at + RUN_BEFORE]!, this.runs[at + RUN_AFTER]!);
+        const at = order[k]!;
+        flat.push(this.idAt(at), this.seqs[at]!, this.befores[at]!, this.afters[at]!);
       }
       yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat];
     }
@@ -213,16 +223,24 @@ export class NightCards {
   /** A refused file's records, from id on, were rolled back: they leave the runs too (ids rise as records append). */
   forgetFrom(id: number): void {
     assert(!this.readBack, 'night cards: a file rolled back after the read-back');
-    while (this.n > 0 && this.runs[RUN_WIDTH * (this.n - 1) + RUN_ID]! >= id) this.n--;
+    while (this.n > 0 && this.idAt(this.n - 1) >= id) this.n--;
     if (this.firstId !== null && this.firstId >= id) this.firstId = null;
   }
 
+  private idAt(at: number): number {
+    return this.idBase! + this.ids[at]!;
+  }
+
   private resize(records: number): void {
-    const cardOf = new Int32Array(records);
-    cardOf.set(this.cardOf.subarray(0, this.n));
-    const runs = new Float64Array(RUN_WIDTH * records);
-    runs.set(this.runs.subarray(0, RUN_WIDTH * this.n));
-    this.cardOf = cardOf;
-    this.runs = runs;
+    const grown = <T extends Int32Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(records);
+      b.set(a.subarray(0, this.n));
+      return b;
+    };
+    this.cardOf = grown(this.cardOf, (n) => new Int32Array(n));
+    this.ids = grown(this.ids, (n) => new Int32Array(n));
+    this.seqs = grown(this.seqs, (n) => new Uint32Array(n));
+    this.befores = grown(this.befores, (n) => new Int32Array(n));
+    this.afters = grown(this.afters, (n) => new Int32Array(n));
   }
 }

@@ -2,10 +2,12 @@
 // tonight's records that carry them. History's keys are in the store's key tables,
 // which the close fills in one sorted pass; a night's keys live here meanwhile.
 //
-// A night has millions of records, so each index is an open-addressing table in
-// typed arrays (12 bytes a slot: the key as a float64, the record id as an offset
-// from the night's first id) that the garbage collector sees as two arrays. A key
-// may repeat (a rejected duplicate carries the key it collided with, and two cards
+// A night has millions of records, so each index is typed arrays the garbage
+// collector sees as two: the keys by record (a float64 at the record id's offset from
+// the night's first id; NaN: none) and an open-addressing table of offsets (4 bytes a
+// slot, sized to the keys, not to a power of two). 8 bytes a record and 5.3 a slot:
+// a 5M night's two indexes take some 140 MB (they took 200 as slots of key and id). A
+// key may repeat (a rejected duplicate carries the key it collided with, and two cards
 // can share a card hash), so a lookup yields every id stored under the key; the
 // caller compares the records' real fields.
 
@@ -13,15 +15,22 @@ import { strict as assert } from 'node:assert';
 import { mixKey } from './key-mix';
 
 const EMPTY = 0;
+/** A slot whose record was forgotten: a probe goes past it, and its offset may be given again. */
+const TOMBSTONE = 0xffffffff;
+/** Slots per key held, at most: past this (a load of 0.75) the table grows. */
+const SLOTS_PER_KEY = 4 / 3;
 
 class KeyMultiMap {
+  /** The key of the record at each offset (id - base); NaN: it holds none, or was forgotten. */
   private keys: Float64Array;
-  private ids: Uint32Array; // record id - base + 1; 0: an empty slot
-  private mask: number;
+  /** offset + 1 of a record holding a key; 0: an empty slot. */
+  private slots: Uint32Array;
   /** Slots taken, tombstones included (what the load factor counts). */
   private taken = 0;
   /** Ids held (what the filters are sized by). */
   private live = 0;
+  /** One past the highest offset stored. */
+  private end = 0;
 
   get size(): number {
     return this.live;
@@ -31,76 +40,91 @@ class KeyMultiMap {
     private readonly base: number,
     expected: number,
   ) {
-    let slots = 1024;
-    while (slots < expected * 2) slots *= 2;
-    this.keys = new Float64Array(slots);
-    this.ids = new Uint32Array(slots);
-    this.mask = slots - 1;
+    this.keys = new Float64Array(Math.max(1024, expected)).fill(NaN);
+    this.slots = new Uint32Array(Math.max(1024, Math.ceil(expected * SLOTS_PER_KEY) + 1));
   }
 
-  /** Makes room for n more keys at once, sparing the doublings on the way. */
+  /** Makes room for n more keys at once, sparing the growths on the way. */
   reserve(n: number): void {
-    while ((this.taken + n) * 4 > (this.mask + 1) * 3) this.grow();
+    if (this.end + n > this.keys.length) this.growKeys(this.end + n);
+    if ((this.taken + n) * SLOTS_PER_KEY >= this.slots.length) this.rehash(Math.ceil((this.live + n) * SLOTS_PER_KEY) + 1);
   }
 
   add(key: number, id: number): void {
-    if ((this.taken + 1) * 4 > (this.mask + 1) * 3) this.grow();
-    const offset = id - this.base + 1;
-    if (!(offset > 0 && offset < 2 ** 32)) assert.fail(`night keys: record ${id} outside the night (base ${this.base})`);
-    let s = slotOf(key) & this.mask;
-    while (this.ids[s] !== EMPTY) s = (s + 1) & this.mask;
-    this.keys[s] = key;
-    this.ids[s] = offset;
+    const offset = id - this.base;
+    if (!(offset >= 0 && offset < 2 ** 32 - 1)) assert.fail(`night keys: record ${id} outside the night (base ${this.base})`);
+    if (offset >= this.keys.length) this.growKeys(Math.max(offset + 1, Math.ceil(this.keys.length * 1.5)));
+    if ((this.taken + 1) * SLOTS_PER_KEY >= this.slots.length) this.rehash(Math.ceil(this.slots.length * 1.5));
+    this.keys[offset] = key;
+    this.place(key, offset + 1);
+    this.end = Math.max(this.end, offset + 1);
     this.taken++;
     this.live++;
   }
 
+  private place(key: number, slotValue: number): void {
+    const size = this.slots.length;
+    let s = slotOf(key) % size;
+    while (this.slots[s] !== EMPTY) s = s + 1 === size ? 0 : s + 1;
+    this.slots[s] = slotValue;
+  }
+
   /**
    * Forgets every id from `id` on: a refused file's rollback gives its ids back to
-   * SQLite, which hands them to the next file. The slots stay as tombstones (a NaN
-   * key matches nothing) so that no probe chain breaks; refusals are rare.
+   * SQLite, which hands them to the next file. Their slots stay as tombstones so
+   * that no probe chain breaks; refusals are rare.
    */
   forgetFrom(id: number): void {
-    const from = id - this.base + 1;
-    for (let s = 0; s < this.ids.length; s++) {
-      if (this.ids[s]! >= from && !Number.isNaN(this.keys[s])) {
-        this.keys[s] = NaN;
+    const from = Math.max(0, id - this.base);
+    for (let o = from; o < this.end; o++) {
+      if (!Number.isNaN(this.keys[o])) {
+        this.keys[o] = NaN;
         this.live--;
       }
     }
+    for (let s = 0; s < this.slots.length; s++) {
+      const v = this.slots[s]!;
+      if (v !== EMPTY && v !== TOMBSTONE && v - 1 >= from) this.slots[s] = TOMBSTONE;
+    }
+    this.end = Math.min(this.end, from);
   }
 
   /** Calls visit with every key held (a key held by several ids, once per id). */
   forEachKey(visit: (key: number) => void): void {
-    for (let s = 0; s < this.ids.length; s++) {
-      if (this.ids[s] !== EMPTY && !Number.isNaN(this.keys[s])) visit(this.keys[s]!);
+    for (let o = 0; o < this.end; o++) {
+      const k = this.keys[o]!;
+      if (!Number.isNaN(k)) visit(k);
     }
   }
 
   /** Calls visit with every id stored under key, until it returns a value. */
   find<T>(key: number, visit: (id: number) => T | undefined): T | undefined {
-    for (let s = slotOf(key) & this.mask; this.ids[s] !== EMPTY; s = (s + 1) & this.mask) {
-      if (this.keys[s] !== key) continue;
-      const found = visit(this.ids[s]! + this.base - 1);
+    const size = this.slots.length;
+    for (let s = slotOf(key) % size; this.slots[s] !== EMPTY; s = s + 1 === size ? 0 : s + 1) {
+      const v = this.slots[s]!;
+      if (v === TOMBSTONE || this.keys[v - 1] !== key) continue;
+      const offset = v - 1;
+      const found = visit(offset + this.base);
       if (found !== undefined) return found;
     }
     return undefined;
   }
 
-  private grow(): void {
-    const keys = this.keys;
-    const ids = this.ids;
-    const slots = (this.mask + 1) * 2;
-    this.keys = new Float64Array(slots);
-    this.ids = new Uint32Array(slots);
-    this.mask = slots - 1;
-    this.taken = this.live;
-    for (let s = 0; s < ids.length; s++) {
-      if (ids[s] === EMPTY || Number.isNaN(keys[s])) continue; // a tombstone is dropped here
-      let t = slotOf(keys[s]!) & this.mask;
-      while (this.ids[t] !== EMPTY) t = (t + 1) & this.mask;
-      this.keys[t] = keys[s]!;
-      this.ids[t] = ids[s]!;
+  private growKeys(n: number): void {
+    const keys = new Float64Array(n).fill(NaN);
+    keys.set(this.keys.subarray(0, this.end));
+    this.keys = keys;
+  }
+
+  /** A table of `size` slots holding the live keys (tombstones are dropped here). */
+  private rehash(size: number): void {
+    this.slots = new Uint32Array(size);
+    this.taken = 0;
+    for (let o = 0; o < this.end; o++) {
+      const k = this.keys[o]!;
+      if (Number.isNaN(k)) continue;
+      this.place(k, o + 1);
+      this.taken++;
     }
   }
 }
@@ -141,5 +165,10 @@ export class NightKeys {
 
   get size(): number {
     return this.byCard.size;
+  }
+
+  /** The id after the last one added. */
+  get nextId(): number {
+    return this.lastId + 1;
   }
 }

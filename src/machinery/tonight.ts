@@ -9,6 +9,7 @@
 // built (typed-array tables, packed keys, filters, a worker thread and its ring) is
 // this room's business: the batch's rules never see it. The same split as
 // TigerBeetle's prefetch and execute: the state machine never sees the LSM.
+import { strict as assert } from 'node:assert';
 import type { Keys, Participants } from '../core/config-types';
 import type { Transaction } from '../core/types';
 import type { StatelessContext } from '../core/validate';
@@ -22,6 +23,8 @@ import { KeyFilter } from './key-filter';
 import { appendNightPartition, historyFilter, loadKeyFilters, saveKeyFilters, type KeyFilters } from './key-tables';
 import { NightCards } from './night-cards';
 import { NightKeys } from './night-keys';
+import { NightPending } from './night-pending';
+import { collectGarbage } from './heap';
 import type { WriteAheadJob } from './ring';
 import { InlineVerdicts, PipeVerdicts, type StatelessVerdicts } from './stateless-verdicts';
 import { AcquirerRefs } from './acquirer-refs';
@@ -38,14 +41,14 @@ export type ParallelMode = 'auto' | 'on' | 'off';
 const PARALLEL_FROM_BYTES = 4 * 2 ** 20;
 
 /** About what a record takes in a file: the night's tables are sized by its files. */
-export const RECORD_FILE_BYTES = 136;
+export const RECORD_FILE_BYTES = 128;
 
 /**
  * The most records the tables make room for before the import: a few nights of the
  * city. The bytes are only what the files claim to hold (a sparse 4 GB file takes no
  * disk and holds no record); past this the tables grow as records arrive.
  */
-export const RESERVED_RECORDS_MAX = 1 << 22;
+export const RESERVED_RECORDS_MAX = 1 << 23;
 
 /** How many records the night's tables make room for before the import, for recordBytes of records in files. */
 export function recordsToReserve(recordBytes: number): number {
@@ -65,12 +68,14 @@ export class Tonight {
   /** Records read back from their files' kept bytes (the file being imported's too). */
   readonly kept: KeptRecords;
   /** Tonight's PENDING_INTEROP records as the import read them, by id: the day's INTEROP_OUT without reading them back. */
-  private readonly pending = new Map<number, Transaction>();
+  private readonly pending = new NightPending();
   /** The day's INTEROP_OUT records in its order, once the close numbered them: the outbox writes them from here. */
-  exported: { date: string; records: Transaction[] } | null = null;
+  exported: { date: string; records: () => Iterable<Transaction> } | null = null;
   private pipe: ValidationPipe | null = null;
   private readonly inline: InlineVerdicts;
   private piped: PipeVerdicts | null = null;
+  /** The filters took tonight's keys (keysIntoFilters): the night's keys are no longer asked for. */
+  private filtersHoldTonight = false;
   /** Bigger filters the worker is filling with history's keys while the day closes. */
   private grow: WriteAheadJob['grow'] = {};
 
@@ -133,7 +138,7 @@ export class Tonight {
 
   /** A record stored tonight as PENDING_INTEROP. */
   recordPending(id: number, r: Transaction): void {
-    this.pending.set(id, r);
+    this.pending.add(id, r);
   }
 
   /** Tonight's PENDING_INTEROP record with this id as the import read it, if this run imported it. */
@@ -155,7 +160,7 @@ export class Tonight {
     // Its file id and blocks are given again to the next file: nothing read of them stays.
     this.kept.forget();
     if (firstId !== null) {
-      for (const id of this.pending.keys()) if (id >= firstId) this.pending.delete(id);
+      this.pending.forgetFrom(firstId);
       this.keys.forgetFrom(firstId);
       this.cards?.forgetFrom(firstId);
     }
@@ -193,13 +198,12 @@ export class Tonight {
   }
 
   /**
-   * When the day closes, last: the filters take tonight's held keys (the keys
-   * validation looks for) and tonight's records join the key tables as their own
-   * partition; the filters are saved in the same transaction. A filter that would be
-   * too full is made again, bigger, from history's tables (by the worker, if it did).
+   * When the import is over, first thing of the close: the filters take tonight's held
+   * keys (the keys validation looks for), and that memory goes before the close's
+   * steps take theirs. A filter that would be too full is made again, bigger, from
+   * history's tables (by the worker, if it did). Saved by addNightToHistory.
    */
-  addNightToHistory(range: RecordRange, progress: (message: string) => void): void {
-    // The filters first, while tonight's held keys are in memory; then that memory goes.
+  keysIntoFilters(): void {
     for (const name of ['card', 'terminal'] as const) {
       const keys = name === 'card' ? this.keys.byCard : this.keys.byTerminal;
       if (!this.filters[name].hasRoomFor(keys.size)) {
@@ -209,7 +213,17 @@ export class Tonight {
       }
       keys.forEachKey((k) => this.filters[name].add(k));
     }
-    this.keys = new NightKeys(range.hi + 1, 0);
+    this.keys = new NightKeys(this.keys.nextId, 0);
+    this.filtersHoldTonight = true;
+    collectGarbage(); // tonight's held keys
+  }
+
+  /**
+   * When the day closes, last: tonight's records join the key tables as their own
+   * partition, and the filters (holding tonight's keys) are saved in the same transaction.
+   */
+  addNightToHistory(range: RecordRange, progress: (message: string) => void): void {
+    assert(this.filtersHoldTonight, "tonight: the night's keys join history after the filters took them");
     appendNightPartition(this.db, this.date, range, progress);
     saveKeyFilters(this.db, this.filters);
   }

@@ -62,7 +62,7 @@ const ctx: StatelessContext = {
 let db: Db | null = null;
 try {
   db = openStore(setup.dbPath, { readonly: true, mustExist: true });
-  db.pragma('cache_size = -32768');
+  db.pragma('cache_size = -16384');
 } catch {
   db = null;
 }

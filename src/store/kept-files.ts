@@ -198,6 +198,11 @@ function frameEnd(raw: Buffer, at: number): number {
   return pos + len;
 }
 
+/** The record whose frame (length prefix first) begins at `at`. */
+export function decodeRecordFrame(raw: Buffer, at: number): Transaction {
+  return decodeFrame(raw, at);
+}
+
 function decodeFrame(raw: Buffer, at: number): Transaction {
   const r = new WireReader(raw, at, raw.length);
   const len = r.varint32();

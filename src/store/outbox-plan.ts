@@ -55,7 +55,7 @@ export function planOutbox(
   db: Db,
   day: Pick<DayRow, 'date' | 'produced_at'>,
   ids: Ids,
-  exported: readonly Transaction[] | null = null,
+  exported: (() => Iterable<Transaction>) | null = null,
 ): PlannedFile[] {
   const D = day.date;
   const seqs = new Map<string, number>();
@@ -152,7 +152,7 @@ export function planOutbox(
 
   add(
     header('INTEROP_OUT', ids.national),
-    () => exported ?? exportedOn(db, kept, D),
+    () => (exported === null ? exportedOn(db, kept, D) : exported()),
   );
   for (const f of answered.filter((f) => f.kind === 'INTEROP_IN')) {
     add(header('INTEROP_IN_RESULT', f.answer_to, f.name, f.refusal_code ?? ''), verdicts(f));
