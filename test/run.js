@@ -24,5 +24,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.error(`test/run.js: ${files.length} test files`);
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// Every record an import stores is read back from its row and its file's kept bytes
+// and compared with the record read (a night in production reads back a sample).
+const env = { ...process.env, LCT_READ_BACK_EVERY: process.env.LCT_READ_BACK_EVERY ?? '1' };
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env });
 process.exit(r.status === null ? 1 : r.status);

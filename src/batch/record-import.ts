@@ -12,7 +12,7 @@ import { holdsKeys } from '../core/types';
 import { statefulVerdict, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
 import type { ChunkHeldKeys } from '../machinery/held-keys';
 import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
-import { readRecord } from '../store/kept-files';
+import { assertReadsBack } from '../store/kept-files';
 import { SOURCE_CODE, STATUS_CODE } from '../store/record-columns';
 import type { BatchContext } from './context';
 
@@ -142,10 +142,7 @@ export class RecordImporter {
    */
   readBack(): void {
     if (this.last !== null) this.samples.set(this.count - 1, this.last);
-    for (const [idx, read] of this.samples) {
-      const back = readRecord(this.ctx.db, this.ctx.tonight.kept, this.firstRecordId! + idx);
-      assert.deepStrictEqual(back, { ...read }, `record ${idx} of file ${this.fileId} reads back other than it was read`);
-    }
+    for (const [idx, read] of this.samples) assertReadsBack(this.ctx.db, this.ctx.tonight.kept, this.firstRecordId! + idx, read);
     this.samples.clear();
   }
 }

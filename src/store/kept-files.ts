@@ -305,6 +305,22 @@ export function withFields<R extends { file_id: number; idx: number }>(kept: Kep
   });
 }
 
+/**
+ * That the record with this id, as the store holds it (readRecord), is `read`: the
+ * record as the import read it. A difference is a fault of this program, never of a
+ * file: it throws, naming the record and the fields.
+ */
+export function assertReadsBack(db: Db, kept: KeptRecords, id: number, read: Transaction): void {
+  const back = readRecord(db, kept, id);
+  assert(back !== undefined, `read back: record ${id} is not in the store`);
+  const differ = (Object.keys(read) as (keyof Transaction)[]).filter((f) => back[f] !== read[f]);
+  if (differ.length > 0 || Object.keys(back).length !== Object.keys(read).length) {
+    assert.fail(
+      `read back: record ${id} reads back other than it was read: ${differ.map((f) => `${f} ${JSON.stringify(back[f])}, read ${JSON.stringify(read[f])}`).join('; ')}`,
+    );
+  }
+}
+
 const READ_RECORD = new WeakMap<Db, { get(id: number): unknown }>();
 
 /**
