@@ -205,10 +205,7 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
   db.prepare(
     `UPDATE records SET cleared_date = ?
       WHERE id IN (SELECT record_id FROM exports WHERE national_date = ? AND national_status = 'ACCEPTED') AND cleared_date IS NULL`,
-  ).run(
-    D,
-    D,
-  );
+  ).run(D, D);
   return day;
 }
 

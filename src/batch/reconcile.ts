@@ -198,9 +198,10 @@ function unansweredByNational(ctx: BatchContext): void {
       theirs: {},
     });
   }
-  const answered = db
-    .prepare(`SELECT exported_date, export_idx FROM exports WHERE national_date = ?`)
-    .all(D) as { exported_date: string; export_idx: number }[];
+  const answered = db.prepare(`SELECT exported_date, export_idx FROM exports WHERE national_date = ?`).all(D) as {
+    exported_date: string;
+    export_idx: number;
+  }[];
   for (const r of answered) {
     const ref = `INTEROP_OUT_${ctx.registry.centreId}_${ctx.registry.nationalId}_${r.exported_date}_0001.pb#${r.export_idx}`;
     closeItem(db, `national:LOCAL_ONLY:${ref}`, D, 'data', 'answered by the national centre');
@@ -266,14 +267,13 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       'SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?',
     )
     .raw(true);
-  const historyOf = db
-    .prepare(
-      `SELECT r.id, r.file_id, r.idx
+  const historyOf = db.prepare(
+    `SELECT r.id, r.file_id, r.idx
          FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN ? AND ?
          JOIN records r ON r.id = k.record_id
         WHERE k.record_id < ? AND NOT ${statusIs('REJECTED', 'r.status_code')} AND r.local = 1
         ORDER BY k.card_key, k.record_id`,
-    );
+  );
   const openFloat = new Map<string, string[]>();
   for (const row of db
     .prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL")
@@ -388,7 +388,9 @@ function exceptionsOf(db: Db, kept: KeptRecords, D: string, range: RecordRange, 
     }));
   const cols = 'r.id, r.file_id, r.idx, r.status, r.reason';
   const conflicts = db
-    .prepare(`SELECT ${cols}, k.held_json FROM record_view r JOIN key_conflicts k ON k.record_id = r.id WHERE r.id BETWEEN ? AND ? ORDER BY r.id`)
+    .prepare(
+      `SELECT ${cols}, k.held_json FROM record_view r JOIN key_conflicts k ON k.record_id = r.id WHERE r.id BETWEEN ? AND ? ORDER BY r.id`,
+    )
     .all(range.lo, range.hi) as (ShownRow & { held_json: string })[];
   const conflictRecords = shown(conflicts);
   const suspended = shown(

@@ -117,9 +117,10 @@ export function issuersOfCard(db: Db, card_no: string, candidates: string[]): st
   if (found.length > 0) return found.sort();
   // Every record the store keeps, file by file, read from the kept bytes.
   const issuers = new Set<string>();
-  for (const f of db
-    .prepare('SELECT id, record_count FROM files WHERE kept IS NOT NULL AND record_count > 0 ORDER BY id')
-    .all() as { id: number; record_count: number }[]) {
+  for (const f of db.prepare('SELECT id, record_count FROM files WHERE kept IS NOT NULL AND record_count > 0 ORDER BY id').all() as {
+    id: number;
+    record_count: number;
+  }[]) {
     for (const r of kept.range(f.id, 0, f.record_count - 1)) if (r.card_no === card_no) issuers.add(r.issuer_id);
   }
   return [...issuers].sort();

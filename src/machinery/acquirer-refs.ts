@@ -16,9 +16,10 @@ export class AcquirerRefs {
   /** table: terminals (of terminal_id) or merchants (of merchant_id). */
   constructor(db: Db, table: 'terminals' | 'merchants') {
     const column = table === 'terminals' ? 'terminal_id' : 'merchant_id';
-    for (const [id, acquirer_id, of] of db.prepare(`SELECT id, acquirer_id, ${column} FROM ${table}`).raw(true).iterate() as IterableIterator<
-      [number, string, string]
-    >) {
+    for (const [id, acquirer_id, of] of db
+      .prepare(`SELECT id, acquirer_id, ${column} FROM ${table}`)
+      .raw(true)
+      .iterate() as IterableIterator<[number, string, string]>) {
       this.remember(acquirer_id, of, id);
     }
     this.next = ((db.prepare(`SELECT MAX(id) FROM ${table}`).pluck().get() as number | null) ?? 0) + 1;

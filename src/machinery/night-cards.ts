@@ -122,8 +122,7 @@ export class NightCards {
   append(issuer_id: string, card_no: string, card_key: number, id: number, card_seq: number, before_fen: number, after_fen: number): void {
     assert(!this.readBack, 'night cards: a record imported after the read-back');
     // Once per record: the message is built only when the assertion fails.
-    if (this.n > 0 && id <= this.idAt(this.n - 1))
-      assert.fail(`night cards: record ${id} after a later one: ids must rise`);
+    if (this.n > 0 && id <= this.idAt(this.n - 1)) assert.fail(`night cards: record ${id} after a later one: ids must rise`);
     if (this.firstId === null) this.firstId = id;
     this.put(issuer_id, card_no, card_key, id, card_seq, before_fen, after_fen);
   }

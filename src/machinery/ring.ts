@@ -114,15 +114,24 @@ export interface FileJob {
   job: number;
 }
 
-/** A block of the job's file, cut as the main thread cuts it (src/store/kept-files.ts) and compressed. */
+/**
+ * A block of the job's file, cut as the main thread cuts it (src/store/kept-files.ts)
+ * and compressed; data null: left to the main thread, which was waiting on the worker.
+ */
 export interface BlockMessage {
   job: number;
   first_idx: number;
   records: number;
   lead: number;
   raw_bytes: number;
-  data: Uint8Array;
+  data: Uint8Array | null;
 }
+
+/**
+ * The worker compresses a block only when it is this many results ahead of the main
+ * thread: nearer, the main thread is waiting on it, and compresses the block itself.
+ */
+export const AHEAD_TO_COMPRESS = 4 * CHUNK;
 
 /** After the import: write the files the import settles (written-ahead.ts), and grow the filters first. */
 export interface WriteAheadJob extends WriteAhead {

@@ -36,7 +36,7 @@ export interface StatelessVerdicts {
   /** The file is done with: committed, refused or failed. */
   endFile(): void;
   /** A block of the file compressed by another thread (KeptFileWriter's `compressed`), or null when none does it. */
-  readonly compressedBlock: ((block: RawBlock, wait: boolean) => Buffer | null) | null;
+  readonly compressedBlock: ((block: RawBlock, wait: boolean) => Buffer | null | false) | null;
 }
 
 /** The stateless rules run here, on the main thread. */
@@ -76,7 +76,7 @@ export class InlineVerdicts implements StatelessVerdicts {
 /** The stateless rules ran ahead on the worker; a record it could not answer for is judged here. */
 export class PipeVerdicts implements StatelessVerdicts {
   private file: FileContext | null = null;
-  readonly compressedBlock = (block: RawBlock, wait: boolean): Buffer | null => this.pipe.takeBlock(block, wait);
+  readonly compressedBlock = (block: RawBlock, wait: boolean): Buffer | null | false => this.pipe.takeBlock(block, wait);
   private readonly out = new ChunkVerdicts();
 
   constructor(

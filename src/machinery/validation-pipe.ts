@@ -147,11 +147,12 @@ export class ValidationPipe {
   }
 
   /**
-   * The worker's compression of a block the main thread cut of the current file, or
-   * null when it has none (it is behind, or failed): the caller compresses it. wait:
-   * the main thread read the whole file; the worker is waited for to finish it.
+   * The worker's compression of a block the main thread cut of the current file;
+   * null when it has none yet (or failed); false when it left the block to the main
+   * thread (it was behind). wait: the main thread read the whole file; the worker is
+   * waited for to finish it.
    */
-  takeBlock(b: RawBlock, wait: boolean): Buffer | null {
+  takeBlock(b: RawBlock, wait: boolean): Buffer | null | false {
     if (!this.active) return null;
     if (wait && !this.settles(STATE, STALL_MS)) return null;
     for (;;) {
@@ -163,6 +164,7 @@ export class ValidationPipe {
         continue;
       }
       this.early.delete(m.first_idx);
+      if (m.data === null) return false;
       // Cut alike or not taken; that the bytes were the same is checked on the whole file (sameFile).
       if (m.records !== b.starts.length || m.lead !== b.lead || m.raw_bytes !== b.raw.length) return null;
       return Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length);

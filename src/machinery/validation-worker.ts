@@ -36,6 +36,7 @@ import {
   RUNNING,
   STATE,
   TERMINAL_KEYS,
+  AHEAD_TO_COMPRESS,
   type BlockMessage,
   type FileJob,
   type WorkerSetup,
@@ -44,6 +45,7 @@ import {
 import { writeAhead } from './written-ahead';
 
 const setup = workerData as WorkerSetup;
+const EMPTY = Buffer.alloc(0);
 const control = new Int32Array(setup.control);
 const results = new Int32Array(setup.results);
 const digest = new Uint8Array(setup.digest);
@@ -148,7 +150,10 @@ function judgeFile(job: FileJob): void {
     // The file's blocks, cut as the main thread cuts them, compressed here for it.
     const blocks = setup.blocks!;
     const cutter = new BlockCutter((b) => {
-      const k = keptBlock(b);
+      // Compressed here while the main thread has results to work on; else it is left to
+      // it, which would only wait on this thread meanwhile.
+      const ahead = produced - Atomics.load(control, CONSUMED) >= AHEAD_TO_COMPRESS;
+      const k = ahead ? keptBlock(b) : { ...keptBlock(b, EMPTY), data: null };
       blocks.postMessage({ job: job.job, ...k } satisfies BlockMessage);
     });
     const scan = scanExchangeFile(

@@ -133,11 +133,14 @@ export class KeptFileWriter {
   });
   private readonly insert;
 
-  /** compressed(block, wait): the block compressed elsewhere, or null (wait: the other thread is done with the file). */
+  /**
+   * compressed(block, wait): the block compressed elsewhere; null: not yet (wait: the
+   * other thread is done with the file); false: it will not be, compress it here.
+   */
   constructor(
     db: Db,
     private readonly fileId: number,
-    private readonly compressed: ((block: RawBlock, wait: boolean) => Buffer | null) | null = null,
+    private readonly compressed: ((block: RawBlock, wait: boolean) => Buffer | null | false) | null = null,
   ) {
     this.insert = db.prepare('INSERT INTO kept_blocks (file_id, first_idx, records, lead, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)');
   }
@@ -166,8 +169,9 @@ export class KeptFileWriter {
   private store(all: boolean): void {
     while (this.waiting.length > 0) {
       const b = this.waiting[0]!;
-      let data = this.compressed === null ? null : this.compressed(b, all);
-      if (data === null && (this.compressed === null || all || this.waiting.length > MAX_WAITING)) data = compressBlock(b.raw);
+      const got = this.compressed === null ? false : this.compressed(b, all);
+      let data = got === false ? compressBlock(b.raw) : got;
+      if (data === null && (all || this.waiting.length > MAX_WAITING)) data = compressBlock(b.raw);
       if (data === null) return;
       const k = keptBlock(b, data);
       this.insert.run(this.fileId, k.first_idx, k.records, k.lead, k.raw_bytes, k.data);

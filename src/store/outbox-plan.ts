@@ -134,7 +134,10 @@ export function planOutbox(
   );
   for (const f of late) {
     add(header('TXN_ACK', f.answer_to, f.name), () =>
-      withFields(kept, rejectedOf.all(f.id, D) as { file_id: number; idx: number; amount_fen: number; status: Verdict['status']; reason: string }[]).map(
+      withFields(
+        kept,
+        rejectedOf.all(f.id, D) as { file_id: number; idx: number; amount_fen: number; status: Verdict['status']; reason: string }[],
+      ).map(
         (r): Verdict => ({
           index: r.idx,
           issuer_id: r.issuer_id,
@@ -150,10 +153,7 @@ export function planOutbox(
     );
   }
 
-  add(
-    header('INTEROP_OUT', ids.national),
-    () => (exported === null ? exportedOn(db, kept, D) : exported()),
-  );
+  add(header('INTEROP_OUT', ids.national), () => (exported === null ? exportedOn(db, kept, D) : exported()));
   for (const f of answered.filter((f) => f.kind === 'INTEROP_IN')) {
     add(header('INTEROP_IN_RESULT', f.answer_to, f.name, f.refusal_code ?? ''), verdicts(f));
   }
@@ -253,7 +253,9 @@ export function writableBeforeClose(f: PlannedFile): boolean {
 /** The records exported in day D's INTEROP_OUT, in its order: read in id order (each kept block once), then ordered. */
 function exportedOn(db: Db, kept: KeptRecords, D: string): Transaction[] {
   const rows = db
-    .prepare('SELECT r.file_id, r.idx, e.export_idx FROM exports e JOIN records r ON r.id = e.record_id WHERE e.exported_date = ? ORDER BY r.id')
+    .prepare(
+      'SELECT r.file_id, r.idx, e.export_idx FROM exports e JOIN records r ON r.id = e.record_id WHERE e.exported_date = ? ORDER BY r.id',
+    )
     .all(D) as { file_id: number; idx: number; export_idx: number }[];
   return withFields(kept, rows)
     .sort((a, b) => a.export_idx - b.export_idx)

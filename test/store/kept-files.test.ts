@@ -139,7 +139,9 @@ function sampleTransaction(): Transaction {
 test('a row that disagrees with its kept bytes is caught by the read-back, naming the record and the field', () => {
   const db = store();
   const records = Array.from({ length: 3 }, (_, i) => ({ ...sampleTransaction(), card_seq: i + 1 }));
-  db.prepare("INSERT INTO files (id, batch_date, name, sha256, kind, outcome, kept) VALUES (1, '20260105', 'F.pb', '', 'TXN_UPLOAD', 'IMPORTED', 'FILE')").run();
+  db.prepare(
+    "INSERT INTO files (id, batch_date, name, sha256, kind, outcome, kept) VALUES (1, '20260105', 'F.pb', '', 'TXN_UPLOAD', 'IMPORTED', 'FILE')",
+  ).run();
   keep(db, 1, encodeExchangeFile(sampleHeader('TXN_UPLOAD'), records));
   db.prepare("INSERT INTO merchants (id, acquirer_id, merchant_id) VALUES (1, '41010101', '410101010000001')").run();
   const row = db.prepare(

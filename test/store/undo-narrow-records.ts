@@ -7,10 +7,12 @@ import { MIGRATIONS } from '../../src/store/migrations';
 
 export function undoNarrowRecords(db: Database.Database): void {
   const kept = new KeptRecords(db);
-  const rows = (db.prepare("SELECT * FROM record_view ORDER BY id").all() as Record<string, unknown>[]).map((row): Record<string, unknown> => ({
-    ...row,
-    ...readRecord(db, kept, row.id as number),
-  }));
+  const rows = (db.prepare('SELECT * FROM record_view ORDER BY id').all() as Record<string, unknown>[]).map(
+    (row): Record<string, unknown> => ({
+      ...row,
+      ...readRecord(db, kept, row.id as number),
+    }),
+  );
   const firstSchema = MIGRATIONS[0] as string;
   const wide = /CREATE TABLE records \([\s\S]*?\) STRICT;/.exec(firstSchema)![0];
   const indexes = firstSchema.match(/CREATE INDEX records_(?:export|national) [^;]*;/g)!;
