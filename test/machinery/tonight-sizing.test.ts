@@ -8,10 +8,10 @@ import { NightCards } from '../../src/machinery/night-cards';
 import { NightKeys } from '../../src/machinery/night-keys';
 import { RECORD_FILE_BYTES, RESERVED_RECORDS_MAX, recordsToReserve } from '../../src/machinery/tonight';
 
-test('records reserved: a record per 128 bytes, rounded up, at most 2^23 whatever the files claim', () => {
-  assert.equal(RECORD_FILE_BYTES, 128);
+test('records reserved: a record per 132 bytes, rounded up, at most 2^23 whatever the files claim', () => {
+  assert.equal(RECORD_FILE_BYTES, 132);
   assert.equal(RESERVED_RECORDS_MAX, 1 << 23);
-  assert.deepEqual([0, 1, 128, 129, 128 * 1_000_000].map(recordsToReserve), [0, 1, 1, 2, 1_000_000]);
+  assert.deepEqual([0, 1, 132, 133, 132 * 1_000_000].map(recordsToReserve), [0, 1, 1, 2, 1_000_000]);
   assert.equal(recordsToReserve(RECORD_FILE_BYTES * RESERVED_RECORDS_MAX + 1), RESERVED_RECORDS_MAX);
   assert.equal(recordsToReserve(64e9), RESERVED_RECORDS_MAX);
   assert.equal(recordsToReserve(2 ** 53), RESERVED_RECORDS_MAX);
