@@ -17,6 +17,7 @@ import { openItem, closeItem } from '../store/recon-items';
 import type { BatchContext } from './context';
 import { reconcile } from './reconcile';
 import { collectGarbage } from '../machinery/heap';
+import type { Sums, TonightTotals } from '../machinery/night-tally';
 import { buildSummary } from './summary';
 
 export function closeDay(ctx: BatchContext, producedAt: string): void {
@@ -112,42 +113,88 @@ interface GroupRow {
   gross_fen: number;
 }
 
+/** Up to this many records, the close counts tonight's totals in SQL too, and checks the import's count against them. */
+const CROSS_CHECK_RECORDS = 200_000;
+
+interface TonightGroups {
+  localPurchases: GroupRow[];
+  loads: GroupRow[];
+  interopIn: Sums;
+  suspended: Sums;
+}
+
+/** Tonight's totals from the store. */
+function tonightInSql(ctx: BatchContext, range: RecordRange): TonightGroups {
+  const db = ctx.db;
+  const inRange = 'id BETWEEN @lo AND @hi';
+  const r = { lo: range.lo, hi: range.hi };
+  const groups = (load: string) =>
+    db
+      .prepare(
+        `SELECT m.acquirer_id AS participant_id, m.merchant_id, g.count, g.gross_fen
+           FROM (SELECT merchant, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
+                  WHERE ${inRange} AND ${sourceIs('TXN_UPLOAD')} AND ${statusIs('ACCEPTED')} AND txn_type ${load} ${TXN_LOAD} GROUP BY merchant) g
+           JOIN merchants m ON m.id = g.merchant ORDER BY 1, 2`,
+      )
+      .all(r) as GroupRow[];
+  const total = (where: string) =>
+    db
+      .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(amount_fen), 0) AS gross_fen FROM records WHERE ${inRange} AND ${where}`)
+      .get(r) as Sums;
+  return {
+    localPurchases: groups('<>'),
+    loads: groups('='),
+    interopIn: total(`${sourceIs('INTEROP_IN')} AND ${statusIs('ACCEPTED')}`),
+    // By the verdict given at import: the records suspended by tonight's import, also
+    // one that a correction releases tonight.
+    suspended: total(statusIs('SUSPENDED', 'verdict_code')),
+  };
+}
+
+/** Tonight's totals as the import counted them, the merchants named, in the SQL's order (bytes of UTF-8). */
+function tonightCounted(ctx: BatchContext, t: TonightTotals): TonightGroups {
+  const nameOf = ctx.db.prepare('SELECT acquirer_id, merchant_id FROM merchants WHERE id = ?');
+  const named = (groups: Map<number, Sums>): GroupRow[] =>
+    [...groups]
+      .map(([m, s]) => {
+        const n = nameOf.get(m) as { acquirer_id: string; merchant_id: string };
+        return { participant_id: n.acquirer_id, merchant_id: n.merchant_id, count: s.count, gross_fen: s.gross_fen };
+      })
+      .sort(
+        (a, b) =>
+          Buffer.compare(Buffer.from(a.participant_id), Buffer.from(b.participant_id)) ||
+          Buffer.compare(Buffer.from(a.merchant_id), Buffer.from(b.merchant_id)),
+      );
+  return {
+    localPurchases: named(t.purchases),
+    loads: named(t.loads),
+    interopIn: { ...t.interop_in },
+    suspended: { ...t.suspended },
+  };
+}
+
 function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
   const db = ctx.db;
   const D = ctx.date;
-  const inRange = 'id BETWEEN @lo AND @hi';
-  const r = { lo: range.lo, hi: range.hi };
-  const localPurchases = db
-    .prepare(
-      `SELECT m.acquirer_id AS participant_id, m.merchant_id, g.count, g.gross_fen
-         FROM (SELECT merchant, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
-                WHERE ${inRange} AND ${sourceIs('TXN_UPLOAD')} AND ${statusIs('ACCEPTED')} AND txn_type <> ${TXN_LOAD} GROUP BY merchant) g
-         JOIN merchants m ON m.id = g.merchant ORDER BY 1, 2`,
-    )
-    .all(r) as GroupRow[];
   const remotePurchases = db
     .prepare(
       `SELECT acquirer_id AS participant_id, merchant_id, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM record_view
         WHERE national_date = ? AND national_status = 'ACCEPTED' AND cleared_date IS NULL GROUP BY 1, 2`,
     )
     .all(D) as GroupRow[];
-  const loads = db
-    .prepare(
-      `SELECT m.acquirer_id AS participant_id, m.merchant_id, g.count, g.gross_fen
-         FROM (SELECT merchant, COUNT(*) AS count, SUM(amount_fen) AS gross_fen FROM records
-                WHERE ${inRange} AND ${sourceIs('TXN_UPLOAD')} AND ${statusIs('ACCEPTED')} AND txn_type = ${TXN_LOAD} GROUP BY merchant) g
-         JOIN merchants m ON m.id = g.merchant ORDER BY 1, 2`,
-    )
-    .all(r) as GroupRow[];
   const total = (where: string, ...args: unknown[]) =>
     db.prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(amount_fen), 0) AS gross_fen FROM records WHERE ${where}`).get(...args) as {
       count: number;
       gross_fen: number;
     };
-  const interopIn = total(`${inRange} AND ${sourceIs('INTEROP_IN')} AND ${statusIs('ACCEPTED')}`, r);
-  // By the verdict given at import: the records suspended by tonight's import, also
-  // one that a correction releases tonight.
-  const suspended = total(`${inRange} AND ${statusIs('SUSPENDED', 'verdict_code')}`, r);
+  // Tonight's own records: as the import counted them, or counted here (a night an
+  // interrupted run began). A small night is counted both ways, and they must agree.
+  const counted = ctx.tonight.tally.night;
+  const tonight = counted === null ? tonightInSql(ctx, range) : tonightCounted(ctx, counted);
+  if (counted !== null && range.hi - range.lo < CROSS_CHECK_RECORDS) {
+    assert.deepStrictEqual(tonight, tonightInSql(ctx, range), `closeDay: tonight's totals as counted at import differ from the store's`);
+  }
+  const { localPurchases, loads, interopIn, suspended } = tonight;
   const interopOut = total(
     `id IN (SELECT record_id FROM exports WHERE national_date = ? AND national_status = 'ACCEPTED') AND cleared_date IS NULL`,
     D,

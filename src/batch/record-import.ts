@@ -8,7 +8,7 @@
 // nothing behind, and the caller makes the machinery forget it.
 import { strict as assert } from 'node:assert';
 import type { Transaction } from '../core/types';
-import { holdsKeys } from '../core/types';
+import { holdsKeys, TXN_LOAD } from '../core/types';
 import { statefulVerdict, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
 import type { ChunkHeldKeys } from '../machinery/held-keys';
 import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
@@ -122,6 +122,7 @@ export class RecordImporter {
             verdict.status === 'ACCEPTED' ? this.ctx.date : null,
             verdict.status === 'SUSPENDED' ? this.ctx.date : null,
           );
+    this.ctx.tonight.tally.add(this.file.file_type, verdict.status, r.txn_type === TXN_LOAD, merchant, r.amount_fen);
     if (this.count % READ_BACK_EVERY === 0) this.samples.set(this.count, r);
     this.last = r;
     const id = Number(info.lastInsertRowid);

@@ -96,11 +96,12 @@ export class NightCards {
   private readonly names = new CardNames();
   // Per record, columns: the card's number here, and its run. An id is kept as its
   // distance from the first id put (a night's ids span far less than 2^31); a counter
-  // and a balance are 32-bit fields of the exchange format.
+  // is 1..65535 on every record not rejected (E01), and a balance is a 32-bit field of
+  // the exchange format. 18 bytes a record.
   private cardOf = new Int32Array(1024);
   private idBase: number | null = null;
   private ids = new Int32Array(1024);
-  private seqs = new Uint32Array(1024);
+  private seqs = new Uint16Array(1024);
   private befores = new Int32Array(1024);
   private afters = new Int32Array(1024);
   private n = 0;
@@ -166,7 +167,7 @@ export class NightCards {
     this.afters[at] = after_fen;
     // Once per record: the message is built only when the assertion fails.
     if (this.idAt(at) !== id || this.seqs[at] !== card_seq || this.befores[at] !== before_fen || this.afters[at] !== after_fen)
-      assert.fail(`night cards: record ${id}'s counter or balances are not 32-bit fields`);
+      assert.fail(`night cards: record ${id}'s counter is not 1..65535 or its balances are not 32-bit`);
   }
 
   private cardNumber(issuer_id: string, card_no: string, hash: number): number {
@@ -231,14 +232,14 @@ export class NightCards {
   }
 
   private resize(records: number): void {
-    const grown = <T extends Int32Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const grown = <T extends Int32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
       const b = make(records);
       b.set(a.subarray(0, this.n));
       return b;
     };
     this.cardOf = grown(this.cardOf, (n) => new Int32Array(n));
     this.ids = grown(this.ids, (n) => new Int32Array(n));
-    this.seqs = grown(this.seqs, (n) => new Uint32Array(n));
+    this.seqs = grown(this.seqs, (n) => new Uint16Array(n));
     this.befores = grown(this.befores, (n) => new Int32Array(n));
     this.afters = grown(this.afters, (n) => new Int32Array(n));
   }

@@ -24,6 +24,7 @@ import { appendNightPartition, historyFilter, loadKeyFilters, saveKeyFilters, ty
 import { NightCards } from './night-cards';
 import { NightKeys } from './night-keys';
 import { NightPending } from './night-pending';
+import { NightTally } from './night-tally';
 import { collectGarbage } from './heap';
 import type { WriteAheadJob } from './ring';
 import { InlineVerdicts, PipeVerdicts, type StatelessVerdicts } from './stateless-verdicts';
@@ -67,6 +68,8 @@ export class Tonight {
   readonly merchants: AcquirerRefs;
   /** Records read back from their files' kept bytes (the file being imported's too). */
   readonly kept: KeptRecords;
+  /** Tonight's clearing totals, counted as the records are stored. */
+  readonly tally = new NightTally();
   /** Tonight's PENDING_INTEROP records as the import read them, by id: the day's INTEROP_OUT without reading them back. */
   private readonly pending = new NightPending();
   /** The day's INTEROP_OUT records in its order, once the close numbered them: the outbox writes them from here. */
@@ -87,6 +90,8 @@ export class Tonight {
     private readonly rules: StatelessContext,
   ) {
     this.keys = loadNightKeys(db, date);
+    const earlier = batchRecordRange(db, date);
+    if (earlier.lo <= earlier.hi) this.tally.notWhole();
     this.filters = loadKeyFilters(db);
     this.terminals = new AcquirerRefs(db, 'terminals');
     this.merchants = new AcquirerRefs(db, 'merchants');
@@ -150,6 +155,7 @@ export class Tonight {
   fileCommitted(): void {
     this.terminals.commit();
     this.merchants.commit();
+    this.tally.fileCommitted();
     this.kept.pending = null;
   }
 
@@ -157,6 +163,7 @@ export class Tonight {
   fileRolledBack(firstId: number | null): void {
     this.terminals.rollback();
     this.merchants.rollback();
+    this.tally.fileRolledBack();
     // Its file id and blocks are given again to the next file: nothing read of them stays.
     this.kept.forget();
     if (firstId !== null) {

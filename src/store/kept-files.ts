@@ -23,7 +23,14 @@ type Db = Database.Database;
 export const BLOCK_BYTES = 1 << 19;
 
 /** Brotli's fastest quality: about 0.29 of an upload's size at some 300 MB/s (quality 5 gains 0.03 at a sixth of the speed). */
-const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: BLOCK_BYTES } };
+const BROTLI = {
+  params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 1,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: BLOCK_BYTES,
+    // A window of a block: a block is compressed alone, and a 4 MiB window (the default) took memory for nothing.
+    [zlib.constants.BROTLI_PARAM_LGWIN]: Math.log2(BLOCK_BYTES),
+  },
+};
 
 export function compressBlock(raw: Uint8Array): Buffer {
   return zlib.brotliCompressSync(raw, BROTLI);
@@ -115,7 +122,7 @@ export function keptBlock(b: RawBlock, data: Buffer = compressBlock(b.raw)): Kep
 }
 
 /** The most blocks a writer holds uncompressed while it waits for another thread's compression of them. */
-const MAX_WAITING = 32;
+const MAX_WAITING = 8;
 
 /**
  * Keeps one file's bytes, inside the file's transaction: frame() for every frame
