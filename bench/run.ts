@@ -165,6 +165,7 @@ async function main(): Promise<void> {
 
   const db = path.join(dir, 'lct.db');
   const results: Record<string, unknown>[] = [];
+  let sizeBefore = 0;
   for (const [i, night] of gen.nights.entries()) {
     const r = await runNight(dir, night.date, night.inbox_dir, db);
     if (r.exit !== 0 && r.exit !== 3) throw new Error(`lct batch for ${night.date} exited ${r.exit}`);
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
       ratio_to_floor: Number((rate / floorRate).toFixed(2)),
       peak_rss_mb: Math.round(r.peak_rss_mb),
       store_mb_per_million: Number(((sizeMb(db) / ((i + 1) * n)) * 1e6).toFixed(0)),
+      // What the night added to the store: a year of nights grows it by this much a million records.
+      store_growth_mb_per_million: Number((((sizeMb(db) - sizeBefore) / n) * 1e6).toFixed(0)),
       import_s: Number(span('import', 'clear').toFixed(1)),
       clear_s: Number(span('clear', 'reconcile').toFixed(1)),
       reconcile_s: Number(span('reconcile', 'keys').toFixed(1)),
@@ -190,10 +193,12 @@ async function main(): Promise<void> {
       accepted: r.summary?.records.accepted,
       cleared: r.summary?.cleared.count,
     };
+    sizeBefore = sizeMb(db);
     results.push(row);
     console.log(
       `night ${row.night} (${row.date}): ${row.seconds} s, ${row.records_per_s.toLocaleString('en')} records/s end to end, ` +
-        `${row.ratio_to_floor} of the floor, peak RSS ${row.peak_rss_mb} MB, store ${row.store_mb_per_million} MB per million records\n` +
+        `${row.ratio_to_floor} of the floor, peak RSS ${row.peak_rss_mb} MB, store ${row.store_mb_per_million} MB per million records ` +
+        `(this night added ${row.store_growth_mb_per_million} MB a million)\n` +
         `  steps: import ${row.import_s} s, clear+post ${row.clear_s} s, reconcile ${row.reconcile_s} s (${Math.round(row.reconcile_share * 100)}% of the night, ` +
         `${row.reconcile_records_per_s.toLocaleString('en')} records/s), night's keys ${row.keys_s} s, summary+commit ${row.close_s} s, ` +
         `write ${row.write_s} s (with the checkpoint beside it)`,
