@@ -16,7 +16,6 @@ import { appendEntries } from '../store/journal';
 import { openItem, closeItem } from '../store/recon-items';
 import type { BatchContext } from './context';
 import { reconcile } from './reconcile';
-import { collectGarbage } from '../machinery/heap';
 import type { Sums, TonightTotals } from '../machinery/night-tally';
 import { buildSummary } from './summary';
 
@@ -38,7 +37,7 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     appendEntries(db, matchBankLines(ctx));
     ctx.progress('reconcile');
     const recon = reconcile(ctx, range);
-    collectGarbage(); // tonight's card runs, walked
+    ctx.tonight.freeMemory(); // tonight's card runs, walked
     // Last, when nothing else needs tonight's records in memory (the card walk reads
     // only history's partitions): the night's keys join the key tables.
     ctx.progress("keys: the night's keys into the key tables");

@@ -51,6 +51,9 @@ export const RECORD_FILE_BYTES = 132;
  */
 export const RESERVED_RECORDS_MAX = 1 << 23;
 
+/** From this many records a night's tables are big enough that the close frees them at once (freeMemory). */
+const BIG_NIGHT_RECORDS = 1 << 19;
+
 /** How many records the night's tables make room for before the import, for recordBytes of records in files. */
 export function recordsToReserve(recordBytes: number): number {
   return Math.min(Math.ceil(recordBytes / RECORD_FILE_BYTES), RESERVED_RECORDS_MAX);
@@ -77,6 +80,8 @@ export class Tonight {
   private pipe: ValidationPipe | null = null;
   private readonly inline: InlineVerdicts;
   private piped: PipeVerdicts | null = null;
+  /** The records the tables made room for: the night's size, as its files tell. */
+  private reserved = 0;
   /** The filters took tonight's keys (keysIntoFilters): the night's keys are no longer asked for. */
   private filtersHoldTonight = false;
   /** Bigger filters the worker is filling with history's keys while the day closes. */
@@ -107,6 +112,7 @@ export class Tonight {
    */
   beginImport(recordBytes: number, mode: ParallelMode): void {
     const records = recordsToReserve(recordBytes);
+    this.reserved = records;
     this.keys.reserve(records);
     this.cards!.reserve(records);
     const inMemory = this.db.memory || this.db.name === '';
@@ -197,6 +203,14 @@ export class Tonight {
     return true;
   }
 
+  /**
+   * On a big night, a full collection now: the step before let go of big arrays.
+   * A small night (every test's) never asks for one: it has nothing big to free.
+   */
+  freeMemory(): void {
+    if (this.reserved >= BIG_NIGHT_RECORDS) collectGarbage();
+  }
+
   /** Tonight's per-card runs, for the card-float walk; handed over, so that their memory goes with the walk. */
   takeCardRuns(): NightCards {
     const cards = this.cards!;
@@ -222,7 +236,7 @@ export class Tonight {
     }
     this.keys = new NightKeys(this.keys.nextId, 0);
     this.filtersHoldTonight = true;
-    collectGarbage(); // tonight's held keys
+    this.freeMemory(); // tonight's held keys
   }
 
   /**
