@@ -117,6 +117,9 @@ function openGapItem(db: Db, D: string, participant: string, subject: string, [a
   });
 }
 
+/** Terminal keys read at once by checkTerminals. */
+const KEY_SLICE = 65536;
+
 /**
  * Terminal completeness (src/core/terminal-completeness.ts) for every terminal of
  * this batch's uploads, against each terminal's span so far: numbers past the old
@@ -130,11 +133,10 @@ function checkTerminals(ctx: BatchContext, range: RecordRange): void {
   // sorted here; a key is the terminal's number * 2^32 + its terminal_seq.
   const all = new Float64Array(Math.max(0, range.hi - range.lo + 1));
   let count = 0;
-  for (const key of db
-    .prepare(`SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND ${sourceIs('TXN_UPLOAD')}`)
-    .pluck()
-    .iterate(range.lo, range.hi) as IterableIterator<number>) {
-    all[count++] = key;
+  // A slice of ids at a time: stepping a million rows one by one took twice as long.
+  const keysOf = db.prepare(`SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND ${sourceIs('TXN_UPLOAD')}`).pluck();
+  for (let from = range.lo; from <= range.hi; from += KEY_SLICE) {
+    for (const key of keysOf.all(from, Math.min(range.hi, from + KEY_SLICE - 1)) as number[]) all[count++] = key;
   }
   const keys = all.subarray(0, count).sort();
   const nameOf = db.prepare('SELECT acquirer_id, terminal_id FROM terminals WHERE id = ?');
