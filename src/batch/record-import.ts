@@ -122,7 +122,7 @@ export class RecordImporter {
             verdict.status === 'ACCEPTED' ? this.ctx.date : null,
             verdict.status === 'SUSPENDED' ? this.ctx.date : null,
           );
-    this.ctx.tonight.tally.add(this.file.file_type, verdict.status, r.txn_type === TXN_LOAD, merchant, r.amount_fen);
+    this.ctx.tonight.tally.add(this.file.file_type, verdict.status, verdict.reason, r.txn_type === TXN_LOAD, merchant, r.amount_fen);
     if (this.count % READ_BACK_EVERY === 0) this.samples.set(this.count, r);
     this.last = r;
     const id = Number(info.lastInsertRowid);

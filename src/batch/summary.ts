@@ -1,7 +1,9 @@
 // The day's summary (batch-cli.md, `--json` and reports/YYYYMMDD/summary.json):
 // counts of what D's batch imported and cleared, read back from the store so that
 // a crash and rerun give the same object as an uninterrupted run.
+import { strict as assert } from 'node:assert';
 import { compactToIsoDate } from '../core/calendar';
+import type { TonightTotals } from '../machinery/night-tally';
 import { journalHead } from '../store/journal';
 import type { DaySummary } from '../core/reports';
 import { refusedFilesOf } from '../store/file-log';
@@ -24,21 +26,18 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     skipped: one('SELECT COUNT(*) FROM sightings WHERE batch_date = ?', D),
     refused: one("SELECT COUNT(*) FROM files WHERE batch_date = ? AND outcome = 'REFUSED'", D),
   };
-  // One pass over tonight's records gives every count and sum the summary needs from them.
-  const tonight = db
-    .prepare(
-      `SELECT COALESCE(SUM(${statusIs('ACCEPTED', 'verdict_code')}), 0) AS accepted,
-              COALESCE(SUM(${statusIs('REJECTED', 'verdict_code')}), 0) AS rejected,
-              COALESCE(SUM(${statusIs('SUSPENDED', 'verdict_code')}), 0) AS suspended,
-              COALESCE(SUM(${statusIs('PENDING_INTEROP', 'verdict_code')}), 0) AS pending_interop,
-              COALESCE(SUM(verdict_reason = 'E09'), 0) AS conflicts,
-              COALESCE(SUM(cleared_date = @d), 0) AS cleared_n, COALESCE(SUM(CASE WHEN cleared_date = @d THEN amount_fen ELSE 0 END), 0) AS cleared_s
-         FROM records WHERE id BETWEEN @lo AND @hi`,
-    )
-    .get({ d: D, lo: range.lo, hi: range.hi }) as Record<
-    'accepted' | 'rejected' | 'suspended' | 'pending_interop' | 'conflicts' | 'cleared_n' | 'cleared_s',
-    number
-  >;
+  // Tonight's records by verdict, as the import counted them (tonight's accepted ones
+  // are the ones cleared today: the import writes their cleared_date), or in one pass
+  // over them (a night an interrupted run began). A small night is counted both ways.
+  const counted = ctx.tonight.tally.night;
+  const tonight = counted === null ? tonightInSql(ctx, range) : tonightCounted(counted);
+  if (counted !== null && range.hi - range.lo < CROSS_CHECK_RECORDS) {
+    assert.deepStrictEqual(
+      tonight,
+      tonightInSql(ctx, range),
+      "buildSummary: tonight's records as counted at import differ from the store's",
+    );
+  }
   const records = {
     accepted: tonight.accepted,
     rejected: tonight.rejected,
@@ -93,5 +92,40 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     journal: journalHead(db),
     exit_code: reasons.length > 0 ? 3 : 0,
     exit_reasons: reasons,
+  };
+}
+
+/** Up to this many records, the summary counts tonight's records in SQL too, and checks the import's count against them. */
+const CROSS_CHECK_RECORDS = 200_000;
+
+type TonightCounts = Record<'accepted' | 'rejected' | 'suspended' | 'pending_interop' | 'conflicts' | 'cleared_n' | 'cleared_s', number>;
+
+/** One pass over tonight's records gives every count and sum the summary needs from them. */
+function tonightInSql(ctx: BatchContext, range: { lo: number; hi: number }): TonightCounts {
+  return ctx.db
+    .prepare(
+      `SELECT COALESCE(SUM(${statusIs('ACCEPTED', 'verdict_code')}), 0) AS accepted,
+              COALESCE(SUM(${statusIs('REJECTED', 'verdict_code')}), 0) AS rejected,
+              COALESCE(SUM(${statusIs('SUSPENDED', 'verdict_code')}), 0) AS suspended,
+              COALESCE(SUM(${statusIs('PENDING_INTEROP', 'verdict_code')}), 0) AS pending_interop,
+              COALESCE(SUM(verdict_reason = 'E09'), 0) AS conflicts,
+              COALESCE(SUM(cleared_date = @d), 0) AS cleared_n, COALESCE(SUM(CASE WHEN cleared_date = @d THEN amount_fen ELSE 0 END), 0) AS cleared_s
+         FROM records WHERE id BETWEEN @lo AND @hi`,
+    )
+    .get({ d: ctx.date, lo: range.lo, hi: range.hi }) as TonightCounts;
+}
+
+/** The same from the import's count: a record accepted at import is cleared by this batch. */
+function tonightCounted(t: TonightTotals): TonightCounts {
+  const v = t.verdicts;
+  const cleared = [...t.purchases.values(), ...t.loads.values(), t.interop_in];
+  return {
+    accepted: v.accepted,
+    rejected: v.rejected,
+    suspended: v.suspended,
+    pending_interop: v.pending_interop,
+    conflicts: v.conflicts,
+    cleared_n: cleared.reduce((n, s) => n + s.count, 0),
+    cleared_s: cleared.reduce((n, s) => n + s.gross_fen, 0),
   };
 }

@@ -1,5 +1,7 @@
-// Tonight's clearing totals, counted as the import stores the records, so that the
-// close reads them instead of grouping the night's records again (on a 5M night those
+import type { Status } from '../core/types';
+
+// Tonight's clearing totals and its records by verdict, counted as the import stores
+// the records, so that the close reads them instead of grouping the night's records again (on a 5M night those
 // GROUP BYs took 2-3 s and their sorts the night's peak memory). Only a night this
 // process imported whole is counted: a rerun after a crash, whose earlier run stored
 // part of the night, has the close count in SQL, as every night did before. The
@@ -23,10 +25,18 @@ export interface TonightTotals {
   interop_in: Sums;
   /** Records the import suspended. */
   suspended: Sums;
+  /** Tonight's records by the verdict given at import (the day's summary), and the E09s among the rejected. */
+  verdicts: { accepted: number; rejected: number; suspended: number; pending_interop: number; conflicts: number };
 }
 
 function emptyTotals(): TonightTotals {
-  return { purchases: new Map(), loads: new Map(), interop_in: { count: 0, gross_fen: 0 }, suspended: { count: 0, gross_fen: 0 } };
+  return {
+    purchases: new Map(),
+    loads: new Map(),
+    interop_in: { count: 0, gross_fen: 0 },
+    suspended: { count: 0, gross_fen: 0 },
+    verdicts: { accepted: 0, rejected: 0, suspended: 0, pending_interop: 0, conflicts: 0 },
+  };
 }
 
 function addTo(s: Sums, amount: number): boolean {
@@ -49,8 +59,14 @@ export class NightTally {
   /** Whether the totals are tonight's whole: false once a sum is past exact, or records were stored by another run. */
   private whole = true;
 
-  /** A record stored: its source, its verdict's status, whether it is a load, its merchant's number and amount. */
-  add(source: 'TXN_UPLOAD' | 'INTEROP_IN', status: string, load: boolean, merchant: number, amount_fen: number): void {
+  /** A record stored: its source, its verdict's status and reason, whether it is a load, its merchant's number and amount. */
+  add(source: 'TXN_UPLOAD' | 'INTEROP_IN', status: Status, reason: string, load: boolean, merchant: number, amount_fen: number): void {
+    const v = this.file.verdicts;
+    if (status === 'PENDING_INTEROP') v.pending_interop++;
+    else if (status === 'ACCEPTED') v.accepted++;
+    else if (status === 'REJECTED') v.rejected++;
+    else v.suspended++;
+    if (reason === 'E09') v.conflicts++;
     let exact = true;
     if (status === 'ACCEPTED') {
       if (source === 'INTEROP_IN') exact = addTo(this.file.interop_in, amount_fen);
@@ -74,6 +90,7 @@ export class NightTally {
         if (!Number.isSafeInteger(t.gross_fen)) this.whole = false;
       }
     }
+    for (const k of ['accepted', 'rejected', 'suspended', 'pending_interop', 'conflicts'] as const) into.verdicts[k] += from.verdicts[k];
     for (const k of ['interop_in', 'suspended'] as const) {
       into[k].count += from[k].count;
       into[k].gross_fen += from[k].gross_fen;
