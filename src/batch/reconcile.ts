@@ -178,8 +178,14 @@ function unansweredByNational(ctx: BatchContext): void {
       `SELECT id, file_id, idx, exported_date, export_idx, amount_fen, acquirer_id FROM record_view
         WHERE exported_date IS NOT NULL AND exported_date <= ? AND national_status IS NULL AND status = 'PENDING_INTEROP' ORDER BY id`,
     )
-    .all(cutoff) as { file_id: number; idx: number }[];
-  const rows = withFields(ctx.tonight.kept, unanswered) as unknown as {
+    .all(cutoff) as { file_id: number; idx: number; exported_date: string; export_idx: number }[];
+  // An item once opened is never opened again (openItem ignores it): only the records
+  // without one are read back from their kept bytes, not the whole growing list each night.
+  const itemExists = db.prepare('SELECT 1 FROM recon_items WHERE id = ?').pluck();
+  const refOf = (r: { exported_date: string; export_idx: number }) =>
+    `INTEROP_OUT_${ctx.registry.centreId}_${ctx.registry.nationalId}_${r.exported_date}_0001.pb#${r.export_idx}`;
+  const fresh = unanswered.filter((r) => itemExists.get(`national:LOCAL_ONLY:${refOf(r)}`) === undefined);
+  const rows = withFields(ctx.tonight.kept, fresh) as unknown as {
     id: number;
     exported_date: string;
     export_idx: number;
@@ -189,7 +195,7 @@ function unansweredByNational(ctx: BatchContext): void {
     acquirer_id: string;
   }[];
   for (const r of rows) {
-    const ref = `INTEROP_OUT_${ctx.registry.centreId}_${ctx.registry.nationalId}_${r.exported_date}_0001.pb#${r.export_idx}`;
+    const ref = refOf(r);
     openItem(db, D, {
       id: `national:LOCAL_ONLY:${ref}`,
       kind: 'national',
@@ -255,13 +261,20 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
   // Records of this batch that an interrupted run imported are read back from the store.
   const readBackTo = (tonight.firstId ?? range.hi + 1) - 1;
   if (readBackTo >= range.lo) {
-    const rows = db
-      .prepare(
-        `SELECT id, file_id, idx, card_key FROM records WHERE id BETWEEN ? AND ? AND local = 1 AND NOT ${statusIs('REJECTED')} ORDER BY id`,
-      )
-      .all(range.lo, readBackTo) as { id: number; file_id: number; idx: number; card_key: number }[];
-    for (const r of withFields(ctx.tonight.kept, rows)) {
-      tonight.appendEarlier(r.issuer_id, r.card_no, r.card_key, r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+    // A slice of ids at a time: a 5M night's records as objects at once would not fit.
+    const rowsOf = db.prepare(
+      `SELECT id, file_id, idx, card_key FROM records WHERE id BETWEEN ? AND ? AND local = 1 AND NOT ${statusIs('REJECTED')} ORDER BY id`,
+    );
+    for (let from = range.lo; from <= readBackTo; from += KEY_SLICE) {
+      const rows = rowsOf.all(from, Math.min(readBackTo, from + KEY_SLICE - 1)) as {
+        id: number;
+        file_id: number;
+        idx: number;
+        card_key: number;
+      }[];
+      for (const r of withFields(ctx.tonight.kept, rows)) {
+        tonight.appendEarlier(r.issuer_id, r.card_no, r.card_key, r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+      }
     }
   }
   const stateOf = db
@@ -269,8 +282,12 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       'SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?',
     )
     .raw(true);
+  // A card's history from its rows: its counter is in its card key, its balances in
+  // the row. Only when another card shares the card's hash (card_float has both) are
+  // the records' names read, from their kept bytes, to tell the two apart.
+  const cardsUnder = db.prepare('SELECT COUNT(*) FROM card_float WHERE card_base = ?').pluck();
   const historyOf = db.prepare(
-    `SELECT r.id, r.file_id, r.idx
+    `SELECT r.id, r.card_key, r.balance_before_fen, r.balance_after_fen, r.file_id, r.idx
          FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN ? AND ?
          JOIN records r ON r.id = k.record_id
         WHERE k.record_id < ? AND NOT ${statusIs('REJECTED', 'r.status_code')} AND r.local = 1
@@ -359,10 +376,19 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       });
     } else {
       const all = runs.slice();
-      const history = historyOf.all(base, base + CARD_SEQ_SPAN - 1, range.lo) as { id: number; file_id: number; idx: number }[];
-      for (const r of withFields(ctx.tonight.kept, history)) {
-        if (r.issuer_id === issuer_id && r.card_no === card_no) all.push(r.id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
-      }
+      const history = historyOf.all(base, base + CARD_SEQ_SPAN - 1, range.lo) as {
+        id: number;
+        card_key: number;
+        balance_before_fen: number;
+        balance_after_fen: number;
+        file_id: number;
+        idx: number;
+      }[];
+      const shared = (cardsUnder.get(base) as number) > 1;
+      const mine = shared
+        ? withFields(ctx.tonight.kept, history).filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
+        : history;
+      for (const r of mine) all.push(r.id, r.card_key - base, r.balance_before_fen, r.balance_after_fen);
       walk(issuer_id, card_no, base, all, true);
     }
   }

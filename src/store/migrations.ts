@@ -496,6 +496,9 @@ export const MIGRATIONS: readonly Migration[] = [
   narrowRecords,
 ];
 
+/** Records of an older store encoded at once by migration 7. */
+const MIGRATION_SLICE = 4096;
+
 function narrowRecords(db: Db): void {
   db.exec(`
   ALTER TABLE files ADD COLUMN kept TEXT CHECK (kept IN ('FILE', 'RECORDS'));
@@ -524,6 +527,8 @@ function narrowRecords(db: Db): void {
     terminal_key     INTEGER NOT NULL,
     txn_type         INTEGER NOT NULL,
     amount_fen       INTEGER NOT NULL,
+    balance_before_fen INTEGER NOT NULL,     -- the card-float walk reads a card's history in bulk
+    balance_after_fen  INTEGER NOT NULL,
     merchant         INTEGER NOT NULL,       -- merchants.id: (acquirer_id, merchant_id)
     local            INTEGER NOT NULL,
     verdict_code     INTEGER NOT NULL,       -- the verdict given at import: 1 ACCEPTED 2 REJECTED 3 SUSPENDED 4 PENDING_INTEROP
@@ -550,7 +555,7 @@ function narrowRecords(db: Db): void {
   INSERT INTO merchants (acquirer_id, merchant_id) SELECT DISTINCT acquirer_id, merchant_id FROM records ORDER BY 1, 2;
   INSERT INTO records_narrow
     SELECT r.id, r.file_id, r.idx, CASE r.source WHEN 'TXN_UPLOAD' THEN 1 ELSE 2 END, r.card_key, r.terminal_key, r.txn_type,
-           r.amount_fen, m.id, r.local,
+           r.amount_fen, r.balance_before_fen, r.balance_after_fen, m.id, r.local,
            CASE r.verdict_status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
            r.verdict_reason, r.verdict_detail,
            CASE r.status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
@@ -564,10 +569,18 @@ function narrowRecords(db: Db): void {
   const fields =
     'issuer_id, card_no, card_type, txn_type, amount_fen, balance_before_fen, balance_after_fen, card_seq, terminal_id, terminal_seq, ' +
     'acquirer_id, merchant_id, occurred_at, tac, batch_no, line_id, station_id';
-  const recordsOf = db.prepare(`SELECT ${fields} FROM records WHERE file_id = ? ORDER BY idx`);
-  for (const fileId of db.prepare('SELECT DISTINCT file_id FROM records ORDER BY 1').pluck().all() as number[]) {
+  // A slice at a time, not iterated: the writer inserts a block as it fills, and a
+  // connection writes nothing while one of its statements is being stepped.
+  const recordsOf = db.prepare(`SELECT ${fields} FROM records WHERE file_id = ? AND idx BETWEEN ? AND ? ORDER BY idx`);
+  const files = db.prepare('SELECT file_id, MAX(idx) AS last FROM records GROUP BY file_id ORDER BY 1').all() as {
+    file_id: number;
+    last: number;
+  }[];
+  for (const { file_id: fileId, last } of files) {
     const cutter = new KeptFileWriter(db, fileId);
-    for (const t of recordsOf.iterate(fileId) as IterableIterator<Transaction>) cutter.frame(recordFrame(t), true);
+    for (let from = 0; from <= last; from += MIGRATION_SLICE) {
+      for (const t of recordsOf.all(fileId, from, from + MIGRATION_SLICE - 1) as Transaction[]) cutter.frame(recordFrame(t), true);
+    }
     cutter.finish();
     db.prepare("UPDATE files SET kept = 'RECORDS' WHERE id = ?").run(fileId);
   }
@@ -578,7 +591,8 @@ function narrowRecords(db: Db): void {
   CREATE INDEX exports_national ON exports(national_date) WHERE national_date IS NOT NULL;
   CREATE VIEW record_view AS
     SELECT r.id, r.file_id, r.idx, CASE r.source_code WHEN 1 THEN 'TXN_UPLOAD' WHEN 2 THEN 'INTEROP_IN' END AS source,
-           r.card_key, r.terminal_key, r.txn_type, r.amount_fen, m.acquirer_id, m.merchant_id, r.local,
+           r.card_key, r.terminal_key, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
+           m.acquirer_id, m.merchant_id, r.local,
            CASE r.verdict_code WHEN 1 THEN 'ACCEPTED' WHEN 2 THEN 'REJECTED' WHEN 3 THEN 'SUSPENDED' WHEN 4 THEN 'PENDING_INTEROP' END
              AS verdict_status,
            r.verdict_reason, r.verdict_detail,

@@ -68,8 +68,6 @@ const GONE_COLUMNS = [
   'issuer_id',
   'card_no',
   'card_type',
-  'balance_before_fen',
-  'balance_after_fen',
   'card_seq',
   'terminal_id',
   'terminal_seq',
