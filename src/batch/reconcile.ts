@@ -12,6 +12,7 @@ import { withFields, type KeptRecords } from '../store/kept-files';
 import { sourceIs, statusIs } from '../store/record-columns';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
+import { balanceBefore } from '../core/validate';
 import { BANK_LINE_DAYS, NATIONAL_VERDICT_DAYS } from '../core/deadlines';
 import type { ExceptionsReport, KindCounts, ReconciliationReport, ReportItem } from '../core/reports';
 import { terminalCompleteness, type OpenGap } from '../core/terminal-completeness';
@@ -282,12 +283,13 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       'SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?',
     )
     .raw(true);
-  // A card's history from its rows: its counter is in its card key, its balances in
-  // the row. Only when another card shares the card's hash (card_float has both) are
-  // the records' names read, from their kept bytes, to tell the two apart.
+  // A card's history from its rows: its counter is in its card key, its balance after
+  // in the row, and its balance before follows from them (E04 holds for every record
+  // not rejected). Only when another card shares the card's hash (card_float has both)
+  // are the records' names read, from their kept bytes, to tell the two apart.
   const cardsUnder = db.prepare('SELECT COUNT(*) FROM card_float WHERE card_base = ?').pluck();
   const historyOf = db.prepare(
-    `SELECT r.id, r.card_key, r.balance_before_fen, r.balance_after_fen, r.file_id, r.idx
+    `SELECT r.id, r.card_key, r.txn_type, r.amount_fen, r.balance_after_fen, r.file_id, r.idx
          FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN ? AND ?
          JOIN records r ON r.id = k.record_id
         WHERE k.record_id < ? AND NOT ${statusIs('REJECTED', 'r.status_code')} AND r.local = 1
@@ -379,7 +381,8 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       const history = historyOf.all(base, base + CARD_SEQ_SPAN - 1, range.lo) as {
         id: number;
         card_key: number;
-        balance_before_fen: number;
+        txn_type: number;
+        amount_fen: number;
         balance_after_fen: number;
         file_id: number;
         idx: number;
@@ -388,7 +391,9 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       const mine = shared
         ? withFields(ctx.tonight.kept, history).filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
         : history;
-      for (const r of mine) all.push(r.id, r.card_key - base, r.balance_before_fen, r.balance_after_fen);
+      for (const r of mine) {
+        all.push(r.id, r.card_key - base, balanceBefore(r.txn_type, r.amount_fen, r.balance_after_fen), r.balance_after_fen);
+      }
       walk(issuer_id, card_no, base, all, true);
     }
   }

@@ -50,9 +50,9 @@ export class RecordImporter {
     this.rules = { registry: ctx.registry, limits: ctx.participants.limits, held: this.held, blacklistOf: this.held.blacklistOf };
     // The row holds what the night's SQL needs; the record's fields are in its file's kept bytes.
     this.insert = db.prepare(
-      `INSERT INTO records (file_id, idx, source_code, card_key, terminal_key, txn_type, amount_fen, balance_before_fen, balance_after_fen,
+      `INSERT INTO records (file_id, idx, source_code, card_key, terminal_key, txn_type, amount_fen, balance_after_fen,
          merchant, local, verdict_code, verdict_reason, verdict_detail, status_code, reason, blacklisted_load, cleared_date, suspense_date)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // The common case, an accepted record of a local card, binds only what varies:
     // a night has a million of these. The constants are ours (a code, a YYYYMMDD),
@@ -60,9 +60,9 @@ export class RecordImporter {
     assert(/^[0-9]{8}$/.test(ctx.date));
     const source = SOURCE_CODE[file.file_type];
     this.insertAccepted = db.prepare(
-      `INSERT INTO records (file_id, idx, card_key, terminal_key, txn_type, amount_fen, balance_before_fen, balance_after_fen, merchant,
+      `INSERT INTO records (file_id, idx, card_key, terminal_key, txn_type, amount_fen, balance_after_fen, merchant,
          source_code, local, verdict_code, verdict_reason, verdict_detail, status_code, reason, blacklisted_load, cleared_date)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${source}, 1, ${STATUS_CODE.ACCEPTED}, '', '', ${STATUS_CODE.ACCEPTED}, '', 0, '${ctx.date}')`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${source}, 1, ${STATUS_CODE.ACCEPTED}, '', '', ${STATUS_CODE.ACCEPTED}, '', 0, ${ctx.date})`,
     );
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
   }
@@ -98,17 +98,7 @@ export class RecordImporter {
     const merchant = this.ctx.tonight.merchants.refOf(r.acquirer_id, r.merchant_id);
     const info =
       verdict.status === 'ACCEPTED' && local && !blacklistedLoad
-        ? this.insertAccepted.run(
-            this.fileId,
-            this.count,
-            card,
-            terminal,
-            r.txn_type,
-            r.amount_fen,
-            r.balance_before_fen,
-            r.balance_after_fen,
-            merchant,
-          )
+        ? this.insertAccepted.run(this.fileId, this.count, card, terminal, r.txn_type, r.amount_fen, r.balance_after_fen, merchant)
         : this.insert.run(
             this.fileId,
             this.count,
@@ -117,7 +107,6 @@ export class RecordImporter {
             terminal,
             r.txn_type,
             r.amount_fen,
-            r.balance_before_fen,
             r.balance_after_fen,
             merchant,
             local ? 1 : 0,

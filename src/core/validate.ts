@@ -174,6 +174,14 @@ export type StatelessContext = Pick<ValidationContext, 'registry' | 'limits' | '
  * needs history (E03), so they can run anywhere, ahead of the rest: the batch runs
  * them on a second thread. undefined: the record passed them all.
  */
+/**
+ * A record's balance before, from its balance after: what E04 ARITHMETIC holds every
+ * record not rejected to (a load added the amount; anything else took it).
+ */
+export function balanceBefore(txn_type: number, amount_fen: number, balance_after_fen: number): number {
+  return txn_type === TXN_LOAD ? balance_after_fen - amount_fen : balance_after_fen + amount_fen;
+}
+
 export function statelessVerdict(rec: Transaction, file: FileContext, ctx: StatelessContext): RejectedVerdict | undefined {
   const registry = ctx.registry;
   const limits = ctx.limits;

@@ -335,14 +335,14 @@ export function assertReadsBack(db: Db, kept: KeptRecords, id: number, read: Tra
 const READ_RECORD = new WeakMap<Db, { get(id: number): unknown }>();
 
 /**
- * The record with this id as the store holds it: its row's txn_type, amount, balances and
+ * The record with this id as the store holds it: its row's txn_type, amount, balance after and
  * merchant, and every other field from its file's kept bytes. undefined: no such record.
  */
 export function readRecord(db: Db, kept: KeptRecords, id: number): Transaction | undefined {
   let stmt = READ_RECORD.get(db);
   if (stmt === undefined) {
     stmt = db.prepare(
-      `SELECT r.file_id, r.idx, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen, m.acquirer_id, m.merchant_id
+      `SELECT r.file_id, r.idx, r.txn_type, r.amount_fen, r.balance_after_fen, m.acquirer_id, m.merchant_id
          FROM records r JOIN merchants m ON m.id = r.merchant WHERE r.id = ?`,
     );
     READ_RECORD.set(db, stmt);
@@ -353,7 +353,6 @@ export function readRecord(db: Db, kept: KeptRecords, id: number): Transaction |
         idx: number;
         txn_type: number;
         amount_fen: number;
-        balance_before_fen: number;
         balance_after_fen: number;
         acquirer_id: string;
         merchant_id: string;
@@ -366,7 +365,6 @@ export function readRecord(db: Db, kept: KeptRecords, id: number): Transaction |
     ...t,
     txn_type: row.txn_type,
     amount_fen: row.amount_fen,
-    balance_before_fen: row.balance_before_fen,
     balance_after_fen: row.balance_after_fen,
     acquirer_id: row.acquirer_id,
     merchant_id: row.merchant_id,

@@ -527,8 +527,7 @@ function narrowRecords(db: Db): void {
     terminal_key     INTEGER NOT NULL,
     txn_type         INTEGER NOT NULL,
     amount_fen       INTEGER NOT NULL,
-    balance_before_fen INTEGER NOT NULL,     -- the card-float walk reads a card's history in bulk
-    balance_after_fen  INTEGER NOT NULL,
+    balance_after_fen INTEGER NOT NULL,      -- the card-float walk reads a card's history in bulk (before: by E04 from after and amount)
     merchant         INTEGER NOT NULL,       -- merchants.id: (acquirer_id, merchant_id)
     local            INTEGER NOT NULL,
     verdict_code     INTEGER NOT NULL,       -- the verdict given at import: 1 ACCEPTED 2 REJECTED 3 SUSPENDED 4 PENDING_INTEROP
@@ -537,7 +536,7 @@ function narrowRecords(db: Db): void {
     status_code      INTEGER NOT NULL,       -- the current status, coded as verdict_code
     reason           TEXT NOT NULL,
     blacklisted_load INTEGER NOT NULL,
-    cleared_date     TEXT,
+    cleared_date     INTEGER,                -- YYYYMMDD (record_view spells it as text): half the bytes of the text
     suspense_date    TEXT
   ) STRICT;
   -- A remote card's record once it went in an INTEROP_OUT, and the national centre's
@@ -555,7 +554,7 @@ function narrowRecords(db: Db): void {
   INSERT INTO merchants (acquirer_id, merchant_id) SELECT DISTINCT acquirer_id, merchant_id FROM records ORDER BY 1, 2;
   INSERT INTO records_narrow
     SELECT r.id, r.file_id, r.idx, CASE r.source WHEN 'TXN_UPLOAD' THEN 1 ELSE 2 END, r.card_key, r.terminal_key, r.txn_type,
-           r.amount_fen, r.balance_before_fen, r.balance_after_fen, m.id, r.local,
+           r.amount_fen, r.balance_after_fen, m.id, r.local,
            CASE r.verdict_status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
            r.verdict_reason, r.verdict_detail,
            CASE r.status WHEN 'ACCEPTED' THEN 1 WHEN 'REJECTED' THEN 2 WHEN 'SUSPENDED' THEN 3 WHEN 'PENDING_INTEROP' THEN 4 END,
@@ -591,13 +590,13 @@ function narrowRecords(db: Db): void {
   CREATE INDEX exports_national ON exports(national_date) WHERE national_date IS NOT NULL;
   CREATE VIEW record_view AS
     SELECT r.id, r.file_id, r.idx, CASE r.source_code WHEN 1 THEN 'TXN_UPLOAD' WHEN 2 THEN 'INTEROP_IN' END AS source,
-           r.card_key, r.terminal_key, r.txn_type, r.amount_fen, r.balance_before_fen, r.balance_after_fen,
+           r.card_key, r.terminal_key, r.txn_type, r.amount_fen, r.balance_after_fen,
            m.acquirer_id, m.merchant_id, r.local,
            CASE r.verdict_code WHEN 1 THEN 'ACCEPTED' WHEN 2 THEN 'REJECTED' WHEN 3 THEN 'SUSPENDED' WHEN 4 THEN 'PENDING_INTEROP' END
              AS verdict_status,
            r.verdict_reason, r.verdict_detail,
            CASE r.status_code WHEN 1 THEN 'ACCEPTED' WHEN 2 THEN 'REJECTED' WHEN 3 THEN 'SUSPENDED' WHEN 4 THEN 'PENDING_INTEROP' END AS status,
-           r.reason, r.blacklisted_load, r.cleared_date, r.suspense_date, e.exported_date, e.export_idx,
+           r.reason, r.blacklisted_load, CAST(r.cleared_date AS TEXT) AS cleared_date, r.suspense_date, e.exported_date, e.export_idx,
            e.national_status, e.national_reason, e.national_file_id, e.national_date
       FROM records r JOIN merchants m ON m.id = r.merchant LEFT JOIN exports e ON e.record_id = r.id;
   `);

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { BlacklistEntry, Transaction } from '../../src/core/types';
 import { TacKeyCache, computeTac } from '../../src/core/tac';
 import {
+  balanceBefore,
   isBlacklisted,
   isLoadOnBlacklistedCard,
   validateRecord,
@@ -789,4 +790,20 @@ describe('isBlacklisted', () => {
     assert.equal(isBlacklisted([bl(1, '20251232000000')], at, 24), false));
   it('treats an action other than add as not an add', () =>
     assert.equal(isBlacklisted([bl(1, '20251201000000'), { ...bl(2, '20251202000000'), action: 3 }], at, 24), false));
+});
+
+describe('balanceBefore', () => {
+  it('gives back the balance before of every record E04 lets through (the walk reads balances after only)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(2, 6, 9),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.integer({ min: -100_000, max: 10_000_000 }),
+        (txn_type, amount_fen, before) => {
+          const after = txn_type === 2 ? before + amount_fen : before - amount_fen;
+          assert.equal(balanceBefore(txn_type, amount_fen, after), before);
+        },
+      ),
+    );
+  });
 });

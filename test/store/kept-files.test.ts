@@ -145,9 +145,9 @@ test('a row that disagrees with its kept bytes is caught by the read-back, namin
   keep(db, 1, encodeExchangeFile(sampleHeader('TXN_UPLOAD'), records));
   db.prepare("INSERT INTO merchants (id, acquirer_id, merchant_id) VALUES (1, '41010101', '410101010000001')").run();
   const row = db.prepare(
-    `INSERT INTO records (id, file_id, idx, source_code, card_key, terminal_key, txn_type, amount_fen, balance_before_fen, balance_after_fen,
+    `INSERT INTO records (id, file_id, idx, source_code, card_key, terminal_key, txn_type, amount_fen, balance_after_fen,
        merchant, local, verdict_code, verdict_reason, verdict_detail, status_code, reason, blacklisted_load)
-     VALUES (?, 1, ?, 1, 0, 0, 6, ?, 1000, 750, 1, 1, 1, '', '', 1, '', 0)`,
+     VALUES (?, 1, ?, 1, 0, 0, 6, ?, 750, 1, 1, 1, '', '', 1, '', 0)`,
   );
   records.forEach((r, i) => {
     row.run(i + 1, i, i === 2 ? 251 : r.amount_fen);
@@ -163,7 +163,9 @@ test('migration 7 keeps a big file of an older store: its records span many bloc
   // A store at schema 6 with one imported file of 6,000 wide rows (about 4 MB of frames).
   const db = new Database(':memory:');
   for (let i = 0; i < 6; i++) applyMigration(db, i);
-  db.prepare("INSERT INTO files (id, batch_date, name, sha256, kind, outcome) VALUES (1, '20260105', 'BIG.pb', '', 'TXN_UPLOAD', 'IMPORTED')").run();
+  db.prepare(
+    "INSERT INTO files (id, batch_date, name, sha256, kind, outcome) VALUES (1, '20260105', 'BIG.pb', '', 'TXN_UPLOAD', 'IMPORTED')",
+  ).run();
   const records = Array.from({ length: 6000 }, (_, i) => ({
     ...sampleTransaction(),
     card_seq: (i % 65535) + 1,
