@@ -16,7 +16,7 @@ import { appendEntries } from '../store/journal';
 import { openItem, closeItem } from '../store/recon-items';
 import type { BatchContext } from './context';
 import { reconcile } from './reconcile';
-import type { Sums, TonightTotals } from '../machinery/night-tally';
+import { CROSS_CHECK_RECORDS, type Sums, type TonightTotals } from '../machinery/night-tally';
 import { buildSummary } from './summary';
 
 export function closeDay(ctx: BatchContext, producedAt: string): void {
@@ -111,9 +111,6 @@ interface GroupRow {
   count: number;
   gross_fen: number;
 }
-
-/** Up to this many records, the close counts tonight's totals in SQL too, and checks the import's count against them. */
-const CROSS_CHECK_RECORDS = 200_000;
 
 interface TonightGroups {
   localPurchases: GroupRow[];

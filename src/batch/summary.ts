@@ -3,7 +3,7 @@
 // a crash and rerun give the same object as an uninterrupted run.
 import { strict as assert } from 'node:assert';
 import { compactToIsoDate } from '../core/calendar';
-import type { TonightTotals } from '../machinery/night-tally';
+import { CROSS_CHECK_RECORDS, type TonightTotals } from '../machinery/night-tally';
 import { journalHead } from '../store/journal';
 import type { DaySummary } from '../core/reports';
 import { refusedFilesOf } from '../store/file-log';
@@ -94,9 +94,6 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
     exit_reasons: reasons,
   };
 }
-
-/** Up to this many records, the summary counts tonight's records in SQL too, and checks the import's count against them. */
-const CROSS_CHECK_RECORDS = 200_000;
 
 type TonightCounts = Record<'accepted' | 'rejected' | 'suspended' | 'pending_interop' | 'conflicts' | 'cleared_n' | 'cleared_s', number>;
 

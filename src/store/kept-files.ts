@@ -211,10 +211,6 @@ function frameEnd(raw: Buffer, at: number): number {
 
 /** The record whose frame (length prefix first) begins at `at`. */
 export function decodeRecordFrame(raw: Buffer, at: number): Transaction {
-  return decodeFrame(raw, at);
-}
-
-function decodeFrame(raw: Buffer, at: number): Transaction {
   const r = new WireReader(raw, at, raw.length);
   const len = r.varint32();
   const end = r.pos + len;
@@ -240,7 +236,6 @@ interface OpenBlock {
 export class KeptRecords {
   private open: OpenBlock | null = null;
   private readonly blockOf;
-  private readonly locate;
   pending: { fileId: number; writer: KeptFileWriter } | null = null;
 
   constructor(db: Db) {
@@ -249,7 +244,6 @@ export class KeptRecords {
         'SELECT first_idx, records, lead, data FROM kept_blocks WHERE file_id = ? AND first_idx <= ? AND records > 0 ORDER BY first_idx DESC LIMIT 1',
       )
       .raw(true);
-    this.locate = db.prepare('SELECT file_id, idx FROM records WHERE id = ?').raw(true);
   }
 
   /** Forgets the block it keeps, and the file being imported: that file rolled back, and its id will be another file's. */
@@ -262,17 +256,11 @@ export class KeptRecords {
   get(fileId: number, idx: number): Transaction | undefined {
     if (this.pending !== null && this.pending.fileId === fileId) {
       const frame = this.pending.writer.frameOf(idx);
-      if (frame !== undefined) return decodeFrame(frame, 0);
+      if (frame !== undefined) return decodeRecordFrame(frame, 0);
     }
     const b = this.blockFor(fileId, idx);
     if (b === null) return undefined;
-    return decodeFrame(b.raw, b.starts[idx - b.first_idx]!);
-  }
-
-  /** The record with this id, read back; undefined when there is none. */
-  byId(id: number): Transaction | undefined {
-    const at = this.locate.get(id) as [number, number] | undefined;
-    return at === undefined ? undefined : this.get(at[0], at[1]);
+    return decodeRecordFrame(b.raw, b.starts[idx - b.first_idx]!);
   }
 
   /** Records [from, to] of a file in order, one block at a time. */
@@ -282,7 +270,7 @@ export class KeptRecords {
       const b = this.blockFor(fileId, idx);
       assert(b !== null, `kept bytes: file ${fileId} keeps no record ${idx}`);
       const last = Math.min(to, b.first_idx + b.records - 1);
-      for (; idx <= last; idx++) yield decodeFrame(b.raw, b.starts[idx - b.first_idx]!);
+      for (; idx <= last; idx++) yield decodeRecordFrame(b.raw, b.starts[idx - b.first_idx]!);
     }
   }
 

@@ -102,17 +102,7 @@ export function planOutbox(
       for (const [index, amount_fen, code, reason] of rows) {
         const r = records.next().value as Transaction;
         assert(r !== undefined, `outbox: file ${fileId} keeps fewer records than its rows`);
-        yield {
-          index,
-          issuer_id: r.issuer_id,
-          card_no: r.card_no,
-          card_seq: r.card_seq,
-          terminal_id: r.terminal_id,
-          terminal_seq: r.terminal_seq,
-          amount_fen,
-          status: statusOfCode(code),
-          reason,
-        };
+        yield verdictOf(index, r, amount_fen, statusOfCode(code), reason);
       }
     }
   }
@@ -137,19 +127,7 @@ export function planOutbox(
       withFields(
         kept,
         rejectedOf.all(f.id, D) as { file_id: number; idx: number; amount_fen: number; status: Verdict['status']; reason: string }[],
-      ).map(
-        (r): Verdict => ({
-          index: r.idx,
-          issuer_id: r.issuer_id,
-          card_no: r.card_no,
-          card_seq: r.card_seq,
-          terminal_id: r.terminal_id,
-          terminal_seq: r.terminal_seq,
-          amount_fen: r.amount_fen,
-          status: r.status,
-          reason: r.reason,
-        }),
-      ),
+      ).map((r) => verdictOf(r.idx, r, r.amount_fen, r.status, r.reason)),
     );
   }
 
@@ -260,4 +238,19 @@ function exportedOn(db: Db, kept: KeptRecords, D: string): Transaction[] {
   return withFields(kept, rows)
     .sort((a, b) => a.export_idx - b.export_idx)
     .map((r) => Object.fromEntries(TRANSACTION_FIELDS.map((f) => [f, r[f]])) as unknown as Transaction);
+}
+
+/** The verdict an answer file gives record `index` of an upload: the record's identity and amount, and its status. */
+function verdictOf(index: number, r: Transaction, amount_fen: number, status: Verdict['status'], reason: string): Verdict {
+  return {
+    index,
+    issuer_id: r.issuer_id,
+    card_no: r.card_no,
+    card_seq: r.card_seq,
+    terminal_id: r.terminal_id,
+    terminal_seq: r.terminal_seq,
+    amount_fen,
+    status,
+    reason,
+  };
 }

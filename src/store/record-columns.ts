@@ -11,9 +11,11 @@ import { KEY_HOLDING_STATUSES, STATUS_NUMBER, type Status } from '../core/types'
 /** status_code and verdict_code: the Status enum of proto/lct.proto. */
 export const STATUS_CODE: Readonly<Record<Status, number>> = STATUS_NUMBER;
 
-/** A status code's name, as record_view shows it. */
+const STATUS_OF_CODE = new Map((Object.keys(STATUS_CODE) as Status[]).map((s) => [STATUS_CODE[s], s]));
+
+/** A status code's name, as record_view shows it (once per record of a TXN_ACK: a lookup). */
 export function statusOfCode(code: number): Status {
-  const status = (Object.keys(STATUS_CODE) as Status[]).find((s) => STATUS_CODE[s] === code);
+  const status = STATUS_OF_CODE.get(code);
   if (status === undefined) throw new Error(`records: ${code} is no status code`);
   return status;
 }
