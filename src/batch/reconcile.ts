@@ -9,6 +9,7 @@ import type { RecordRange } from '../store/batch-records';
 import { refusedFilesOf } from '../store/file-log';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { withFields, type KeptRecords } from '../store/kept-files';
+import { KeyRuns } from '../store/key-runs';
 import { sourceIs, statusIs } from '../store/record-columns';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
@@ -292,13 +293,20 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
   // not rejected). Only when another card shares the card's hash (card_float has both)
   // are the records' names read, from their kept bytes, to tell the two apart.
   const cardsUnder = db.prepare('SELECT COUNT(*) FROM card_float WHERE card_base = ?').pluck();
-  const historyOf = db.prepare(
-    `SELECT r.id, r.card_key, r.txn_type, r.amount_fen, r.balance_after_fen, r.file_id, r.idx
-         FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN ? AND ?
-         JOIN records r ON r.id = k.record_id
-        WHERE k.record_id < ? AND NOT ${statusIs('REJECTED', 'r.status_code')} AND r.local = 1
-        ORDER BY k.card_key, k.record_id`,
+  const keyRuns = new KeyRuns(db);
+  const rowsOf = db.prepare(
+    `SELECT id, card_key, txn_type, amount_fen, balance_after_fen, file_id, idx FROM records
+      WHERE id IN (SELECT value FROM json_each(?)) AND NOT ${statusIs('REJECTED')} AND local = 1
+      ORDER BY card_key, id`,
   );
+  /** History's records (before this batch's) under the card keys lo..hi. */
+  const historyOf = (lo: number, hi: number, before: number): unknown[] => {
+    const ids: number[] = [];
+    keyRuns.between('card', lo, hi, (_, id) => {
+      if (id < before) ids.push(id);
+    });
+    return ids.length === 0 ? [] : rowsOf.all(JSON.stringify(ids));
+  };
   const openFloat = new Map<string, string[]>();
   for (const row of db
     .prepare("SELECT id, ref FROM recon_items WHERE kind = 'float' AND closed_date IS NULL")
@@ -386,7 +394,7 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       });
     } else {
       const all = runs.slice();
-      const history = historyOf.all(base, base + CARD_SEQ_SPAN - 1, range.lo) as {
+      const history = historyOf(base, base + CARD_SEQ_SPAN - 1, range.lo) as {
         id: number;
         card_key: number;
         txn_type: number;

@@ -5,6 +5,7 @@ import { TRANSACTION_FIELDS } from '../core/types';
 import type { Db } from '../store/db';
 import { KeptRecords, readRecord, withFields } from '../store/kept-files';
 import { CARD_SEQ_SPAN, cardBase } from '../store/record-keys';
+import { KeyRuns } from '../store/key-runs';
 import type { ReconItemRow } from '../store/recon-items';
 import { readEntry } from '../store/journal';
 import { releasesOf, type CorrectionView } from '../store/corrections';
@@ -77,7 +78,7 @@ export interface CardHistory {
 }
 
 /**
- * Records of a day not yet closed (an interrupted batch) are not in the key tables
+ * Records of a day not yet closed (an interrupted batch) are not in the key runs
  * yet: the close puts them there. From this id on, records are searched directly.
  */
 function firstUnindexedId(db: Db): number {
@@ -91,13 +92,22 @@ function firstUnindexedId(db: Db): number {
   return open ?? ((db.prepare('SELECT MAX(id) FROM records').pluck().get() as number | null) ?? 0) + 1;
 }
 
-/** The ids of a card's records (any issuer whose card hashes alike is filtered out by the caller's fields). */
-const CARD_RECORD_IDS = `SELECT k.record_id FROM days d JOIN card_keys k ON k.night = CAST(d.date AS INTEGER) AND k.card_key BETWEEN @lo AND @hi
-                         UNION ALL SELECT id FROM records WHERE id >= @unindexed AND card_key BETWEEN @lo AND @hi`;
+/** Where a card's record ids are (a json array, `?`): history's are found in its key runs. */
+const CARD_RECORD_IDS = `SELECT value FROM json_each(?)`;
 
-function cardKeyRange(db: Db, issuer_id: string, card_no: string): { lo: number; hi: number; unindexed: number } {
-  const base = cardBase(issuer_id, card_no);
-  return { lo: base, hi: base + CARD_SEQ_SPAN - 1, unindexed: firstUnindexedId(db) };
+/**
+ * The ids of a card's records, as a json array: history's from the key runs, a night
+ * not closed yet's from its rows. Any issuer whose card hashes alike is among them:
+ * the caller's fields filter it out.
+ */
+function cardRecordIds(db: Db, issuer_id: string, card_no: string): string {
+  const lo = cardBase(issuer_id, card_no);
+  const hi = lo + CARD_SEQ_SPAN - 1;
+  const ids: number[] = [];
+  new KeyRuns(db).between('card', lo, hi, (_, id) => ids.push(id));
+  const unindexed = db.prepare('SELECT id FROM records WHERE id >= ? AND card_key BETWEEN ? AND ?').pluck();
+  for (const id of unindexed.all(firstUnindexedId(db), lo, hi) as number[]) ids.push(id);
+  return JSON.stringify(ids);
 }
 
 /**
@@ -110,7 +120,7 @@ export function issuersOfCard(db: Db, card_no: string, candidates: string[]): st
   const kept = new KeptRecords(db);
   const under = db.prepare(`SELECT id, file_id, idx FROM records WHERE id IN (${CARD_RECORD_IDS}) ORDER BY id`);
   const found = [...new Set(candidates)].filter((issuer) =>
-    withFields(kept, under.all(cardKeyRange(db, issuer, card_no)) as { file_id: number; idx: number }[]).some(
+    withFields(kept, under.all(cardRecordIds(db, issuer, card_no)) as { file_id: number; idx: number }[]).some(
       (r) => r.issuer_id === issuer && r.card_no === card_no,
     ),
   );
@@ -134,7 +144,7 @@ export function cardHistory(db: Db, issuer_id: string, card_no: string): CardHis
         WHERE r.id IN (${CARD_RECORD_IDS})
         ORDER BY r.card_key, r.id`,
     )
-    .all(cardKeyRange(db, issuer_id, card_no)) as {
+    .all(cardRecordIds(db, issuer_id, card_no)) as {
     id: number;
     file_id: number;
     idx: number;

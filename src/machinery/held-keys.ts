@@ -16,7 +16,8 @@ import type { KeptRecords } from '../store/kept-files';
 import { HOLDS_KEYS } from '../store/record-columns';
 import { cardKey, terminalKey } from '../store/record-keys';
 import type { CardBlacklist } from './card-blacklist';
-import { CARD_KEY_IDS, TERMINAL_KEY_IDS, type KeyFilters } from './key-tables';
+import type { KeyFilters } from './key-tables';
+import { KeyRuns } from '../store/key-runs';
 import type { NightKeys } from './night-keys';
 import { HISTORY_CARD, HISTORY_TERMINAL } from './ring';
 import { NOT_PROBED, type ChunkVerdicts } from './stateless-verdicts';
@@ -56,8 +57,16 @@ export class ChunkHeldKeys implements HeldKeys {
     private readonly blacklist: CardBlacklist,
     private readonly kept: KeptRecords,
   ) {
-    this.heldByCard = db.prepare(`SELECT file_id, idx FROM records WHERE id IN (${CARD_KEY_IDS}) AND ${HOLDS_KEYS}`).raw(true);
-    this.heldByTerminal = db.prepare(`SELECT file_id, idx FROM records WHERE id IN (${TERMINAL_KEY_IDS}) AND ${HOLDS_KEYS}`).raw(true);
+    const history = new KeyRuns(db);
+    const heldAmong = db
+      .prepare(`SELECT file_id, idx FROM records WHERE id IN (SELECT value FROM json_each(?)) AND ${HOLDS_KEYS}`)
+      .raw(true);
+    const heldBy = (kind: 'card' | 'terminal', keys: number[]): [number, number][] => {
+      const ids = history.idsOf(kind, keys);
+      return ids.length === 0 ? [] : (heldAmong.all(JSON.stringify(ids)) as [number, number][]);
+    };
+    this.heldByCard = (keys: number[]) => heldBy('card', keys);
+    this.heldByTerminal = (keys: number[]) => heldBy('terminal', keys);
     const heldAt = db.prepare(`SELECT file_id, idx FROM records WHERE id = ? AND ${HOLDS_KEYS}`).raw(true);
     this.heldById = (id: number): Transaction | undefined => {
       const at = heldAt.get(id) as [number, number] | undefined;
@@ -99,12 +108,12 @@ export class ChunkHeldKeys implements HeldKeys {
     this.byCard.clear();
     this.byTerminal.clear();
     if (maybeCards.length > 0) {
-      for (const row of this.readAll(this.heldByCard.all(JSON.stringify(maybeCards)) as [number, number][])) {
+      for (const row of this.readAll(this.heldByCard(maybeCards))) {
         this.byCard.set(cardKeyText(row), row);
       }
     }
     if (maybeTerminals.length > 0) {
-      for (const row of this.readAll(this.heldByTerminal.all(JSON.stringify(maybeTerminals)) as [number, number][])) {
+      for (const row of this.readAll(this.heldByTerminal(maybeTerminals))) {
         this.byTerminal.set(terminalKeyText(row), row);
       }
     }

@@ -16,7 +16,8 @@ import { openStore, type Db } from '../store/db';
 import { BlockCutter, keptBlock } from '../store/kept-files';
 import { cardKey, terminalKey } from '../store/record-keys';
 import { KeyFilter } from './key-filter';
-import { addHistory, CARD_KEY_IDS, TERMINAL_KEY_IDS } from './key-tables';
+import { addHistory } from './key-tables';
+import { KeyRuns } from '../store/key-runs';
 import {
   ABORT,
   assertRing,
@@ -68,8 +69,7 @@ try {
 } catch {
   db = null;
 }
-const cardProbe = db?.prepare(`SELECT card_key FROM records WHERE id IN (${CARD_KEY_IDS})`).pluck();
-const terminalProbe = db?.prepare(`SELECT terminal_key FROM records WHERE id IN (${TERMINAL_KEY_IDS})`).pluck();
+const history = db === null ? null : new KeyRuns(db);
 // Sized and filled by the main thread; nobody writes them while the import runs.
 const cardFilter = new KeyFilter(new Int32Array(setup.cardFilter), 0);
 const terminalFilter = new KeyFilter(new Int32Array(setup.terminalFilter), 0);
@@ -77,7 +77,7 @@ const terminalFilter = new KeyFilter(new Int32Array(setup.terminalFilter), 0);
 class Aborted extends Error {}
 
 function judgeFile(job: FileJob): void {
-  if (db === null || cardProbe === undefined || terminalProbe === undefined) {
+  if (db === null || history === null) {
     Atomics.store(control, STATE, FAILED);
     Atomics.notify(control, STATE);
     return;
@@ -114,10 +114,8 @@ function judgeFile(job: FileJob): void {
     }
     const maybeCards = cardKeys.filter((k) => k >= 0);
     const maybeTerminals = terminalKeys.filter((k) => k !== null);
-    const inHistory = new Set<number>(maybeCards.length === 0 ? [] : (cardProbe.all(JSON.stringify(maybeCards)) as number[]));
-    const terminalsInHistory = new Set<number>(
-      maybeTerminals.length === 0 ? [] : (terminalProbe.all(JSON.stringify(maybeTerminals)) as number[]),
-    );
+    const inHistory = new Set<number>(history.heldAmong('card', maybeCards));
+    const terminalsInHistory = new Set<number>(history.heldAmong('terminal', maybeTerminals as number[]));
     for (let i = 0; i < n; i++) {
       if (codes[i] !== PASSED) continue;
       if (inHistory.has(cardKeys[i]!)) codes[i]! |= HISTORY_CARD;

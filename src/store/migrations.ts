@@ -5,14 +5,15 @@
 // Money columns are INTEGER fen.
 //
 // A migration is SQL, or a function for one that must compute what SQL cannot (7
-// encodes records into their files' kept bytes); both run inside the step's
-// transaction.
+// encodes records into their files' kept bytes, 8 packs keys into runs); both run
+// inside the step's transaction.
 import type { Transaction } from '../core/types';
 import type Database from 'better-sqlite3';
 
 /** The store's connection (db.ts's Db, named here apart: db.ts runs the migrations, which keep files). */
 type Db = Database.Database;
 import { KeptFileWriter, recordFrame } from './kept-files';
+import { appendRuns, KEY_RUNS_TABLE } from './key-runs';
 
 export type Migration = string | ((db: Db) => void);
 
@@ -494,7 +495,32 @@ export const MIGRATIONS: readonly Migration[] = [
   // (files.kept = 'FILE'). The encoding is the exchange format's, so every field
   // reads back as it was stored.
   narrowRecords,
+
+  // 8: history's keys as runs (src/store/key-runs.ts; issue 12): a night's card keys
+  // and terminal keys, sorted, a few dozen to a row, in place of a b-tree row per key
+  // in card_keys and terminal_keys. The close wrote a million rows a night into each
+  // table; it now writes a few thousand, and the keys take a third of the bytes.
+  keyRuns,
 ];
+
+/** Migration 8: each night's partition of the key tables becomes that night's runs. */
+function keyRuns(db: Db): void {
+  db.exec(KEY_RUNS_TABLE);
+  for (const [kind, table, column] of [
+    ['card', 'card_keys', 'card_key'],
+    ['terminal', 'terminal_keys', 'terminal_key'],
+  ] as const) {
+    // The tables' own order is the runs' (night, key, record id): no sort.
+    const pairsOf = db.prepare(`SELECT ${column}, record_id FROM ${table} WHERE night = ? ORDER BY ${column}, record_id`).raw(true);
+    for (const night of db.prepare(`SELECT DISTINCT night FROM ${table} ORDER BY 1`).pluck().all() as number[]) {
+      const pairs = pairsOf.all(night) as [number, number][];
+      const keys = Float64Array.from(pairs, (p) => p[0]);
+      const ids = Float64Array.from(pairs, (p) => p[1]);
+      appendRuns(db, kind, night, keys, ids, pairs.length);
+    }
+  }
+  db.exec('DROP TABLE card_keys; DROP TABLE terminal_keys;');
+}
 
 /** Records of an older store encoded at once by migration 7. */
 const MIGRATION_SLICE = 4096;

@@ -17,6 +17,7 @@ import { openStore } from '../../src/store/db';
 import { appendEntries, readEntry, verifyJournal } from '../../src/store/journal';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { undoNarrowRecords } from '../store/undo-narrow-records';
+import { undoKeyRuns } from '../store/undo-key-runs';
 import { EXAMPLE_DIR as EXAMPLE } from '../spec-vectors';
 
 const LCT = path.join(__dirname, '../../../bin/lct.js');
@@ -383,6 +384,7 @@ test("migration 3 gives an older store's closed days the journal their close rec
   close.run('20251231', JSON.stringify({ date: '2025-12-31', exit_code: 0 }), 'f'.repeat(64));
   // Back to the schema before migration 3: the later migrations' tables go too, so
   // that they can run again.
+  undoKeyRuns(db);
   undoNarrowRecords(db);
   db.exec(`DROP TABLE day_configs; ALTER TABLE days DROP COLUMN config_hash; ALTER TABLE files DROP COLUMN answer_to;
            DROP TABLE writer_lock; DROP TABLE correction_events; DROP TABLE corrections;

@@ -21,6 +21,7 @@ import { ValidationPipe } from '../../src/machinery/validation-pipe';
 import { UNKNOWN } from '../../src/machinery/ring';
 import { KeyFilter } from '../../src/machinery/key-filter';
 import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
+import { historyKeys } from '../store/history-keys';
 import { EXAMPLE_DIR } from '../spec-vectors';
 
 interface Truth {
@@ -40,12 +41,12 @@ function storeDigests(db: Db): Record<string, string> {
 
 /** Replaces the saved filters by one-block filters holding the same keys (all "maybe", none missing). */
 function shrinkFilters(db: Db): void {
-  const small = (table: string, column: string) => {
+  const small = (kind: 'card' | 'terminal') => {
     const f = new KeyFilter(new Int32Array(new SharedArrayBuffer(64)), 0);
-    for (const k of db.prepare(`SELECT ${column} FROM ${table}`).pluck().all() as number[]) f.add(k);
+    for (const [, k] of historyKeys(db, kind)) f.add(k);
     return f;
   };
-  saveKeyFilters(db, { card: small('card_keys', 'card_key'), terminal: small('terminal_keys', 'terminal_key') });
+  saveKeyFilters(db, { card: small('card'), terminal: small('terminal') });
   assert.equal(loadKeyFilters(db).card.hasRoomFor(1000), false);
 }
 

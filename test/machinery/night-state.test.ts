@@ -13,6 +13,7 @@ import type { BlacklistEntry } from '../../src/core/types';
 import { KeyFilter } from '../../src/machinery/key-filter';
 import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
 import { openStore } from '../../src/store/db';
+import { appendRuns, sortPairs } from '../../src/store/key-runs';
 
 const found = (keys: NightKeys, which: 'byCard' | 'byTerminal', key: number): number[] => {
   const ids: number[] = [];
@@ -144,22 +145,27 @@ test('the key filter says maybe for few keys it never took, at its sized load', 
   assert.ok(maybe / trials < 0.01, `false "maybe" rate ${maybe / trials}`);
 });
 
-test('a filter built from the key tables has every key, and loads back as saved', () => {
+test('a filter built from the key runs has every key, and loads back as saved', () => {
   const db = openStore(':memory:');
-  // Every partition is a day's (the close of that day made it).
+  // Every night's runs are a day's (the close of that day made them).
   for (const d of ['20260101', '20260102', '20260103']) db.prepare("INSERT INTO days (date, status) VALUES (?, 'CLOSED')").run(d);
-  const insert = db.prepare('INSERT INTO card_keys (night, card_key, record_id) VALUES (?, ?, ?)');
   const keys = Array.from({ length: 5000 }, (_, i) => cardKey('41010000', `card${i}`, 1 + (i % 9)));
-  keys.forEach((k, i) => {
-    insert.run(20260101 + (i % 3), k, i + 1);
-  });
-  db.prepare('INSERT INTO terminal_keys (night, terminal_key, record_id) VALUES (?, ?, ?)').run(20260101, 2 ** 32 + 5, 1);
-  const built = loadKeyFilters(db); // nothing saved yet: built from the tables
+  for (let night = 0; night < 3; night++) {
+    const mine = keys.map((k, i) => [k, i + 1] as const).filter(([, id]) => (id - 1) % 3 === night);
+    const sorted = sortPairs(
+      Float64Array.from(mine, (p) => p[0]),
+      Float64Array.from(mine, (p) => p[1]),
+      mine.length,
+    );
+    appendRuns(db, 'card', 20260101 + night, sorted.keys, sorted.ids, mine.length);
+  }
+  appendRuns(db, 'terminal', 20260101, [2 ** 32 + 5], [1], 1);
+  const built = loadKeyFilters(db); // nothing saved yet: built from the runs
   assert.equal(built.card.keys, keys.length);
   for (const k of keys) assert.ok(built.card.mayHave(k));
   assert.ok(built.terminal.mayHave(2 ** 32 + 5));
   saveKeyFilters(db, built);
-  db.exec('DELETE FROM card_keys'); // the saved bits are what loads now, not the tables
+  db.exec('DELETE FROM key_runs'); // the saved bits are what loads now, not the runs
   const loaded = loadKeyFilters(db);
   assert.equal(loaded.card.keys, keys.length);
   assert.deepEqual(loaded.card.bytes(), built.card.bytes());

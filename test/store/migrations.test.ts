@@ -1,8 +1,8 @@
-// Migration 2 moves the key indexes off the records table into the key tables. A
-// store written by the first schema (rebuilt here from a real one: same records,
-// the old indexes, user_version 1) must come out of the migration with key tables
-// holding exactly the closed days' keys, each in its night's partition, and an open
-// day's records left for its close.
+// Migration 2 moves the key indexes off the records table into the key tables (and
+// migration 8 packs those into runs). A store written by the first schema (rebuilt
+// here from a real one: same records, the old indexes, user_version 1) must come out
+// of the migrations with history's keys holding exactly the closed days' keys, each
+// in its night, and an open day's records left for its close.
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { addDays } from '../../src/core/calendar';
 import { openStore } from '../../src/store/db';
 import { applyMigration, MIGRATIONS } from '../../src/store/migrations';
 import { undoNarrowRecords } from './undo-narrow-records';
+import { historyKeys } from './history-keys';
 import { runBatch } from '../../src/batch/run';
 import { loadConfig } from '../recon/support';
 import Database from 'better-sqlite3';
@@ -37,8 +38,14 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
     assert.equal(outcome.kind, 'done');
   }
   const keys = (sql: string) => (db.prepare(sql).raw().all() as unknown[][]).map((r) => JSON.stringify(r));
-  const cardKeys = keys('SELECT card_key, record_id FROM card_keys ORDER BY 1, 2');
-  const terminalKeys = keys('SELECT terminal_key, record_id FROM terminal_keys ORDER BY 1, 2');
+  // [key, id], sorted, and the night each pair is in.
+  const pairs = (kind: 'card' | 'terminal') =>
+    historyKeys(db, kind)
+      .map(([, key, id]) => JSON.stringify([key, id]))
+      .sort();
+  const nightOf = (kind: 'card' | 'terminal') => historyKeys(db, kind).map(([night, , id]) => [night, id] as const);
+  const cardKeys = pairs('card');
+  const terminalKeys = pairs('terminal');
   assert.equal(
     cardKeys.length,
     db.prepare('SELECT COUNT(*) FROM records').pluck().get(),
@@ -53,7 +60,7 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   // Back to the first schema. First undo migration 7: the wide records table again,
   // every field read back from the kept bytes.
   undoNarrowRecords(db);
-  db.exec(`DROP TABLE card_keys; DROP TABLE terminal_keys; DROP TABLE key_filters; DROP TABLE writer_lock;
+  db.exec(`DROP TABLE key_runs; DROP TABLE key_filters; DROP TABLE writer_lock;
            CREATE INDEX records_card_key ON records(card_key); CREATE INDEX records_terminal_key ON records(terminal_key);`);
   // Undo migration 4 (corrections; statement_lines keyed by ref) as well.
   const lines = keys('SELECT * FROM statement_lines ORDER BY 1, 2, 3, 4');
@@ -79,15 +86,15 @@ test('migration 2 fills the key tables from a first-schema store: closed days on
   assert.equal(db.prepare('SELECT COUNT(*) FROM days WHERE config_hash IS NOT NULL').pluck().get(), 0, "no day's participants are known");
   const open = new Set(openIds.map((r) => (JSON.parse(r) as number[])[0]));
   const closedOnly = (list: string[]) => list.filter((r) => !open.has((JSON.parse(r) as number[])[1]!));
-  assert.deepEqual(keys('SELECT card_key, record_id FROM card_keys ORDER BY 1, 2'), closedOnly(cardKeys));
-  assert.deepEqual(keys('SELECT terminal_key, record_id FROM terminal_keys ORDER BY 1, 2'), closedOnly(terminalKeys));
-  const wrongNight = db
-    .prepare(
-      'SELECT COUNT(*) FROM card_keys k JOIN records r ON r.id = k.record_id JOIN files f ON f.id = r.file_id WHERE k.night <> CAST(f.batch_date AS INTEGER)',
-    )
-    .pluck()
-    .get();
-  assert.equal(wrongNight, 0, "each key is in its record's night");
+  assert.deepEqual(pairs('card'), closedOnly(cardKeys));
+  assert.deepEqual(pairs('terminal'), closedOnly(terminalKeys));
+  const batchDateOf = db
+    .prepare('SELECT CAST(f.batch_date AS INTEGER) FROM records r JOIN files f ON f.id = r.file_id WHERE r.id = ?')
+    .pluck();
+  for (const kind of ['card', 'terminal'] as const) {
+    const wrong = nightOf(kind).filter(([night, id]) => batchDateOf.get(id) !== night);
+    assert.deepEqual(wrong, [], `each ${kind} key is in its record's night`);
+  }
   db.close();
 });
 

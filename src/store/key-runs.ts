@@ -1,0 +1,239 @@
+// History's keys as runs (migration 8): each closed night's card keys and terminal
+// keys, sorted, packed a few dozen to a row. A key table with a b-tree row per key
+// cost the close a million row inserts a night for each kind, and the store 47 MB a
+// million records; a night's runs are a few thousand rows, 14 MB a million.
+//
+// A run is a row of key_runs: (kind, night, first_key) leads, last_key bounds it, and
+// `run` holds its entries in key order, then id order, each at a fixed width, so that
+// a lookup searches it in place:
+//
+//   byte 0      keyBytes: the width of (key - first_key), 1..6
+//   byte 1      idBytes: the width of (id - base_id), 1..6
+//   then        keys entries of keyBytes + idBytes bytes, little-endian
+//
+// Equal keys never straddle two runs (a rejected duplicate carries the key it
+// collided with, and two cards can share a card hash), so a key's ids of a night are
+// all in the one run whose first_key is the greatest at or below it.
+import { strict as assert } from 'node:assert';
+import type Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+export type KeyKind = 'card' | 'terminal';
+export const KIND_CODE: Record<KeyKind, number> = { card: 0, terminal: 1 };
+
+/** Entries a run takes before it ends (more only to keep equal keys together). */
+export const RUN_KEYS = 64;
+/** A run's keys lie within 2^48 of its first: 6 bytes, what readUIntLE reads at most. */
+const SPAN = 2 ** 48;
+const HEAD = 2;
+
+function widthOf(n: number): number {
+  let w = 1;
+  while (n >= 2 ** (8 * w)) w++;
+  return w;
+}
+
+/** One run as key_runs stores it. */
+export interface KeyRunRow {
+  first_key: number;
+  last_key: number;
+  base_id: number;
+  keys: number;
+  run: Buffer;
+}
+
+/**
+ * Cuts sorted entries into runs: keys[i] ascending, ids[i] ascending among equal keys.
+ * `emit` gets each run as it is made.
+ */
+export function cutRuns(keys: ArrayLike<number>, ids: ArrayLike<number>, n: number, emit: (row: KeyRunRow) => void): void {
+  let i = 0;
+  while (i < n) {
+    const first = keys[i]!;
+    let j = i + 1;
+    let minId = ids[i]!;
+    let maxId = minId;
+    for (; j < n; j++) {
+      const k = keys[j]!;
+      assert(k >= keys[j - 1]!, 'key runs: keys must come sorted');
+      if (k !== keys[j - 1]! && (j - i >= RUN_KEYS || k - first >= SPAN)) break;
+      const id = ids[j]!;
+      if (id < minId) minId = id;
+      if (id > maxId) maxId = id;
+    }
+    const keyBytes = widthOf(keys[j - 1]! - first);
+    const idBytes = widthOf(maxId - minId);
+    assert(keyBytes <= 6 && idBytes <= 6, 'key runs: an entry wider than 6 bytes');
+    const stride = keyBytes + idBytes;
+    const run = Buffer.allocUnsafe(HEAD + (j - i) * stride);
+    run[0] = keyBytes;
+    run[1] = idBytes;
+    for (let e = i, at = HEAD; e < j; e++, at += stride) {
+      run.writeUIntLE(keys[e]! - first, at, keyBytes);
+      run.writeUIntLE(ids[e]! - minId, at + keyBytes, idBytes);
+    }
+    emit({ first_key: first, last_key: keys[j - 1]!, base_id: minId, keys: j - i, run });
+    i = j;
+  }
+}
+
+/** Calls fn(key, id) for each entry of a run with lo <= key <= hi, in the run's order. */
+export function entriesBetween(row: KeyRunRow, lo: number, hi: number, fn: (key: number, id: number) => void): void {
+  const { run, first_key: first, base_id: base } = row;
+  const keyBytes = run[0]!;
+  const idBytes = run[1]!;
+  const stride = keyBytes + idBytes;
+  const n = (run.length - HEAD) / stride;
+  assert(Number.isInteger(n), 'key runs: a run of a length its widths do not divide');
+  // The first entry at or above lo, by halving: the entries are fixed-width.
+  let a = 0;
+  let b = n;
+  const target = lo - first;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (run.readUIntLE(HEAD + m * stride, keyBytes) < target) a = m + 1;
+    else b = m;
+  }
+  for (let e = a; e < n; e++) {
+    const at = HEAD + e * stride;
+    const key = first + run.readUIntLE(at, keyBytes);
+    if (key > hi) break;
+    fn(key, base + run.readUIntLE(at + keyBytes, idBytes));
+  }
+}
+
+/**
+ * Sorts (key, id) pairs by key, then id: a least-significant-digit radix sort of
+ * 16-bit digits, stable, so that pairs given in id order come out with equal keys in
+ * id order. Keys are integers below 2^53. A million pairs take tens of
+ * milliseconds, where a comparison sort of offsets took a second.
+ */
+export function sortPairs(keys: Float64Array, ids: Float64Array, n: number): { keys: Float64Array; ids: Float64Array } {
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    assert(Number.isSafeInteger(k) && k >= 0, 'key runs: a key outside 0..2^53');
+    hi[i] = Math.floor(k / 2 ** 32);
+    lo[i] = k >>> 0;
+    order[i] = i;
+  }
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  let order2 = new Uint32Array(n);
+  const counts = new Uint32Array(65536);
+  const digits: ((i: number) => number)[] = [(i) => lo[i]! & 0xffff, (i) => lo[i]! >>> 16, (i) => hi[i]! & 0xffff, (i) => hi[i]! >>> 16];
+  for (const digit of digits) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[digit(i)]!++;
+    // A digit all pairs share moves nothing: skip the pass.
+    if (n === 0 || counts[digit(0)] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = counts[digit(i)]!++;
+      hi2[at] = hi[i]!;
+      lo2[at] = lo[i]!;
+      order2[at] = order[i]!;
+    }
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+    [order, order2] = [order2, order];
+  }
+  const sortedKeys = new Float64Array(n);
+  const sortedIds = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    sortedKeys[i] = hi[i]! * 2 ** 32 + lo[i]!;
+    sortedIds[i] = ids[order[i]!]!;
+  }
+  return { keys: sortedKeys, ids: sortedIds };
+}
+
+export const KEY_RUNS_TABLE = `
+  CREATE TABLE key_runs (
+    kind      INTEGER NOT NULL,                 -- 0 card keys, 1 terminal keys
+    night     INTEGER NOT NULL,                 -- the batch date, YYYYMMDD
+    first_key INTEGER NOT NULL,
+    last_key  INTEGER NOT NULL,
+    base_id   INTEGER NOT NULL,                 -- the lowest record id of the run
+    keys      INTEGER NOT NULL,                 -- entries in the run
+    run       BLOB NOT NULL,                    -- src/store/key-runs.ts
+    PRIMARY KEY (kind, night, first_key)
+  ) STRICT, WITHOUT ROWID;`;
+
+/** Writes a night's runs of one kind (sorted pairs, sortPairs). */
+export function appendRuns(db: Db, kind: KeyKind, night: number, keys: ArrayLike<number>, ids: ArrayLike<number>, n: number): void {
+  const insert = db.prepare('INSERT INTO key_runs (kind, night, first_key, last_key, base_id, keys, run) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const code = KIND_CODE[kind];
+  cutRuns(keys, ids, n, (r) => insert.run(code, night, r.first_key, r.last_key, r.base_id, r.keys, r.run));
+}
+
+/**
+ * Reads history's keys: every night of `days` (the close of that day wrote its
+ * runs; tonight's are in memory until it closes). One statement a key range finds
+ * the run that may hold it in every night.
+ */
+export class KeyRuns {
+  private readonly covering;
+  private readonly ofNight;
+  private readonly counted;
+
+  constructor(db: Db) {
+    // In each night: the run with the greatest first_key at or below lo, and any that
+    // begin inside lo..hi. CROSS JOIN keeps days outside: joined the other way,
+    // SQLite scanned every run of the kind.
+    this.covering = db.prepare(
+      `SELECT k.first_key, k.last_key, k.base_id, k.keys, k.run FROM days d CROSS JOIN key_runs k
+          ON k.kind = @kind AND k.night = CAST(d.date AS INTEGER)
+         AND k.first_key BETWEEN coalesce((SELECT max(m.first_key) FROM key_runs m
+                                             WHERE m.kind = @kind AND m.night = CAST(d.date AS INTEGER) AND m.first_key <= @lo), @lo)
+                             AND @hi
+       WHERE k.last_key >= @lo`,
+    );
+    this.ofNight = db.prepare(
+      'SELECT first_key, last_key, base_id, keys, run FROM key_runs WHERE kind = ? AND night = ? ORDER BY first_key',
+    );
+    this.counted = db.prepare('SELECT coalesce(sum(keys), 0) FROM key_runs WHERE kind = ?').pluck();
+  }
+
+  /** fn(key, id) for every key of history in lo..hi, night by night. */
+  between(kind: KeyKind, lo: number, hi: number, fn: (key: number, id: number) => void): void {
+    for (const row of this.covering.all({ kind: KIND_CODE[kind], lo, hi }) as KeyRunRow[]) entriesBetween(row, lo, hi, fn);
+  }
+
+  /** The ids of history's records under any of the keys. */
+  idsOf(kind: KeyKind, keys: readonly number[]): number[] {
+    const ids: number[] = [];
+    for (const key of keys) this.between(kind, key, key, (_, id) => ids.push(id));
+    return ids;
+  }
+
+  /** Those of the keys that history holds. */
+  heldAmong(kind: KeyKind, keys: readonly number[]): number[] {
+    const held: number[] = [];
+    for (const key of keys) {
+      let found = false;
+      this.between(kind, key, key, () => {
+        found = true;
+      });
+      if (found) held.push(key);
+    }
+    return held;
+  }
+
+  /** fn(key, id) for every key of one night, in key order. */
+  forEachOfNight(kind: KeyKind, night: number, fn: (key: number, id: number) => void): void {
+    for (const row of this.ofNight.all(KIND_CODE[kind], night) as KeyRunRow[]) entriesBetween(row, row.first_key, row.last_key, fn);
+  }
+
+  /** How many keys of the kind history holds. */
+  count(kind: KeyKind): number {
+    return this.counted.get(KIND_CODE[kind]) as number;
+  }
+}
