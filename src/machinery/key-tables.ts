@@ -62,20 +62,20 @@ export function appendNightPartition(db: Db, date: string, range: RecordRange, p
   const night = Number(date);
   for (const name of ['card', 'terminal'] as const) {
     progress(`keys: ${name} keys`);
-    const { keys, ids, n } = nightKeys(db, name, range);
-    const sorted = sortPairs(keys, ids, n);
-    appendRuns(db, name, night, sorted.keys, sorted.ids, n);
+    const { keys, offsets, n } = nightKeys(db, name, range);
+    sortPairs(keys, offsets, n);
+    appendRuns(db, name, night, keys, offsets, n, range.lo);
   }
 }
 
-/** The night's keys of one kind with their record ids, in id order. */
-function nightKeys(db: Db, name: KeyName, range: RecordRange): { keys: Float64Array; ids: Float64Array; n: number } {
+/** The night's keys of one kind with their records' offsets from range.lo, in id order. */
+function nightKeys(db: Db, name: KeyName, range: RecordRange): { keys: Float64Array; offsets: Uint32Array; n: number } {
   const column = name === 'card' ? 'card_key' : 'terminal_key';
   const keysOf = db.prepare(`SELECT ${column} FROM records WHERE id BETWEEN ? AND ? ORDER BY id`).pluck();
   const idsOf = db.prepare('SELECT id FROM records WHERE id BETWEEN ? AND ? ORDER BY id').pluck();
   const size = Math.max(0, range.hi - range.lo + 1);
   const keys = new Float64Array(size);
-  const ids = new Float64Array(size);
+  const offsets = new Uint32Array(size);
   let n = 0;
   for (let from = range.lo; from <= range.hi; from += KEY_SLICE) {
     const to = Math.min(range.hi, from + KEY_SLICE - 1);
@@ -85,8 +85,8 @@ function nightKeys(db: Db, name: KeyName, range: RecordRange): { keys: Float64Ar
     const sliceIds = slice.length === to - from + 1 ? null : (idsOf.all(from, to) as number[]);
     for (let i = 0; i < slice.length; i++) {
       keys[n] = slice[i]!;
-      ids[n++] = sliceIds === null ? from + i : sliceIds[i]!;
+      offsets[n++] = (sliceIds === null ? from + i : sliceIds[i]!) - range.lo;
     }
   }
-  return { keys, ids, n };
+  return { keys, offsets, n };
 }

@@ -3,6 +3,7 @@
 // them grouped by card instead of reading the night back from the store.
 import { strict as assert } from 'node:assert';
 import { CARD_SEQ_SPAN } from '../store/record-keys';
+import { sortPairs } from '../store/key-runs';
 
 /** Digits s[from..to) as a number, or -1 when one is not a digit. */
 function digitsValue(s: string, from: number, to: number): number {
@@ -200,7 +201,12 @@ export class NightCards {
     }
   }
 
-  /** Each card with its records' runs, one after another in the order appended (the walk's input). */
+  /**
+   * Each card with its records' runs, one after another in the order appended (the
+   * walk's input). Cards come in order of their hash, which leads card_float's key:
+   * the walk reads and writes that table's pages in order, not at random (at 5M, a
+   * table several times the page cache).
+   */
   *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
     const cardCount = this.names.count;
     const start = new Int32Array(cardCount + 1);
@@ -209,7 +215,7 @@ export class NightCards {
     const order = new Int32Array(this.n);
     const fill = start.slice(0, cardCount);
     for (let i = 0; i < this.n; i++) order[fill[this.cardOf[i]!]!++] = i;
-    for (let c = 0; c < cardCount; c++) {
+    for (const c of this.cardsByHash()) {
       if (start[c] === start[c + 1]) continue; // its records were rolled back
       const flat: number[] = [];
       for (let k = start[c]!; k < start[c + 1]!; k++) {
@@ -218,6 +224,20 @@ export class NightCards {
       }
       yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat];
     }
+  }
+
+  /** The cards' numbers here, in order of their hash (two cards of one hash: by number). */
+  private cardsByHash(): Uint32Array {
+    const count = this.names.count;
+    const hashes = new Float64Array(count).fill(-1);
+    for (let s = 0; s < this.slotCard.length; s++) {
+      if (this.slotCard[s] !== 0) hashes[this.slotCard[s]! - 1] = this.slotHash[s]!;
+    }
+    assert(!hashes.includes(-1), 'night cards: a card missing from the hash table');
+    const cards = new Uint32Array(count);
+    for (let c = 0; c < count; c++) cards[c] = c;
+    sortPairs(hashes, cards, count);
+    return cards;
   }
 
   /** A refused file's records, from id on, were rolled back: they leave the runs too (ids rise as records append). */

@@ -44,10 +44,10 @@ export interface KeyRunRow {
 }
 
 /**
- * Cuts sorted entries into runs: keys[i] ascending, ids[i] ascending among equal keys.
- * `emit` gets each run as it is made.
+ * Cuts sorted entries into runs: keys[i] ascending, ids[i] ascending among equal keys
+ * (an entry's record id is idBase + ids[i]). `emit` gets each run as it is made.
  */
-export function cutRuns(keys: ArrayLike<number>, ids: ArrayLike<number>, n: number, emit: (row: KeyRunRow) => void): void {
+export function cutRuns(keys: ArrayLike<number>, ids: ArrayLike<number>, n: number, idBase: number, emit: (row: KeyRunRow) => void): void {
   let i = 0;
   while (i < n) {
     const first = keys[i]!;
@@ -73,7 +73,7 @@ export function cutRuns(keys: ArrayLike<number>, ids: ArrayLike<number>, n: numb
       run.writeUIntLE(keys[e]! - first, at, keyBytes);
       run.writeUIntLE(ids[e]! - minId, at + keyBytes, idBytes);
     }
-    emit({ first_key: first, last_key: keys[j - 1]!, base_id: minId, keys: j - i, run });
+    emit({ first_key: first, last_key: keys[j - 1]!, base_id: idBase + minId, keys: j - i, run });
     i = j;
   }
 }
@@ -104,12 +104,14 @@ export function entriesBetween(row: KeyRunRow, lo: number, hi: number, fn: (key:
 }
 
 /**
- * Sorts (key, id) pairs by key, then id: a least-significant-digit radix sort of
- * 16-bit digits, stable, so that pairs given in id order come out with equal keys in
- * id order. Keys are integers below 2^53. A million pairs take tens of
- * milliseconds, where a comparison sort of offsets took a second.
+ * Sorts (key, id) pairs in place by key, then id: a least-significant-digit radix
+ * sort of 16-bit digits, stable, so that pairs given in id order come out with equal
+ * keys in id order. Keys are integers below 2^53. A million pairs take tens of
+ * milliseconds, where a comparison sort of offsets took a second; the sort's own
+ * arrays are 24 bytes a pair, and the result goes back into the pairs' (a 5M night
+ * holds its keys at the close's end).
  */
-export function sortPairs(keys: Float64Array, ids: Float64Array, n: number): { keys: Float64Array; ids: Float64Array } {
+export function sortPairs(keys: Float64Array, ids: Uint32Array | Float64Array, n: number): void {
   let hi = new Uint32Array(n);
   let lo = new Uint32Array(n);
   let order = new Uint32Array(n);
@@ -120,39 +122,39 @@ export function sortPairs(keys: Float64Array, ids: Float64Array, n: number): { k
     lo[i] = k >>> 0;
     order[i] = i;
   }
-  let hi2 = new Uint32Array(n);
-  let lo2 = new Uint32Array(n);
-  let order2 = new Uint32Array(n);
-  const counts = new Uint32Array(65536);
-  const digits: ((i: number) => number)[] = [(i) => lo[i]! & 0xffff, (i) => lo[i]! >>> 16, (i) => hi[i]! & 0xffff, (i) => hi[i]! >>> 16];
-  for (const digit of digits) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[digit(i)]!++;
-    // A digit all pairs share moves nothing: skip the pass.
-    if (n === 0 || counts[digit(0)] === n) continue;
-    let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d]!;
-      counts[d] = sum;
-      sum += c;
+  {
+    let hi2 = new Uint32Array(n);
+    let lo2 = new Uint32Array(n);
+    let order2 = new Uint32Array(n);
+    const counts = new Uint32Array(65536);
+    const digits: ((i: number) => number)[] = [(i) => lo[i]! & 0xffff, (i) => lo[i]! >>> 16, (i) => hi[i]! & 0xffff, (i) => hi[i]! >>> 16];
+    for (const digit of digits) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[digit(i)]!++;
+      // A digit all pairs share moves nothing: skip the pass.
+      if (n === 0 || counts[digit(0)] === n) continue;
+      let sum = 0;
+      for (let d = 0; d < 65536; d++) {
+        const c = counts[d]!;
+        counts[d] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const at = counts[digit(i)]!++;
+        hi2[at] = hi[i]!;
+        lo2[at] = lo[i]!;
+        order2[at] = order[i]!;
+      }
+      [hi, hi2] = [hi2, hi];
+      [lo, lo2] = [lo2, lo];
+      [order, order2] = [order2, order];
     }
-    for (let i = 0; i < n; i++) {
-      const at = counts[digit(i)]!++;
-      hi2[at] = hi[i]!;
-      lo2[at] = lo[i]!;
-      order2[at] = order[i]!;
-    }
-    [hi, hi2] = [hi2, hi];
-    [lo, lo2] = [lo2, lo];
-    [order, order2] = [order2, order];
   }
-  const sortedKeys = new Float64Array(n);
-  const sortedIds = new Float64Array(n);
+  const given = ids.slice(0, n);
   for (let i = 0; i < n; i++) {
-    sortedKeys[i] = hi[i]! * 2 ** 32 + lo[i]!;
-    sortedIds[i] = ids[order[i]!]!;
+    keys[i] = hi[i]! * 2 ** 32 + lo[i]!;
+    ids[i] = given[order[i]!]!;
   }
-  return { keys: sortedKeys, ids: sortedIds };
 }
 
 export const KEY_RUNS_TABLE = `
@@ -167,11 +169,19 @@ export const KEY_RUNS_TABLE = `
     PRIMARY KEY (kind, night, first_key)
   ) STRICT, WITHOUT ROWID;`;
 
-/** Writes a night's runs of one kind (sorted pairs, sortPairs). */
-export function appendRuns(db: Db, kind: KeyKind, night: number, keys: ArrayLike<number>, ids: ArrayLike<number>, n: number): void {
+/** Writes a night's runs of one kind (sorted pairs, sortPairs; record ids idBase + ids[i]). */
+export function appendRuns(
+  db: Db,
+  kind: KeyKind,
+  night: number,
+  keys: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  n: number,
+  idBase = 0,
+): void {
   const insert = db.prepare('INSERT INTO key_runs (kind, night, first_key, last_key, base_id, keys, run) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const code = KIND_CODE[kind];
-  cutRuns(keys, ids, n, (r) => insert.run(code, night, r.first_key, r.last_key, r.base_id, r.keys, r.run));
+  cutRuns(keys, ids, n, idBase, (r) => insert.run(code, night, r.first_key, r.last_key, r.base_id, r.keys, r.run));
 }
 
 /**

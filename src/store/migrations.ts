@@ -514,9 +514,14 @@ function keyRuns(db: Db): void {
     const pairsOf = db.prepare(`SELECT ${column}, record_id FROM ${table} WHERE night = ? ORDER BY ${column}, record_id`).raw(true);
     for (const night of db.prepare(`SELECT DISTINCT night FROM ${table} ORDER BY 1`).pluck().all() as number[]) {
       const pairs = pairsOf.all(night) as [number, number][];
-      const keys = Float64Array.from(pairs, (p) => p[0]);
-      const ids = Float64Array.from(pairs, (p) => p[1]);
-      appendRuns(db, kind, night, keys, ids, pairs.length);
+      appendRuns(
+        db,
+        kind,
+        night,
+        pairs.map((p) => p[0]),
+        pairs.map((p) => p[1]),
+        pairs.length,
+      );
     }
   }
   db.exec('DROP TABLE card_keys; DROP TABLE terminal_keys;');

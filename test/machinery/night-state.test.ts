@@ -152,12 +152,10 @@ test('a filter built from the key runs has every key, and loads back as saved', 
   const keys = Array.from({ length: 5000 }, (_, i) => cardKey('41010000', `card${i}`, 1 + (i % 9)));
   for (let night = 0; night < 3; night++) {
     const mine = keys.map((k, i) => [k, i + 1] as const).filter(([, id]) => (id - 1) % 3 === night);
-    const sorted = sortPairs(
-      Float64Array.from(mine, (p) => p[0]),
-      Float64Array.from(mine, (p) => p[1]),
-      mine.length,
-    );
-    appendRuns(db, 'card', 20260101 + night, sorted.keys, sorted.ids, mine.length);
+    const sortedKeys = Float64Array.from(mine, (p) => p[0]);
+    const ids = Float64Array.from(mine, (p) => p[1]);
+    sortPairs(sortedKeys, ids, mine.length);
+    appendRuns(db, 'card', 20260101 + night, sortedKeys, ids, mine.length);
   }
   appendRuns(db, 'terminal', 20260101, [2 ** 32 + 5], [1], 1);
   const built = loadKeyFilters(db); // nothing saved yet: built from the runs

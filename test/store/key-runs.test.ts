@@ -38,18 +38,16 @@ const byKeyThenId = (a: readonly [number, number], b: readonly [number, number])
 test('sortPairs orders as a comparison sort by key, then id', () => {
   fc.assert(
     fc.property(nightArb, (pairs) => {
-      const sorted = sortPairs(
-        Float64Array.from(pairs, (p) => p[0]),
-        Float64Array.from(pairs, (p) => p[1]),
-        pairs.length,
-      );
+      const keys = Float64Array.from(pairs, (p) => p[0]);
+      const ids = Float64Array.from(pairs, (p) => p[1]);
+      sortPairs(keys, ids, pairs.length);
       const expected = [...pairs].sort(byKeyThenId);
       assert.deepEqual(
-        Array.from(sorted.keys),
+        Array.from(keys),
         expected.map((p) => p[0]),
       );
       assert.deepEqual(
-        Array.from(sorted.ids),
+        Array.from(ids),
         expected.map((p) => p[1]),
       );
     }),
@@ -65,6 +63,7 @@ test('runs keep equal keys together and hold at most RUN_KEYS otherwise', () => 
         sorted.map((p) => p[0]),
         sorted.map((p) => p[1]),
         sorted.length,
+        0,
         (r) => runs.push(r),
       );
       assert.equal(
@@ -96,12 +95,12 @@ test('a range read over every night finds exactly the pairs stored in it', () =>
         nights.forEach((pairs, n) => {
           const night = 20260101 + n;
           db.prepare("INSERT INTO days (date, status) VALUES (?, 'CLOSED')").run(String(night));
-          const sorted = sortPairs(
-            Float64Array.from(pairs, (p) => p[0]),
-            Float64Array.from(pairs, (p) => p[1]),
-            pairs.length,
-          );
-          appendRuns(db, 'card', night, sorted.keys, sorted.ids, pairs.length);
+          // As the close gives them: offsets from the night's first id, in a Uint32Array.
+          const first = Math.min(...pairs.map((p) => p[1]));
+          const keys = Float64Array.from(pairs, (p) => p[0]);
+          const offsets = Uint32Array.from(pairs, (p) => p[1] - first);
+          sortPairs(keys, offsets, pairs.length);
+          appendRuns(db, 'card', night, keys, offsets, pairs.length, first);
           for (const [key, id] of pairs) all.push([night, key, id]);
         });
         // The terminal kind is apart: the same keys under it are never found as card keys.
