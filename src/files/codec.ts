@@ -432,6 +432,45 @@ function decodeTransaction(r: WireReader): Transaction {
 }
 
 /**
+ * A Transaction's identity only (issuer_id, card_no, card_seq, terminal_id,
+ * terminal_seq: what a Verdict echoes), the other fields skipped undecoded and left
+ * empty. For bytes already decoded whole once (a file's kept bytes): a TXN_ACK's
+ * records, read back, decode three strings of ten.
+ */
+export function decodeTransactionIdentity(r: WireReader): Transaction {
+  const t = emptyTransaction();
+  while (r.pos < r.end) {
+    const tag = r.varint32();
+    const no = tag >>> 3;
+    const wire_type = tag & 7;
+    if (no === 0) throw new DecodeError('Transaction: field number 0');
+    switch (no) {
+      case 1:
+        t.issuer_id = r.string();
+        break;
+      case 2:
+        t.card_no = r.string();
+        break;
+      case 8:
+        t.card_seq = r.varint32();
+        break;
+      case 9:
+        t.terminal_id = r.string();
+        break;
+      case 10:
+        t.terminal_seq = r.varint32();
+        break;
+      default:
+        r.skip(wire_type);
+        continue;
+    }
+    const want = no === 8 || no === 10 ? WIRE_VARINT : WIRE_LEN;
+    if (wire_type !== want) throw new DecodeError(`Transaction.${TRANSACTION_FIELDS[no - 1].name}: wire type ${wire_type}`);
+  }
+  return t;
+}
+
+/**
  * Transaction's encoder written out: the same bytes and the same errors as
  * TRANSACTION_BY_TABLE.encode.
  */

@@ -12,7 +12,7 @@
 import { strict as assert } from 'node:assert';
 import * as zlib from 'node:zlib';
 import type { Transaction } from '../core/types';
-import { RECORD_CODEC } from '../files/codec';
+import { decodeTransactionIdentity, RECORD_CODEC } from '../files/codec';
 import { WireReader, WireWriter } from '../files/wire';
 import type Database from 'better-sqlite3';
 
@@ -209,14 +209,24 @@ function frameEnd(raw: Buffer, at: number): number {
   return pos + len;
 }
 
-/** The record whose frame (length prefix first) begins at `at`. */
-export function decodeRecordFrame(raw: Buffer, at: number): Transaction {
+/** A reader over the message of the frame (length prefix first) that begins at `at`. */
+function frameAt(raw: Buffer, at: number): WireReader {
   const r = new WireReader(raw, at, raw.length);
   const len = r.varint32();
   const end = r.pos + len;
   assert(end <= raw.length, `kept bytes: a record frame at ${at} runs past its block`);
   r.end = end;
-  return RECORD_CODEC.TXN_UPLOAD.decode(r) as Transaction;
+  return r;
+}
+
+/** The record whose frame (length prefix first) begins at `at`. */
+export function decodeRecordFrame(raw: Buffer, at: number): Transaction {
+  return RECORD_CODEC.TXN_UPLOAD.decode(frameAt(raw, at)) as Transaction;
+}
+
+/** The identity of the record whose frame begins at `at` (decodeTransactionIdentity): its other fields are left empty. */
+function decodeIdentityFrame(raw: Buffer, at: number): Transaction {
+  return decodeTransactionIdentity(frameAt(raw, at));
 }
 
 interface OpenBlock {
@@ -264,13 +274,26 @@ export class KeptRecords {
   }
 
   /** Records [from, to] of a file in order, one block at a time. */
-  *range(fileId: number, from: number, to: number): Generator<Transaction> {
+  range(fileId: number, from: number, to: number): Generator<Transaction> {
+    return this.framesOf(fileId, from, to, decodeRecordFrame);
+  }
+
+  /**
+   * Records [from, to] of a file in order with their identity only (issuer_id,
+   * card_no, card_seq, terminal_id, terminal_seq; the rest empty): what an answer's
+   * verdicts echo.
+   */
+  identities(fileId: number, from: number, to: number): Generator<Transaction> {
+    return this.framesOf(fileId, from, to, decodeIdentityFrame);
+  }
+
+  private *framesOf(fileId: number, from: number, to: number, decode: (raw: Buffer, at: number) => Transaction): Generator<Transaction> {
     let idx = from;
     while (idx <= to) {
       const b = this.blockFor(fileId, idx);
       assert(b !== null, `kept bytes: file ${fileId} keeps no record ${idx}`);
       const last = Math.min(to, b.first_idx + b.records - 1);
-      for (; idx <= last; idx++) yield decodeRecordFrame(b.raw, b.starts[idx - b.first_idx]!);
+      for (; idx <= last; idx++) yield decode(b.raw, b.starts[idx - b.first_idx]!);
     }
   }
 

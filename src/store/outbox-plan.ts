@@ -96,7 +96,7 @@ export function planOutbox(
   // file's kept bytes in the same order (a file's records have consecutive ids).
   const raw = verdictsOf.raw(true);
   function* verdictRows(fileId: number, firstId: number, count: number): Generator<Verdict> {
-    const records = kept.range(fileId, 0, count - 1);
+    const records = kept.identities(fileId, 0, count - 1); // a verdict echoes only these fields
     for (let from = 0; from < count; from += VERDICT_SLICE) {
       const rows = raw.all(firstId + from, firstId + Math.min(count, from + VERDICT_SLICE) - 1) as [number, number, number, string][];
       for (const [index, amount_fen, code, reason] of rows) {
