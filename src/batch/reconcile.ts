@@ -10,7 +10,7 @@ import { refusedFilesOf } from '../store/file-log';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { withFields, type KeptRecords } from '../store/kept-files';
 import { KeyRuns } from '../store/key-runs';
-import { sourceIs, statusIs } from '../store/record-columns';
+import { statusIs } from '../store/record-columns';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
 import { balanceBefore } from '../core/validate';
@@ -30,8 +30,7 @@ export function reconcile(ctx: BatchContext, range: RecordRange): Reconciliation
   const db = ctx.db;
   const D = ctx.date;
   ctx.progress('reconcile: terminal completeness');
-  checkTerminals(ctx, range);
-  ctx.tonight.freeMemory(); // the night's terminal keys, sorted (40 MB at 5M), before the walk takes its own
+  checkTerminals(ctx, range); // its sorted keys' memory goes before the walk takes its own
   ctx.progress('reconcile: national centre and bank');
   unansweredByNational(ctx);
   unpaidByBank(ctx);
@@ -123,7 +122,7 @@ function openGapItem(db: Db, D: string, participant: string, subject: string, [a
 /** Cards walked between two full collections on a big night. */
 const CARDS_PER_COLLECTION = 1 << 17;
 
-/** Terminal keys read at once by checkTerminals. */
+/** Rows read at once by the walk (an interrupted run's records of the batch). */
 const KEY_SLICE = 65536;
 
 /**
@@ -134,17 +133,30 @@ const KEY_SLICE = 65536;
  */
 function checkTerminals(ctx: BatchContext, range: RecordRange): void {
   const db = ctx.db;
+  // Only integers cross from SQLite: the night's terminal keys, sorted once for this
+  // and for the night's key runs (Tonight.terminalKeys); a key is the terminal's
+  // number * 2^32 + its terminal_seq. Only the uploads' count here: a file's records
+  // have consecutive ids, so the uploads are known by their files' id ranges.
+  ctx.tonight.terminalKeys(range, (sorted) => {
+    const upload = new Uint8Array(Math.max(0, range.hi - range.lo + 1));
+    const uploads = db.prepare(
+      `SELECT first_record_id, record_count FROM files
+        WHERE kind = 'TXN_UPLOAD' AND outcome = 'IMPORTED' AND first_record_id BETWEEN ? AND ?`,
+    );
+    for (const f of uploads.all(range.lo, range.hi) as { first_record_id: number; record_count: number }[]) {
+      upload.fill(1, f.first_record_id - range.lo, f.first_record_id - range.lo + f.record_count);
+    }
+    const keys = new Float64Array(sorted.n);
+    let count = 0;
+    for (let i = 0; i < sorted.n; i++) if (upload[sorted.offsets[i]!] === 1) keys[count++] = sorted.keys[i]!;
+    checkTerminalKeys(ctx, keys.subarray(0, count));
+  });
+}
+
+/** Terminal completeness over the sorted terminal keys of this batch's uploads. */
+function checkTerminalKeys(ctx: BatchContext, keys: Float64Array): void {
+  const db = ctx.db;
   const D = ctx.date;
-  // Only integers cross from SQLite: the terminal keys of this batch's uploads,
-  // sorted here; a key is the terminal's number * 2^32 + its terminal_seq.
-  const all = new Float64Array(Math.max(0, range.hi - range.lo + 1));
-  let count = 0;
-  // A slice of ids at a time: stepping a million rows one by one took twice as long.
-  const keysOf = db.prepare(`SELECT terminal_key FROM records WHERE id BETWEEN ? AND ? AND ${sourceIs('TXN_UPLOAD')}`).pluck();
-  for (let from = range.lo; from <= range.hi; from += KEY_SLICE) {
-    for (const key of keysOf.all(from, Math.min(range.hi, from + KEY_SLICE - 1)) as number[]) all[count++] = key;
-  }
-  const keys = all.subarray(0, count).sort();
   const nameOf = db.prepare('SELECT acquirer_id, terminal_id FROM terminals WHERE id = ?');
   const spanOf = db.prepare('SELECT min_seq, max_seq FROM terminal_span WHERE terminal_ref = ?');
   const setSpan = db.prepare(

@@ -53,19 +53,27 @@ export function saveKeyFilters(db: Db, filters: KeyFilters): void {
 /** Keys read from the night's rows at once. */
 const KEY_SLICE = 65536;
 
+/** A night's keys of one kind, sorted by key then id: record ids are lo + offsets[i]. */
+export interface SortedNightKeys {
+  keys: Float64Array;
+  offsets: Uint32Array;
+  n: number;
+  lo: number;
+}
+
 /**
- * Tonight's records join history's keys, every record (rejected ones too, so that a
- * card's history finds them), as tonight's runs: the keys read a slice of rows at a
- * time, sorted here, packed and appended.
+ * The night's keys of one kind with their records, every record (rejected ones too,
+ * so that a card's history finds them): read a slice of rows at a time, sorted here.
  */
-export function appendNightPartition(db: Db, date: string, range: RecordRange, progress: (message: string) => void): void {
-  const night = Number(date);
-  for (const name of ['card', 'terminal'] as const) {
-    progress(`keys: ${name} keys`);
-    const { keys, offsets, n } = nightKeys(db, name, range);
-    sortPairs(keys, offsets, n);
-    appendRuns(db, name, night, keys, offsets, n, range.lo);
-  }
+export function sortedNightKeys(db: Db, name: KeyName, range: RecordRange): SortedNightKeys {
+  const { keys, offsets, n } = nightKeys(db, name, range);
+  sortPairs(keys, offsets, n);
+  return { keys, offsets, n, lo: range.lo };
+}
+
+/** A night's sorted keys join history's, as that night's runs. */
+export function appendNightKeys(db: Db, date: string, name: KeyName, sorted: SortedNightKeys): void {
+  appendRuns(db, name, Number(date), sorted.keys, sorted.offsets, sorted.n, sorted.lo);
 }
 
 /** The night's keys of one kind with their records' offsets from range.lo, in id order. */

@@ -20,7 +20,15 @@ import { HOLDS_KEYS } from '../store/record-columns';
 import type { CardBlacklist } from './card-blacklist';
 import { ChunkHeldKeys } from './held-keys';
 import { KeyFilter } from './key-filter';
-import { appendNightPartition, historyFilter, loadKeyFilters, saveKeyFilters, type KeyFilters } from './key-tables';
+import {
+  appendNightKeys,
+  historyFilter,
+  loadKeyFilters,
+  saveKeyFilters,
+  sortedNightKeys,
+  type KeyFilters,
+  type SortedNightKeys,
+} from './key-tables';
 import { NightCards } from './night-cards';
 import { NightKeys } from './night-keys';
 import { NightPending } from './night-pending';
@@ -84,6 +92,8 @@ export class Tonight {
   private reserved = 0;
   /** The filters took tonight's keys (keysIntoFilters): the night's keys are no longer asked for. */
   private filtersHoldTonight = false;
+  /** Tonight's terminal runs are written (terminalKeys). */
+  private terminalsInHistory = false;
   /** Bigger filters the worker is filling with history's keys while the day closes. */
   private grow: WriteAheadJob['grow'] = {};
 
@@ -240,12 +250,30 @@ export class Tonight {
   }
 
   /**
-   * When the day closes, last: tonight's records join the key tables as their own
-   * partition, and the filters (holding tonight's keys) are saved in the same transaction.
+   * In the close: tonight's terminal keys, read and sorted once, for terminal
+   * completeness (`use`), then written as tonight's terminal runs in the close's
+   * transaction; their memory goes before the card walk takes its own.
+   */
+  terminalKeys(range: RecordRange, use: (sorted: SortedNightKeys) => void): void {
+    assert(this.filtersHoldTonight, "tonight: the night's keys join history after the filters took them");
+    const sorted = sortedNightKeys(this.db, 'terminal', range);
+    use(sorted);
+    appendNightKeys(this.db, this.date, 'terminal', sorted);
+    this.terminalsInHistory = true;
+    this.freeMemory();
+  }
+
+  /**
+   * When the day closes, last: tonight's records join history's keys as that night's
+   * runs (the terminal keys already did, if terminalKeys ran), and the filters
+   * (holding tonight's keys) are saved in the same transaction.
    */
   addNightToHistory(range: RecordRange, progress: (message: string) => void): void {
     assert(this.filtersHoldTonight, "tonight: the night's keys join history after the filters took them");
-    appendNightPartition(this.db, this.date, range, progress);
+    for (const name of this.terminalsInHistory ? (['card'] as const) : (['card', 'terminal'] as const)) {
+      progress(`keys: ${name} keys`);
+      appendNightKeys(this.db, this.date, name, sortedNightKeys(this.db, name, range));
+    }
     saveKeyFilters(this.db, this.filters);
   }
 

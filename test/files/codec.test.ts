@@ -343,20 +343,26 @@ test("property: a Transaction's identity decodes as the whole record's, on any b
     });
   let compared = 0;
   fc.assert(
-    fc.property(fc.oneof(transactionArb().map((t) => Buffer.from(encodeMessage(TRANSACTION, t))), mutated), (bytes) => {
-      let whole: Transaction;
-      try {
-        whole = decodeMessage(TRANSACTION, bytes);
-      } catch (err) {
-        if (err instanceof DecodeError) return;
-        throw err;
-      }
-      const identity = decodeTransactionIdentity(new WireReader(bytes, 0, bytes.length));
-      const pick = (t: Transaction) => [t.issuer_id, t.card_no, t.card_seq, t.terminal_id, t.terminal_seq];
-      assert.deepEqual(pick(identity), pick(whole));
-      assert.equal(identity.tac, '', 'the other fields stay empty');
-      compared++;
-    }),
+    fc.property(
+      fc.oneof(
+        transactionArb().map((t) => Buffer.from(encodeMessage(TRANSACTION, t))),
+        mutated,
+      ),
+      (bytes) => {
+        let whole: Transaction;
+        try {
+          whole = decodeMessage(TRANSACTION, bytes);
+        } catch (err) {
+          if (err instanceof DecodeError) return;
+          throw err;
+        }
+        const identity = decodeTransactionIdentity(new WireReader(bytes, 0, bytes.length));
+        const pick = (t: Transaction) => [t.issuer_id, t.card_no, t.card_seq, t.terminal_id, t.terminal_seq];
+        assert.deepEqual(pick(identity), pick(whole));
+        assert.equal(identity.tac, '', 'the other fields stay empty');
+        compared++;
+      },
+    ),
     { numRuns: 2000 },
   );
   assert.ok(compared > 1000, `only ${compared} of the inputs decoded`);
