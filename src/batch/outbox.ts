@@ -7,12 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db';
-import { planOutbox, type DayRow, type Ids } from '../store/outbox-plan';
+import { planOutbox, writableBeforeClose, type DayRow, type Ids } from '../store/outbox-plan';
 import { correctionsPostedOn } from '../store/corrections';
 import type { DaySummary, ExceptionsReport, ReconciliationReport } from '../core/reports';
 import { writeExchangeFile } from '../files/writer';
 import type { Transaction } from '../core/types';
-import type { WrittenAheadFile } from '../machinery/written-ahead';
+import type { AheadFiles, WrittenAheadFile } from '../machinery/written-ahead';
 import { renderReport } from './report-text';
 import type { Participants } from '../core/config-types';
 import { writeDayReportHtml } from '../store/day-report-data';
@@ -26,9 +26,11 @@ export class RebuildMismatch extends Error {}
 
 /**
  * Writes every file of a closed day into the outbox, and its reports (report.html
- * names the participants: from `participants`, as the batch was given them). Files in
- * `writtenAhead` were written ahead of the close by the same plan, at temporary
- * paths, and are only renamed into place (after the same check against the digests
+ * names the participants: from `participants`, as the batch was given them). With
+ * `ahead`, the worker has been writing the files the import settles (TXN_ACK,
+ * INTEROP_IN_RESULT) by the same plan, at temporary paths: the other files are
+ * written here first, then the ones it has not begun are taken and written here too,
+ * and its own are only renamed into place (after the same check against the digests
  * kept).
  */
 export function writeOutbox(
@@ -37,33 +39,47 @@ export function writeOutbox(
   participants: Participants,
   ids: Ids,
   outboxDir: string,
-  writtenAhead: ReadonlyMap<string, WrittenAheadFile> = new Map(),
+  ahead: AheadFiles | null = null,
   exported: (() => Iterable<Transaction>) | null = null,
 ): WrittenDay {
   const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
   const plan = planOutbox(db, day, ids, exported);
   fs.mkdirSync(outboxDir, { recursive: true });
-  removeStaleTemporaries(outboxDir, new Set([...writtenAhead.values()].map((f) => f.path)));
+  type Result = { sha256_hex: string; records: number; bytes: number; early?: WrittenAheadFile };
+  const results: (Result | undefined)[] = plan.map(() => undefined);
+  const write = (i: number): void => {
+    const f = plan[i]!;
+    const w = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false });
+    results[i] = { sha256_hex: w.sha256_hex, records: w.trailer.record_count, bytes: w.bytes };
+  };
+  const aheadAt = plan.flatMap((f, i) => (writableBeforeClose(f) ? [i] : []));
+  if (ahead !== null) {
+    for (let i = 0; i < plan.length; i++) if (!writableBeforeClose(plan[i]!)) write(i);
+    for (const i of aheadAt.slice(ahead.takeRest())) write(i);
+  }
+  const early = ahead?.written() ?? new Map<string, WrittenAheadFile>();
+  // Only now: the worker has stopped, and its files are known (kept, to be renamed).
+  removeStaleTemporaries(outboxDir, new Set([...early.values()].map((f) => f.path)));
+  for (let i = 0; i < plan.length; i++) {
+    if (results[i] !== undefined) continue;
+    const f = early.get(plan[i]!.name);
+    if (f) results[i] = { ...f, early: f };
+    else write(i); // without the worker, or one it did not write
+  }
   const known = db.prepare('SELECT sha256 FROM outputs WHERE business_date = ? AND name = ?').pluck();
   const remember = db.prepare('INSERT OR IGNORE INTO outputs (business_date, name, sha256) VALUES (?, ?, ?)');
   const written: WrittenDay['files'] = [];
   const digests: [string, string][] = [];
-  for (const f of plan) {
-    const early = writtenAhead.get(f.name);
-    let result: { sha256_hex: string; records: number; bytes: number };
-    if (early) result = early;
-    else {
-      const w = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false });
-      result = { sha256_hex: w.sha256_hex, records: w.trailer.record_count, bytes: w.bytes };
-    }
+  plan.forEach((f, i) => {
+    const result = results[i]!;
     const before = known.get(D, f.name) as string | undefined;
     if (before !== undefined && before !== result.sha256_hex) {
       throw new RebuildMismatch(`${f.name}: rebuilt file differs from the one first written (${before})`);
     }
-    if (early) fs.renameSync(early.path, path.join(outboxDir, f.name));
+    if (result.early) fs.renameSync(result.early.path, path.join(outboxDir, f.name));
     digests.push([f.name, result.sha256_hex]);
     written.push({ name: f.name, records: result.records, bytes: result.bytes });
-  }
+  });
   const reportDir = path.join(outboxDir, 'reports', D);
   fs.mkdirSync(reportDir, { recursive: true });
   removeStaleTemporaries(reportDir);

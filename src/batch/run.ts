@@ -92,7 +92,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
       participants,
       idsOf(participants),
       req.outboxDir,
-      ctx?.tonight.writtenAhead(),
+      ctx?.tonight.aheadFiles() ?? null,
       exported?.date === D ? exported.records : null,
     );
     req.progress('checkpoint: the night into the store file');

@@ -35,6 +35,12 @@ export const FILTERS = 5;
 /** How many history keys the worker put in each bigger filter. */
 export const CARD_KEYS = 6;
 export const TERMINAL_KEYS = 7;
+/**
+ * The files written ahead are shared out: each thread takes the next one by adding 1
+ * here (its index among the plan's files written ahead). The main thread, its close
+ * done, takes all that are left at once and writes them itself.
+ */
+export const NEXT_AHEAD = 8;
 export const CONTROL_WORDS = 16;
 
 // States of STATE and FILTERS.

@@ -38,7 +38,7 @@ import type { WriteAheadJob } from './ring';
 import { InlineVerdicts, PipeVerdicts, type StatelessVerdicts } from './stateless-verdicts';
 import { AcquirerRefs } from './acquirer-refs';
 import { ValidationPipe } from './validation-pipe';
-import type { WriteAhead, WrittenAheadFile } from './written-ahead';
+import type { AheadFiles, WriteAhead } from './written-ahead';
 
 /** Whether the stateless rules run on a worker thread: 'auto' decides by the night's size. */
 export type ParallelMode = 'auto' | 'on' | 'off';
@@ -277,9 +277,11 @@ export class Tonight {
     saveKeyFilters(this.db, this.filters);
   }
 
-  /** The files written ahead of the close, by name (empty when none were). */
-  writtenAhead(): Map<string, WrittenAheadFile> {
-    return this.pipe?.writtenAhead() ?? new Map();
+  /** The files written ahead of the close, shared with the outbox (null when the worker wrote none). */
+  aheadFiles(): AheadFiles | null {
+    const pipe = this.pipe;
+    if (pipe === null) return null;
+    return { takeRest: () => pipe.takeRestAhead(), written: () => pipe.writtenAhead() };
   }
 
   close(): void {

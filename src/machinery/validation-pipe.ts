@@ -40,6 +40,7 @@ import {
   type FileJob,
   type WorkerSetup,
   type WriteAheadJob,
+  NEXT_AHEAD,
 } from './ring';
 import type { WriteAhead, WrittenAheadFile } from './written-ahead';
 import type { RawBlock } from '../store/kept-files';
@@ -226,6 +227,7 @@ export class ValidationPipe {
     Atomics.store(this.control, ABORT, 0);
     Atomics.store(this.control, FILTERS, grow.card || grow.terminal ? RUNNING : FAILED);
     Atomics.store(this.control, STATE, RUNNING);
+    Atomics.store(this.control, NEXT_AHEAD, 0);
     this.writingAhead = true;
     this.worker.postMessage({ kind: 'write-ahead', ...job, grow } satisfies WriteAheadJob);
     return true;
@@ -238,6 +240,16 @@ export class ValidationPipe {
   grownFilter(name: KeyName, buffer: SharedArrayBuffer): KeyFilter | null {
     if (!this.settles(FILTERS, STALL_MS) || Atomics.load(this.control, FILTERS) !== DONE) return null;
     return new KeyFilter(new Int32Array(buffer), Atomics.load(this.control, name === 'card' ? CARD_KEYS : TERMINAL_KEYS));
+  }
+
+  /**
+   * The files to be written ahead that the worker has not begun are the main
+   * thread's from now on: the index (among them, in plan order) of the first. The
+   * worker finishes the one it is writing and stops.
+   */
+  takeRestAhead(): number {
+    if (!this.writingAhead) return 0;
+    return Atomics.exchange(this.control, NEXT_AHEAD, 2 ** 30);
   }
 
   /** The files written ahead, by name; empty when the worker failed (the outbox then writes them). */

@@ -42,6 +42,7 @@ import {
   type FileJob,
   type WorkerSetup,
   type WriteAheadJob,
+  NEXT_AHEAD,
 } from './ring';
 import { writeAhead } from './written-ahead';
 
@@ -211,7 +212,14 @@ function writeFilesAhead(job: WriteAheadJob): void {
     tac = null; // the TAC schedules are done with: their memory goes
     if (db === null) throw new Error('no store');
     growFilters(db, job);
-    setup.port!.postMessage(writeAhead(db, job, () => Atomics.load(control, ABORT) !== 0));
+    setup.port!.postMessage(
+      writeAhead(
+        db,
+        job,
+        () => Atomics.load(control, ABORT) !== 0,
+        () => Atomics.add(control, NEXT_AHEAD, 1),
+      ),
+    );
     state = DONE;
   } catch {
     // FAILED: the main thread writes the files itself, and grows the filters itself

@@ -30,16 +30,40 @@ export interface WrittenAheadFile {
   bytes: number;
 }
 
+/**
+ * The files written ahead, as the outbox sees them: it writes the others of the day
+ * first, then takes those the worker has not begun (takeRest: the index, among the
+ * files written ahead, of the first it is to write), then waits for the worker's.
+ */
+export interface AheadFiles {
+  takeRest(): number;
+  written(): ReadonlyMap<string, WrittenAheadFile>;
+}
+
 /** Thrown when the main thread stopped waiting: the files written so far are the outbox's to sweep. */
 class Stopped extends Error {}
 
-/** Writes the job's files from one snapshot of db; returns what it wrote. `stopped` is asked as it goes. */
-export function writeAhead(db: Db, job: WriteAhead, stopped: () => boolean = () => false): WrittenAheadFile[] {
+/**
+ * Writes the job's files from one snapshot of db; returns what it wrote. `stopped` is
+ * asked as it goes; `take` gives the index (among the files written ahead, in plan
+ * order) of the next file this thread is to write: past the last, it stops (the main
+ * thread took the rest).
+ */
+export function writeAhead(
+  db: Db,
+  job: WriteAhead,
+  stopped: () => boolean = () => false,
+  take: (() => number) | null = null,
+): WrittenAheadFile[] {
   fs.mkdirSync(job.outboxDir, { recursive: true });
   const files: WrittenAheadFile[] = [];
   db.transaction(() => {
-    for (const f of planOutbox(db, { date: job.date, produced_at: job.producedAt }, job.ids)) {
-      if (!writableBeforeClose(f)) continue;
+    const ahead = planOutbox(db, { date: job.date, produced_at: job.producedAt }, job.ids).filter(writableBeforeClose);
+    let next = 0;
+    for (;;) {
+      const k = take === null ? next++ : take();
+      if (k >= ahead.length) break;
+      const f = ahead[k]!;
       if (stopped()) throw new Stopped();
       const at = path.join(job.outboxDir, `${f.name}.ahead-${process.pid}`);
       const w = writeExchangeFile(at, f.header, checked(f.records() as Iterable<never>, stopped), { fsync: false, any_name: true });
