@@ -37,7 +37,7 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     appendEntries(db, matchBankLines(ctx));
     ctx.progress('reconcile');
     const recon = reconcile(ctx, range);
-    ctx.tonight.freeMemory(); // tonight's card runs, walked
+    ctx.tonight.freeMemory(); // the night's terminal keys, sorted
     // Last, when nothing else needs tonight's records in memory (the card walk reads
     // only history's partitions): the night's keys join the key tables.
     ctx.progress("keys: the night's keys into the key tables");

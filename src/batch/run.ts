@@ -68,6 +68,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
         // 1. Import the inbox: validate every record.
         req.progress(`import: ${req.inboxDir}`);
         importInbox(ctx, req.inboxDir, req.parallel);
+        ctx.tonight.freeMemory(); // the import's garbage, before the close's filters and the worker's files take theirs
         const producedAt = req.now();
         // On a big night the files the import settles are written beside the close.
         if (ctx.tonight.canWriteAhead) {

@@ -250,15 +250,16 @@ export class Tonight {
   }
 
   /**
-   * In the close: tonight's terminal keys, read and sorted once, for terminal
-   * completeness (`use`), then written as tonight's terminal runs in the close's
-   * transaction; their memory goes before the card walk takes its own.
+   * In the close: tonight's terminal keys, read and sorted once, written as tonight's
+   * terminal runs in the close's transaction, then given to terminal completeness
+   * (`use`, which may reuse their arrays); their memory goes before the card walk
+   * takes its own.
    */
   terminalKeys(range: RecordRange, use: (sorted: SortedNightKeys) => void): void {
     assert(this.filtersHoldTonight, "tonight: the night's keys join history after the filters took them");
     const sorted = sortedNightKeys(this.db, 'terminal', range);
-    use(sorted);
     appendNightKeys(this.db, this.date, 'terminal', sorted);
+    use(sorted);
     this.terminalsInHistory = true;
     this.freeMemory();
   }

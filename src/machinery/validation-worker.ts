@@ -45,6 +45,7 @@ import {
   NEXT_AHEAD,
 } from './ring';
 import { writeAhead } from './written-ahead';
+import { collectGarbage } from './heap';
 
 const setup = workerData as WorkerSetup;
 const EMPTY = Buffer.alloc(0);
@@ -210,6 +211,9 @@ function writeFilesAhead(job: WriteAheadJob): void {
   let state = FAILED;
   try {
     tac = null; // the TAC schedules are done with: their memory goes
+    // now, before the files' reading takes its own (the slab is tens of MB on a big
+    // night, and V8 would free it only at a later major collection: the close's peak).
+    collectGarbage();
     if (db === null) throw new Error('no store');
     growFilters(db, job);
     setup.port!.postMessage(
