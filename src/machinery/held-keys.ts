@@ -69,10 +69,17 @@ export class ChunkHeldKeys implements HeldKeys {
     this.heldByTerminal = (keys: number[]) => heldBy('terminal', keys);
     const heldAt = db.prepare(`SELECT file_id, idx FROM records WHERE id = ? AND ${HOLDS_KEYS}`).raw(true);
     this.heldById = (id: number): Transaction | undefined => {
+      this.beforeRowRead();
       const at = heldAt.get(id) as [number, number] | undefined;
       return at === undefined ? undefined : kept.get(at[0], at[1]);
     };
   }
+
+  /**
+   * Called before a row of tonight is read: the importer inserts the rows it holds
+   * back for a many-row INSERT (a held record of the chunk may be among them).
+   */
+  beforeRowRead: () => void = () => {};
 
   /** The held records at the rows' (file_id, idx), read back from their files' kept bytes. */
   private readAll(rows: [number, number][]): Transaction[] {
