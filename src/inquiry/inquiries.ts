@@ -103,10 +103,13 @@ const CARD_RECORD_IDS = `SELECT value FROM json_each(?)`;
 function cardRecordIds(db: Db, issuer_id: string, card_no: string): string {
   const lo = cardBase(issuer_id, card_no);
   const hi = lo + CARD_SEQ_SPAN - 1;
+  // Where the runs end is read first: a close that commits meanwhile puts its night in
+  // both halves (the ids are a set to the caller), never in neither.
+  const unindexed = firstUnindexedId(db);
   const ids: number[] = [];
   new KeyRuns(db).between('card', lo, hi, (_, id) => ids.push(id));
-  const unindexed = db.prepare('SELECT id FROM records WHERE id >= ? AND card_key BETWEEN ? AND ?').pluck();
-  for (const id of unindexed.all(firstUnindexedId(db), lo, hi) as number[]) ids.push(id);
+  const rows = db.prepare('SELECT id FROM records WHERE id >= ? AND card_key BETWEEN ? AND ?').pluck();
+  for (const id of rows.all(unindexed, lo, hi) as number[]) ids.push(id);
   return JSON.stringify(ids);
 }
 

@@ -184,6 +184,7 @@ export function appendRuns(
  */
 export class KeyRuns {
   private readonly covering;
+  private readonly coveringEach;
   private readonly ofNight;
   private readonly counted;
 
@@ -199,6 +200,15 @@ export class KeyRuns {
                              AND @hi
        WHERE k.last_key >= @lo`,
     );
+    // The same for each key of a json array (`@keys`) at once: one statement a chunk's keys.
+    this.coveringEach = db.prepare(
+      `SELECT q.value AS key, k.first_key, k.last_key, k.base_id, k.keys, k.run
+         FROM json_each(@keys) q CROSS JOIN days d CROSS JOIN key_runs k
+          ON k.kind = @kind AND k.night = CAST(d.date AS INTEGER)
+         AND k.first_key = (SELECT max(m.first_key) FROM key_runs m
+                             WHERE m.kind = @kind AND m.night = CAST(d.date AS INTEGER) AND m.first_key <= q.value)
+       WHERE k.last_key >= q.value`,
+    );
     this.ofNight = db.prepare(
       'SELECT first_key, last_key, base_id, keys, run FROM key_runs WHERE kind = ? AND night = ? ORDER BY first_key',
     );
@@ -210,24 +220,25 @@ export class KeyRuns {
     for (const row of this.covering.all({ kind: KIND_CODE[kind], lo, hi }) as KeyRunRow[]) entriesBetween(row, lo, hi, fn);
   }
 
+  /** fn(key, id) for every key of history equal to one of the keys. */
+  private each(kind: KeyKind, keys: readonly number[], fn: (key: number, id: number) => void): void {
+    if (keys.length === 0) return;
+    const rows = this.coveringEach.all({ kind: KIND_CODE[kind], keys: JSON.stringify(keys) }) as (KeyRunRow & { key: number })[];
+    for (const row of rows) entriesBetween(row, row.key, row.key, fn);
+  }
+
   /** The ids of history's records under any of the keys. */
   idsOf(kind: KeyKind, keys: readonly number[]): number[] {
     const ids: number[] = [];
-    for (const key of keys) this.between(kind, key, key, (_, id) => ids.push(id));
+    this.each(kind, keys, (_, id) => ids.push(id));
     return ids;
   }
 
-  /** Those of the keys that history holds. */
+  /** Those of the keys that history holds, in the order given (once each). */
   heldAmong(kind: KeyKind, keys: readonly number[]): number[] {
-    const held: number[] = [];
-    for (const key of keys) {
-      let found = false;
-      this.between(kind, key, key, () => {
-        found = true;
-      });
-      if (found) held.push(key);
-    }
-    return held;
+    const held = new Set<number>();
+    this.each(kind, keys, (key) => held.add(key));
+    return [...new Set(keys)].filter((k) => held.has(k));
   }
 
   /** fn(key, id) for every key of one night, in key order. */

@@ -26,7 +26,7 @@ function digests(dir: string): Record<string, string> {
   return out;
 }
 
-test('whichever files the worker wrote ahead, the outbox is the same', () => {
+test('whichever files the worker wrote ahead, and whether it then failed, the outbox is the same', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-ahead-'));
   const manifest = generateScenario(dir, { seed: 'ahead', days: 1, records: 600 });
   const cfg = loadConfig(dir);
@@ -49,9 +49,11 @@ test('whichever files the worker wrote ahead, the outbox is the same', () => {
   assert.ok(aheadCount >= 3, `the day answers several files (${aheadCount})`);
   const whole = digests(path.join(dir, 'outbox', 'whole'));
 
-  // The worker wrote the first `k` files (in its claims' order) before the outbox took the rest.
-  for (const k of [0, 1, aheadCount - 1, aheadCount]) {
-    const outboxDir = path.join(dir, 'outbox', `shared-${k}`);
+  // The worker wrote the first `k` files (in its claims' order) before the outbox took
+  // the rest; then it reported them, or failed (its report is empty, its files are
+  // temporaries the outbox sweeps, and the outbox writes them all).
+  for (const [k, failed] of [0, 1, aheadCount - 1, aheadCount].flatMap((k) => [[k, false] as const, [k, true] as const])) {
+    const outboxDir = path.join(dir, 'outbox', `shared-${k}${failed ? '-failed' : ''}`);
     let claims = 0;
     const files = writeAhead(
       db,
@@ -68,11 +70,11 @@ test('whichever files the worker wrote ahead, the outbox is the same', () => {
       },
       written: () => {
         assert.ok(taken, 'the outbox takes the rest before it waits for the worker');
-        return new Map<string, WrittenAheadFile>(files.map((f) => [f.name, f]));
+        return new Map<string, WrittenAheadFile>(failed ? [] : files.map((f) => [f.name, f]));
       },
     });
     const shared = digests(outboxDir);
-    assert.deepEqual(shared, whole, `the worker wrote ${k} of ${aheadCount}`);
+    assert.deepEqual(shared, whole, `the worker wrote ${k} of ${aheadCount}${failed ? ', then failed' : ''}`);
     assert.deepEqual(
       fs.readdirSync(outboxDir).filter((n) => /\.(?:tmp|ahead)-\d+$/.test(n)),
       [],

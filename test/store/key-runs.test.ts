@@ -121,7 +121,15 @@ test('a range read over every night finds exactly the pairs stored in it', () =>
         const someKeys = [...stored.slice(0, 10), 2 ** 53 - 2, 7];
         assert.deepEqual(
           runs.heldAmong('card', someKeys),
-          someKeys.filter((k) => stored.includes(k)),
+          [...new Set(someKeys)].filter((k) => stored.includes(k)),
+        );
+        const asked = new Set(someKeys);
+        assert.deepEqual(
+          runs.idsOf('card', [...asked]).sort((a, b) => a - b),
+          all
+            .filter(([, key]) => asked.has(key))
+            .map(([, , id]) => id)
+            .sort((a, b) => a - b),
         );
         assert.equal(runs.count('card'), all.length);
         db.close();

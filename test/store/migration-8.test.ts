@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { cardHistory } from '../../src/inquiry/inquiries';
 import { openStore, type Db } from '../../src/store/db';
 import { KeyRuns } from '../../src/store/key-runs';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { applyMigration, MIGRATIONS } from '../../src/store/migrations';
 import { CARD_SEQ_SPAN } from '../../src/store/record-keys';
 import { KeptRecords, withFields } from '../../src/store/kept-files';
 import { loadKeyFilters } from '../../src/machinery/key-tables';
@@ -119,4 +119,23 @@ test("a card's history reads its records from the runs", () => {
       .sort((a, b) => a - b);
     assert.deepEqual(shown, expected, `card ${first.issuer_id}/${first.card_no}`);
   }
+});
+
+test('migration 8 reads a night of more keys than a slice, equal keys across the slices', () => {
+  const mem = new Database(':memory:');
+  const eight = MIGRATIONS.length - 1;
+  assert.equal(typeof MIGRATIONS[eight], 'function');
+  for (let i = 0; i < eight; i++) applyMigration(mem, i);
+  mem.prepare("INSERT INTO days (date, status) VALUES ('20260105', 'CLOSED')").run();
+  const insert = mem.prepare('INSERT INTO card_keys (night, card_key, record_id) VALUES (20260105, ?, ?)');
+  // 70,000 keys, each held by three records: slices of 65,536 end inside a key's group.
+  const expected: Triple[] = [];
+  for (let i = 0; i < 210_000; i++) expected.push([20260105, 2 ** 40 + Math.floor(i / 3) * 7, 1_000_000 + i]);
+  mem.transaction(() => {
+    for (const [, key, id] of expected) insert.run(key, id);
+  })();
+  applyMigration(mem, eight);
+  assert.deepEqual(historyKeys(mem, 'card'), expected);
+  assert.deepEqual(historyKeys(mem, 'terminal'), []);
+  mem.close();
 });
