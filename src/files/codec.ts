@@ -368,10 +368,11 @@ function decodeTransaction(r: WireReader): Transaction {
       if (wire_type !== want) throw new DecodeError(`wire type ${wire_type}, expected ${wireTypeName(want)}`);
       switch (no) {
         case 1:
-          t.issuer_id = r.string();
-          break;
         case 2:
-          t.card_no = r.string();
+        case 8:
+        case 9:
+        case 10:
+          identityField(t, no, r);
           break;
         case 3:
           t.card_type = r.varint32();
@@ -387,15 +388,6 @@ function decodeTransaction(r: WireReader): Transaction {
           break;
         case 7:
           t.balance_after_fen = r.sint32();
-          break;
-        case 8:
-          t.card_seq = r.varint32();
-          break;
-        case 9:
-          t.terminal_id = r.string();
-          break;
-        case 10:
-          t.terminal_seq = r.varint32();
           break;
         case 11:
           t.acquirer_id = r.string();
@@ -444,30 +436,24 @@ export function decodeTransactionIdentity(r: WireReader): Transaction {
     const no = tag >>> 3;
     const wire_type = tag & 7;
     if (no === 0) throw new DecodeError('Transaction: field number 0');
-    switch (no) {
-      case 1:
-        t.issuer_id = r.string();
-        break;
-      case 2:
-        t.card_no = r.string();
-        break;
-      case 8:
-        t.card_seq = r.varint32();
-        break;
-      case 9:
-        t.terminal_id = r.string();
-        break;
-      case 10:
-        t.terminal_seq = r.varint32();
-        break;
-      default:
-        r.skip(wire_type);
-        continue;
+    if (no !== 1 && no !== 2 && no !== 8 && no !== 9 && no !== 10) {
+      r.skip(wire_type);
+      continue;
     }
     const want = no === 8 || no === 10 ? WIRE_VARINT : WIRE_LEN;
     if (wire_type !== want) throw new DecodeError(`Transaction.${TRANSACTION_FIELDS[no - 1].name}: wire type ${wire_type}`);
+    identityField(t, no, r);
   }
   return t;
+}
+
+/** Reads identity field `no` (1, 2, 8, 9 or 10, its wire type checked) into t. */
+function identityField(t: Transaction, no: number, r: WireReader): void {
+  if (no === 1) t.issuer_id = r.string();
+  else if (no === 2) t.card_no = r.string();
+  else if (no === 8) t.card_seq = r.varint32();
+  else if (no === 9) t.terminal_id = r.string();
+  else t.terminal_seq = r.varint32();
 }
 
 /**

@@ -8,13 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateScenario } from '../../fixtures/scenario';
-import { addDays } from '../../src/core/calendar';
 import { openStore } from '../../src/store/db';
-import { idsOf, runBatch } from '../../src/batch/run';
+import { idsOf } from '../../src/batch/run';
 import { writeOutbox } from '../../src/batch/outbox';
 import { writeAhead, type WrittenAheadFile } from '../../src/machinery/written-ahead';
 import { planOutbox, writableBeforeClose } from '../../src/store/outbox-plan';
-import { loadConfig } from '../recon/support';
+import { loadConfig, runNight } from '../recon/support';
 import { sha256Hex } from './model-support';
 
 function digests(dir: string): Record<string, string> {
@@ -32,17 +31,7 @@ test('whichever files the worker wrote ahead, and whether it then failed, the ou
   const cfg = loadConfig(dir);
   const db = openStore(path.join(dir, 'lct.db'));
   const day = manifest.days[0]!;
-  const outcome = runBatch({
-    db,
-    participants: cfg.participants,
-    keys: cfg.keys,
-    date: day.date,
-    inboxDir: path.join(dir, day.inbox_dir),
-    outboxDir: path.join(dir, 'outbox', 'whole'),
-    now: () => `${addDays(day.date, 1)}013000`,
-    progress: () => {},
-  });
-  assert.equal(outcome.kind, 'done');
+  runNight(db, cfg, day.date, path.join(dir, day.inbox_dir), path.join(dir, 'outbox', 'whole'));
   const ids = idsOf(cfg.participants);
   const { produced_at } = db.prepare('SELECT produced_at FROM days WHERE date = ?').get(day.date) as { produced_at: string };
   const aheadCount = planOutbox(db, { date: day.date, produced_at }, ids).filter(writableBeforeClose).length;

@@ -17,21 +17,10 @@ import { explainRecord } from '../../src/inquiry/inquiries';
 import { openStore, type Db } from '../../src/store/db';
 import { KeptRecords, readRecord } from '../../src/store/kept-files';
 import { MIGRATIONS } from '../../src/store/migrations';
+import { TEST_DATA } from './test-data';
 
-/** The repository's root: the first folder above this file (src or dist) that holds package.json. */
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    assert.notEqual(up, dir, `no package.json above ${__dirname}`);
-    dir = up;
-  }
-}
-
-const DATA = path.join(repoRoot(), 'test', 'data');
-const STORE = path.join(DATA, 'store-before-7.db');
-const STORIES = path.join(DATA, 'store-before-7.explain.json');
+const STORE = path.join(TEST_DATA, 'store-before-7.db');
+const STORIES = path.join(TEST_DATA, 'store-before-7.explain.json');
 
 /** The columns record_view shows as the old table had them. */
 const VIEW_COLUMNS = [

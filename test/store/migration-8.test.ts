@@ -18,18 +18,9 @@ import { CARD_SEQ_SPAN } from '../../src/store/record-keys';
 import { KeptRecords, withFields } from '../../src/store/kept-files';
 import { loadKeyFilters } from '../../src/machinery/key-tables';
 import { historyKeys } from './history-keys';
+import { TEST_DATA } from './test-data';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    assert.notEqual(up, dir, `no package.json above ${__dirname}`);
-    dir = up;
-  }
-}
-
-const STORE = path.join(repoRoot(), 'test', 'data', 'store-before-8.db');
+const STORE = path.join(TEST_DATA, 'store-before-8.db');
 
 type Triple = [number, number, number];
 let dir: string;
