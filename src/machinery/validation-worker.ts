@@ -43,6 +43,7 @@ import {
   type WorkerSetup,
   type WriteAheadJob,
   NEXT_AHEAD,
+  chunkAt,
 } from './ring';
 import { writeAhead } from './written-ahead';
 import { collectGarbage } from './heap';
@@ -161,7 +162,7 @@ function judgeFile(job: FileJob): void {
       (record) => {
         if (file === null) return;
         chunk.push(record as Transaction);
-        if (chunk.length >= CHUNK) publish();
+        if (chunk.length >= chunkAt(produced)) publish();
       },
       {
         onFrame: (bytes, isRecord) => {
