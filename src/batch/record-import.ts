@@ -11,7 +11,7 @@ import type { Transaction } from '../core/types';
 import { holdsKeys, TXN_LOAD } from '../core/types';
 import { statefulVerdict, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
 import type { ChunkHeldKeys } from '../machinery/held-keys';
-import { chunkRecordsAt, type StatelessVerdicts } from '../machinery/stateless-verdicts';
+import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
 import { assertReadsBack } from '../store/kept-files';
 import { SOURCE_CODE, STATUS_CODE } from '../store/record-columns';
 import type { BatchContext } from './context';
@@ -92,7 +92,7 @@ export class RecordImporter {
 
   add(record: Transaction): void {
     this.chunk.push(record);
-    if (this.chunk.length >= chunkRecordsAt(this.count)) this.flush();
+    if (this.chunk.length >= CHUNK_RECORDS) this.flush();
   }
 
   flush(): void {

@@ -22,18 +22,6 @@ import type { WriteAhead } from './written-ahead';
 export const RING = 1 << 16;
 /** Results the worker publishes at once: the main thread's chunk too, so that neither waits on a part. */
 export const CHUNK = 4096;
-/** A file's first chunk: the main thread waits for the worker's first results only that long. */
-const FIRST_CHUNK = 512;
-
-/**
- * The size of the chunk that begins at record `count` of a file, on both threads:
- * 512, 512, 1024, 2048, then CHUNK. At a file's start the main thread has nothing to
- * do until the worker's first chunk is out; smaller first chunks let it start sooner,
- * while the worker gets ahead (a whole first chunk kept it waiting some 15 ms a file).
- */
-export function chunkAt(count: number): number {
-  return Math.min(CHUNK, Math.max(FIRST_CHUNK, count));
-}
 
 // Control words.
 export const PRODUCED = 0;

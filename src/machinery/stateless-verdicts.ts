@@ -5,14 +5,12 @@
 import { strict as assert } from 'node:assert';
 import type { Transaction } from '../core/types';
 import { statelessVerdict, type FileContext, type RejectedVerdict, type StatelessContext } from '../core/validate';
-import { CHUNK, chunkAt, decodeResult, HISTORY_CARD, HISTORY_TERMINAL, UNKNOWN } from './ring';
+import { CHUNK, decodeResult, HISTORY_CARD, HISTORY_TERMINAL, UNKNOWN } from './ring';
 import type { ValidationPipe } from './validation-pipe';
 import type { RawBlock } from '../store/kept-files';
 
 /** The most records judged at once: the importer's chunk. */
 export const CHUNK_RECORDS = CHUNK;
-/** The size of the importer's chunk that begins at record `count` of a file (the worker's too). */
-export const chunkRecordsAt = chunkAt;
 
 /** history[i] when nobody probed history's key tables for the record: the held keys ask the filters. */
 export const NOT_PROBED = -1;

@@ -43,7 +43,6 @@ import {
   type WorkerSetup,
   type WriteAheadJob,
   NEXT_AHEAD,
-  chunkAt,
 } from './ring';
 import { writeAhead } from './written-ahead';
 import { collectGarbage } from './heap';
@@ -162,7 +161,7 @@ function judgeFile(job: FileJob): void {
       (record) => {
         if (file === null) return;
         chunk.push(record as Transaction);
-        if (chunk.length >= chunkAt(produced)) publish();
+        if (chunk.length >= CHUNK) publish();
       },
       {
         onFrame: (bytes, isRecord) => {
