@@ -332,13 +332,32 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
     else openFloat.set(row.ref, [row.id]);
   }
   const setAmount = db.prepare('UPDATE recon_items SET amount_fen = ? WHERE id = ? AND closed_date IS NULL');
-  const setFloat = db.prepare(
-    `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen, first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen,
-       first_id = excluded.first_id, first_seq = excluded.first_seq, first_before_fen = excluded.first_before_fen,
-       last_id = excluded.last_id, last_seq = excluded.last_seq, last_after_fen = excluded.last_after_fen`,
-  );
+  // Each card's float row, FLOATS_AT_ONCE to a statement (a statement's run cost more
+  // than the row: a 5M night walks a million cards). A card comes once in a walk, so
+  // no two rows of one statement are the same card; a read of card_float that could
+  // meet a row held back (cardsUnder) first writes them.
+  const setFloats = new Map<number, (values: unknown[]) => void>();
+  const floatsOf = (rows: number) => {
+    const statement = db.prepare(
+      `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen, first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen)
+       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen,
+         first_id = excluded.first_id, first_seq = excluded.first_seq, first_before_fen = excluded.first_before_fen,
+         last_id = excluded.last_id, last_seq = excluded.last_seq, last_after_fen = excluded.last_after_fen`,
+    );
+    return (values: unknown[]) => {
+      statement.run(values);
+    };
+  };
+  const floats: unknown[] = [];
+  const writeFloats = (): void => {
+    const rows = floats.length / FLOAT_VALUES;
+    if (rows === 0) return;
+    let write = setFloats.get(rows);
+    if (write === undefined) setFloats.set(rows, (write = floatsOf(rows)));
+    write(floats);
+    floats.length = 0;
+  };
 
   /**
    * Walks one card and writes what it finds. `whole`: the runs are the card's whole
@@ -371,7 +390,7 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
         if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
       }
     }
-    setFloat.run(
+    floats.push(
       base,
       issuer_id,
       card_no,
@@ -383,6 +402,7 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       w.last_seq,
       w.last_after_fen,
     );
+    if (floats.length === FLOATS_AT_ONCE * FLOAT_VALUES) writeFloats();
   };
 
   // Per card, what its history already says (card_float) decides how much to walk:
@@ -419,6 +439,7 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
         file_id: number;
         idx: number;
       }[];
+      writeFloats();
       const shared = (cardsUnder.get(base) as number) > 1;
       const mine = shared
         ? withFields(ctx.tonight.kept, history).filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
@@ -429,7 +450,12 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       walk(issuer_id, card_no, base, all, true);
     }
   }
+  writeFloats();
 }
+
+/** Card float rows written at once by the walk, and the values of one. */
+const FLOATS_AT_ONCE = 32;
+const FLOAT_VALUES = 10;
 
 type ShownRow = { id: number; file_id: number; idx: number; status: string; reason: string };
 
