@@ -124,6 +124,21 @@ export interface Verdict {
   reason: string; // '' for ACCEPTED and PENDING_INTEROP; 'E05', 'S01', 'N:N05'
 }
 
+/** The verdict an answer file gives record `index`: the record's identity, the amount, and its status. */
+export function verdictOf(index: number, r: Transaction, amount_fen: number, status: Status, reason: string): Verdict {
+  return {
+    index,
+    issuer_id: r.issuer_id,
+    card_no: r.card_no,
+    card_seq: r.card_seq,
+    terminal_id: r.terminal_id,
+    terminal_seq: r.terminal_seq,
+    amount_fen,
+    status,
+    reason,
+  };
+}
+
 export interface BlacklistEntry {
   issuer_id: string;
   card_no: string;

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import type { Db } from './db';
 import type { BlacklistEntry, FileType, Header, SettlementInstruction, StatementLine, Transaction, Verdict } from '../core/types';
-import { BLACKLIST_ADD } from '../core/types';
+import { BLACKLIST_ADD, verdictOf } from '../core/types';
 import { exchangeFileName, isInstitutionId, MAX_FILE_SEQ } from '../files/names';
 import { TRANSACTION_FIELDS } from '../core/types';
 import { KeptRecords, withFields } from './kept-files';
@@ -238,19 +238,4 @@ function exportedOn(db: Db, kept: KeptRecords, D: string): Transaction[] {
   return withFields(kept, rows)
     .sort((a, b) => a.export_idx - b.export_idx)
     .map((r) => Object.fromEntries(TRANSACTION_FIELDS.map((f) => [f, r[f]])) as unknown as Transaction);
-}
-
-/** The verdict an answer file gives record `index` of an upload: the record's identity and amount, and its status. */
-function verdictOf(index: number, r: Transaction, amount_fen: number, status: Verdict['status'], reason: string): Verdict {
-  return {
-    index,
-    issuer_id: r.issuer_id,
-    card_no: r.card_no,
-    card_seq: r.card_seq,
-    terminal_id: r.terminal_id,
-    terminal_seq: r.terminal_seq,
-    amount_fen,
-    status,
-    reason,
-  };
 }

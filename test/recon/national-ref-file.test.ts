@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateScenario } from '../../fixtures/scenario';
 import type { Verdict } from '../../src/core/types';
+import { verdictOf } from '../../src/core/types';
 import { openStore } from '../../src/store/db';
 import { openItemsAt } from '../../src/store/recon-items';
 import { interopOutName, loadConfig, readRecords, runNight, writeInteropResult } from './support';
@@ -27,17 +28,7 @@ test('a verdict whose ref_file names an INTEROP_OUT we never wrote is REMOTE_ONL
       assert.ok(sent.length >= 2);
       const accept = (index: number): Verdict => {
         const r = sent[index]!;
-        return {
-          index,
-          issuer_id: r.issuer_id,
-          card_no: r.card_no,
-          card_seq: r.card_seq,
-          terminal_id: r.terminal_id,
-          terminal_seq: r.terminal_seq,
-          amount_fen: r.amount_fen,
-          status: 'ACCEPTED',
-          reason: '',
-        };
+        return verdictOf(index, r, r.amount_fen, 'ACCEPTED', '');
       };
       // Our day-1 INTEROP_OUT is _0001; these name a _0002, and one to another receiver.
       const neverWritten = [real.replace(/_0001\.pb$/, '_0002.pb'), real.replace(`_${cfg.national}_`, '_99999999_')];

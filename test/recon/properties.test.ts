@@ -19,6 +19,7 @@ import { generateScenario } from '../../fixtures/scenario';
 import { rejectCardsEndingIn7 } from '../../fixtures/counterparties';
 import { addDays } from '../../src/core/calendar';
 import type { SettlementInstruction, Transaction, Verdict } from '../../src/core/types';
+import { verdictOf } from '../../src/core/types';
 import { openStore } from '../../src/store/db';
 import { accountBalances, verifyJournal, type AccountBalance } from '../../src/store/journal';
 import { openItemsAt } from '../../src/store/recon-items';
@@ -123,17 +124,7 @@ function makeBase(): Base {
     const sent = readRecords(path.join(dir, 'outbox', D, ref_file), 'INTEROP_OUT').records;
     sent.forEach((r: Transaction, index) => {
       const code = rejectCardsEndingIn7(r);
-      const v: Verdict = {
-        index,
-        issuer_id: r.issuer_id,
-        card_no: r.card_no,
-        card_seq: r.card_seq,
-        terminal_id: r.terminal_id,
-        terminal_seq: r.terminal_seq,
-        amount_fen: r.amount_fen,
-        status: code === null ? 'ACCEPTED' : 'REJECTED',
-        reason: code ?? '',
-      };
+      const v = verdictOf(index, r, r.amount_fen, code === null ? 'ACCEPTED' : 'REJECTED', code ?? '');
       verdicts.push({ ref_file, verdict: v, clears: v.status === 'ACCEPTED' });
       if (v.status === 'ACCEPTED') groups.add(`${r.acquirer_id}|${r.merchant_id}`);
     });

@@ -23,6 +23,7 @@ import {
   type SettlementExecution,
 } from '../../fixtures/counterparties';
 import type { Verdict } from '../../src/core/types';
+import { verdictOf } from '../../src/core/types';
 import { addDays } from '../../src/core/calendar';
 import type { DaySummary, ReconciliationReport } from '../../src/core/reports';
 import { openStore, type Db } from '../../src/store/db';
@@ -145,17 +146,7 @@ before(() => {
       for (let index = sent.length - UNANSWERED; index < sent.length; index++) {
         const r = sent[index]!;
         const code = index === sent.length - UNANSWERED ? null : rejectCardsEndingIn7(r);
-        verdicts.push({
-          index,
-          issuer_id: r.issuer_id,
-          card_no: r.card_no,
-          card_seq: r.card_seq,
-          terminal_id: r.terminal_id,
-          terminal_seq: r.terminal_seq,
-          amount_fen: r.amount_fen,
-          status: code === null ? 'ACCEPTED' : 'REJECTED',
-          reason: code ?? '',
-        });
+        verdicts.push(verdictOf(index, r, r.amount_fen, code === null ? 'ACCEPTED' : 'REJECTED', code ?? ''));
       }
       const file = writeInteropResult(inbox(D), cfg, D, nextSeqIn(inbox(D), 'INTEROP_RESULT', D), ref_file, verdicts);
       lateAnswer = { file, refs: verdicts.map((v) => `${ref_file}#${v.index}`), verdicts };
