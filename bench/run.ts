@@ -184,7 +184,7 @@ async function main(): Promise<void> {
       import_s: Number(span('import', 'clear').toFixed(1)),
       clear_s: Number(span('clear', 'reconcile').toFixed(1)),
       reconcile_s: Number(span('reconcile', 'keys').toFixed(1)),
-      // The close's last big step: tonight's keys into the key tables.
+      // The close's last big step: tonight's card keys into the key runs.
       keys_s: Number(span('keys', 'close').toFixed(1)),
       close_s: Number(span('close', 'write').toFixed(1)),
       write_s: Number(span('write', 'done').toFixed(1)),

@@ -37,11 +37,11 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     appendEntries(db, matchBankLines(ctx));
     ctx.progress('reconcile');
     const recon = reconcile(ctx, range);
-    ctx.tonight.freeMemory(); // the night's terminal keys, sorted
-    // Last, when nothing else needs tonight's records in memory (the card walk reads
-    // only history's partitions): the night's keys join the key tables.
-    ctx.progress("keys: the night's keys into the key tables");
-    ctx.tonight.addNightToHistory(range, ctx.progress);
+    ctx.tonight.freeMemory(); // the night's terminal keys, sorted, before the card keys take as much
+    // Last, when nothing else needs tonight's records in memory: the night's card keys
+    // join history's key runs (its terminal keys did in the reconcile).
+    ctx.progress("keys: the night's keys into the key runs");
+    ctx.tonight.addNightToHistory(range);
     ctx.progress('close: summary and commit');
     const summary = buildSummary(ctx, recon);
     const head = db.prepare('SELECT hash FROM entries ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;

@@ -3,7 +3,7 @@
 // records are at hand in memory (night-keys.ts). The rules then ask through the
 // HeldKeys shape of src/core/validate.ts and never learn how keys are found.
 //
-// History's held records are in the key tables (key-tables.ts). A record's key is
+// History's held records are found by the key runs (src/store/key-runs.ts). A record's key is
 // looked for there only when the worker's probe found it (validation-pipe.ts) or,
 // when nobody probed, when the filter over history's keys says "maybe"; the chunk's
 // candidates are read in two queries (one per key). Tonight's records are found by

@@ -1,12 +1,12 @@
 // A filter over history's keys, so that a record whose keys history certainly does
-// not hold (nearly every record) never searches the key tables. It is a blocked
+// not hold (nearly every record) never searches the key runs. It is a blocked
 // Bloom filter: each key sets K bits inside one 512-bit block, so a test costs one
 // cache line. A Bloom filter can say "maybe" for a key it never saw (about 1 in 200
 // at 12 bits a key), never "no" for one it did: a "maybe" goes to the store.
 //
 // The bits live in a SharedArrayBuffer, so the validation worker reads the same
 // filter without a copy. They are saved in the store with the day's close (the same
-// transaction that adds the night's keys to the key tables: key-tables.ts), so they
+// transaction that adds the night's keys to the key runs: key-tables.ts), so they
 // never fall behind the tables.
 
 import { mixKey } from './key-mix';

@@ -1,5 +1,5 @@
 // Tonight's keys, until the day closes: card key and terminal key -> the ids of
-// tonight's records that carry them. History's keys are in the store's key tables,
+// tonight's records that carry them. History's keys are in the store's key runs,
 // which the close fills in one sorted pass; a night's keys live here meanwhile.
 //
 // A night has millions of records, so each index is typed arrays the garbage

@@ -50,13 +50,13 @@ export const FAILED = 3;
 
 // A record's result: bits 0-7 the field at fault (its number in TRANSACTION_FIELDS + 1,
 // 0: none), bits 8-11 the reason (its number in STATELESS_REASONS + 1; 0: it passed
-// them all), and two hints of the probe of history's key tables.
+// them all), and two hints of the probe of history's key runs.
 const REASON_SHIFT = 8;
 const FIELD_MASK = 0xff;
 const REASON_MASK = 0xf;
-/** History's key tables have the record's card key (the record may not hold it any more). */
+/** History's key runs have the record's card key (the record may not hold it any more). */
 export const HISTORY_CARD = 1 << 12;
-/** History's key tables have the record's terminal key. */
+/** History's key runs have the record's terminal key. */
 export const HISTORY_TERMINAL = 1 << 13;
 /** The worker could not encode this record's verdict: the main thread validates it. */
 export const UNKNOWN = -1;

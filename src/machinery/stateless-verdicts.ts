@@ -12,7 +12,7 @@ import type { RawBlock } from '../store/kept-files';
 /** The most records judged at once: the importer's chunk. */
 export const CHUNK_RECORDS = CHUNK;
 
-/** history[i] when nobody probed history's key tables for the record: the held keys ask the filters. */
+/** history[i] when nobody probed history's key runs for the record: the held keys ask the filters. */
 export const NOT_PROBED = -1;
 
 /** For each record of a chunk, what ran before the rules that need history. */
@@ -20,7 +20,7 @@ export class ChunkVerdicts {
   size = 0;
   /** The record's rejection by a stateless rule, or undefined when it passed them all. */
   readonly rejected: (RejectedVerdict | undefined)[] = new Array(CHUNK).fill(undefined);
-  /** Whether history's key tables have its keys (HISTORY_CARD | HISTORY_TERMINAL), or NOT_PROBED. */
+  /** Whether history's key runs have its keys (HISTORY_CARD | HISTORY_TERMINAL), or NOT_PROBED. */
   readonly history = new Int32Array(CHUNK);
 }
 

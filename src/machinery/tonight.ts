@@ -5,7 +5,7 @@
 //   - tonight's per-card runs for the card-float walk (night-cards.ts);
 //   - the files the import settles, written beside the close (written-ahead.ts);
 // and tells it which records it stored, which files committed or rolled back, and when
-// the day closes (tonight's keys then join history's key tables). How any of it is
+// the day closes (tonight's keys then join history's key runs). How any of it is
 // built (typed-array tables, packed keys, filters, a worker thread and its ring) is
 // this room's business: the batch's rules never see it. The same split as
 // TigerBeetle's prefetch and execute: the state machine never sees the LSM.
@@ -68,11 +68,11 @@ export function recordsToReserve(recordBytes: number): number {
 }
 
 export class Tonight {
-  /** Tonight's held keys: history's are in the store's key tables, filled when the day closes. */
+  /** Tonight's held keys: history's are in the store's key runs, written when the day closes. */
   private keys: NightKeys;
   /** Tonight's records of local cards, for the walk; handed over by takeCardRuns. */
   private cards: NightCards | null = new NightCards();
-  /** Filters over history's keys: a key they do not have is not in the key tables. */
+  /** Filters over history's keys: a key they do not have is not in the key runs. */
   private filters: KeyFilters;
   private readonly terminals: AcquirerRefs;
   /** The merchants' numbers, which a record's row names its merchant by. */
@@ -250,10 +250,11 @@ export class Tonight {
   }
 
   /**
-   * In the close: tonight's terminal keys, read and sorted once, written as tonight's
-   * terminal runs in the close's transaction, then given to terminal completeness
-   * (`use`, which may reuse their arrays); their memory goes before the card walk
-   * takes its own.
+   * In the close's reconcile, after the card walk: tonight's terminal keys, read and
+   * sorted once, written as tonight's terminal runs in the close's transaction, then
+   * given to terminal completeness (`use`, which may reuse their arrays). Their
+   * memory goes with the collection after the reconcile (freeMemory): not here, where
+   * this frame still holds them.
    */
   terminalKeys(range: RecordRange, use: (sorted: SortedNightKeys) => void): void {
     assert(this.filtersHoldTonight, "tonight: the night's keys join history after the filters took them");
@@ -261,20 +262,16 @@ export class Tonight {
     appendNightKeys(this.db, this.date, 'terminal', sorted);
     use(sorted);
     this.terminalsInHistory = true;
-    this.freeMemory();
   }
 
   /**
-   * When the day closes, last: tonight's records join history's keys as that night's
-   * runs (the terminal keys already did, if terminalKeys ran), and the filters
-   * (holding tonight's keys) are saved in the same transaction.
+   * When the day closes, last: tonight's card keys join history's as that night's runs
+   * (its terminal keys did in terminalKeys), and the filters (holding tonight's keys)
+   * are saved in the same transaction.
    */
-  addNightToHistory(range: RecordRange, progress: (message: string) => void): void {
-    assert(this.filtersHoldTonight, "tonight: the night's keys join history after the filters took them");
-    for (const name of this.terminalsInHistory ? (['card'] as const) : (['card', 'terminal'] as const)) {
-      progress(`keys: ${name} keys`);
-      appendNightKeys(this.db, this.date, name, sortedNightKeys(this.db, name, range));
-    }
+  addNightToHistory(range: RecordRange): void {
+    assert(this.terminalsInHistory, "tonight: the night's terminal keys join history in the reconcile, before its card keys");
+    appendNightKeys(this.db, this.date, 'card', sortedNightKeys(this.db, 'card', range));
     saveKeyFilters(this.db, this.filters);
   }
 

@@ -1,11 +1,11 @@
 // The second core's share of an import: a worker thread (validation-worker.ts) reads
 // the same file as the main thread and runs, ahead of it, everything about a record
 // that needs no history of tonight: decoding, the stateless rules (E01 E02 E08 E04 E07
-// E06 E05, TAC included) and a probe of history's key tables for the record's two
+// E06 E05, TAC included) and a probe of history's key runs for the record's two
 // keys. The main thread decodes the file too (it needs the values to store), then
 // takes each record's result from a ring in shared memory (ring.ts) and does what
 // needs tonight's state: E03 E09 S01 against history and tonight, and the insert.
-// History's key filters are shared with the worker, so it searches the key tables
+// History's key filters are shared with the worker, so it searches the key runs
 // only for a "maybe".
 //
 // The worker decides nothing the main thread could not decide alone: its result is

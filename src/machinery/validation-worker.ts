@@ -1,7 +1,7 @@
 // The worker thread of ValidationPipe (validation-pipe.ts; the protocol is ring.ts):
 // for each file it is given, it decodes the records, runs the stateless rules and
-// probes history's key tables, and publishes one result per record in the shared
-// ring. The key tables do not change until the day closes; the records' statuses may
+// probes history's key runs, and publishes one result per record in the shared
+// ring. The key runs do not change until the day closes; the records' statuses may
 // (a national rejection imported tonight), so the probe only says a key is there, and
 // the main thread reads the record's status itself. After the import it writes the
 // files ahead (written-ahead.ts).

@@ -27,8 +27,8 @@ export function openStore(path: string, opts: { readonly?: boolean; mustExist?: 
     db.pragma('synchronous = NORMAL');
   }
   db.pragma('foreign_keys = ON');
-  // 24 MiB: the records are appended, and each night's keys are appended to the key
-  // tables as their own partition, so a bigger cache bought nothing. Measured: a 5M night went from 116 s and
+  // 24 MiB: the records are appended, and each night's keys are appended as its
+  // own key runs, so a bigger cache bought nothing. Measured: a 5M night went from 116 s and
   // 1.54 GB peak RSS with 256 MiB to 107 s and 1.17 GB with 64 MiB; a 1M night from 18.5-19.9 s to 17.9 s.
   // With the narrow records (issue 12) 24 MiB is as fast as 64 and 40 MB lighter.
   db.pragma('cache_size = -24576');

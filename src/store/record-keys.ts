@@ -1,7 +1,7 @@
 // The two keys a record holds (clearing-rules.md, E03/E09), folded into single
-// SQLite integers, so that the key tables (migration 2) and tonight's in-memory
+// SQLite integers, so that the key runs (migration 8) and tonight's in-memory
 // tables (src/machinery) hold numbers, not strings. The encoding is the store's: it
-// is in records.card_key and records.terminal_key, and in the key tables.
+// is in records.card_key and records.terminal_key, and in the key runs.
 //
 // card key     = cardHash(issuer_id, card_no) * 65536 + card_seq. The card hash is
 //                37 bits, so the key stays below 2^53 and a range of 65536 keys is
