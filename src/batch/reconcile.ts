@@ -10,6 +10,7 @@ import { refusedFilesOf } from '../store/file-log';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { withFields, type KeptRecords } from '../store/kept-files';
 import { KeyRuns } from '../store/key-runs';
+import { manyRowInsert } from '../store/many-rows';
 import { statusIs } from '../store/record-columns';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
@@ -336,26 +337,19 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
   // than the row: a 5M night walks a million cards). A card comes once in a walk, so
   // no two rows of one statement are the same card; a read of card_float that could
   // meet a row held back (cardsUnder) first writes them.
-  const setFloats = new Map<number, (values: unknown[]) => void>();
-  const floatsOf = (rows: number) => {
-    const statement = db.prepare(
-      `INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen, first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen)
-       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen,
-         first_id = excluded.first_id, first_seq = excluded.first_seq, first_before_fen = excluded.first_before_fen,
-         last_id = excluded.last_id, last_seq = excluded.last_seq, last_after_fen = excluded.last_after_fen`,
-    );
-    return (values: unknown[]) => {
-      statement.run(values);
-    };
-  };
+  const insertFloats = manyRowInsert(
+    db,
+    'INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen, first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen)',
+    '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    FLOAT_VALUES,
+    `ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen,
+       first_id = excluded.first_id, first_seq = excluded.first_seq, first_before_fen = excluded.first_before_fen,
+       last_id = excluded.last_id, last_seq = excluded.last_seq, last_after_fen = excluded.last_after_fen`,
+  );
   const floats: unknown[] = [];
   const writeFloats = (): void => {
-    const rows = floats.length / FLOAT_VALUES;
-    if (rows === 0) return;
-    let write = setFloats.get(rows);
-    if (write === undefined) setFloats.set(rows, (write = floatsOf(rows)));
-    write(floats);
+    if (floats.length === 0) return;
+    insertFloats(floats);
     floats.length = 0;
   };
 

@@ -14,6 +14,7 @@ import type { ChunkHeldKeys } from '../machinery/held-keys';
 import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
 import { assertReadsBack } from '../store/kept-files';
 import { SOURCE_CODE, STATUS_CODE } from '../store/record-columns';
+import { manyRowInsert } from '../store/many-rows';
 import type { BatchContext } from './context';
 
 /**
@@ -41,9 +42,8 @@ export class RecordImporter {
   private readonly held: ChunkHeldKeys;
   private readonly rules: Pick<ValidationContext, 'registry' | 'limits' | 'held' | 'blacklistOf'>;
   private readonly insert;
-  /** insertAccepted[n - 1]: n accepted rows at once (made when first needed). */
-  private readonly insertAccepted: ((values: unknown[]) => number)[] = [];
-  private readonly acceptedRows: (rows: number) => (values: unknown[]) => number;
+  /** Accepted rows, as many at once as are held back. */
+  private readonly insertAccepted;
   private readonly insertConflict;
   /** Accepted rows not inserted yet, ACCEPTED_VALUES values each: their ids are given (nextId) as they come. */
   private readonly rows: unknown[] = new Array(ROWS_AT_ONCE * ACCEPTED_VALUES);
@@ -74,17 +74,13 @@ export class RecordImporter {
     // never a sender's text.
     assert(/^[0-9]{8}$/.test(ctx.date));
     const source = SOURCE_CODE[file.file_type];
-    this.acceptedRows = (rows: number) => {
-      const statement = db.prepare(
-        `INSERT INTO records (file_id, idx, card_key, terminal_key, txn_type, amount_fen, balance_after_fen, merchant,
-           source_code, local, verdict_code, verdict_reason, verdict_detail, status_code, reason, blacklisted_load, cleared_date)
-         VALUES ${Array.from(
-           { length: rows },
-           () => `(?, ?, ?, ?, ?, ?, ?, ?, ${source}, 1, ${STATUS_CODE.ACCEPTED}, '', '', ${STATUS_CODE.ACCEPTED}, '', 0, ${ctx.date})`,
-         ).join(', ')}`,
-      );
-      return (values) => Number(statement.run(values).lastInsertRowid);
-    };
+    this.insertAccepted = manyRowInsert(
+      db,
+      `INSERT INTO records (file_id, idx, card_key, terminal_key, txn_type, amount_fen, balance_after_fen, merchant,
+         source_code, local, verdict_code, verdict_reason, verdict_detail, status_code, reason, blacklisted_load, cleared_date)`,
+      `(?, ?, ?, ?, ?, ?, ?, ?, ${source}, 1, ${STATUS_CODE.ACCEPTED}, '', '', ${STATUS_CODE.ACCEPTED}, '', 0, ${ctx.date})`,
+      ACCEPTED_VALUES,
+    );
     this.nextId = ((db.prepare('SELECT max(id) FROM records').pluck().get() as number | null) ?? 0) + 1;
     this.held.beforeRowRead = () => this.insertRows();
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
@@ -118,8 +114,7 @@ export class RecordImporter {
     const n = this.buffered;
     if (n === 0) return;
     this.buffered = 0;
-    const insert = (this.insertAccepted[n - 1] ??= this.acceptedRows(n));
-    const last = insert(n === ROWS_AT_ONCE ? this.rows : this.rows.slice(0, n * ACCEPTED_VALUES));
+    const last = Number(this.insertAccepted(n === ROWS_AT_ONCE ? this.rows : this.rows.slice(0, n * ACCEPTED_VALUES)).lastInsertRowid);
     if (last !== this.nextId - 1) assert.fail(`record import: row ${last} inserted where ${this.nextId - 1} was given`);
   }
 
