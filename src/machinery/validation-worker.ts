@@ -211,8 +211,8 @@ function writeFilesAhead(job: WriteAheadJob): void {
   let state = FAILED;
   try {
     tac = null; // the TAC schedules are done with: their memory goes
-    // now, before the files' reading takes its own (the slab is tens of MB on a big
-    // night, and V8 would free it only at a later major collection: the close's peak).
+    // now, before the files' reading takes its own (the slab is 16 MB at its full
+    // size, and V8 would free it only at a later major collection: the close's peak).
     collectGarbage();
     if (db === null) throw new Error('no store');
     growFilters(db, job);
