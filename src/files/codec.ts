@@ -390,10 +390,10 @@ function decodeTransaction(r: WireReader): Transaction {
           t.balance_after_fen = r.sint32();
           break;
         case 11:
-          t.acquirer_id = r.string();
+          t.acquirer_id = r.repeatedString();
           break;
         case 12:
-          t.merchant_id = r.string();
+          t.merchant_id = r.repeatedString();
           break;
         case 13:
           t.occurred_at = r.string();
@@ -402,13 +402,13 @@ function decodeTransaction(r: WireReader): Transaction {
           t.tac = r.string();
           break;
         case 15:
-          t.batch_no = r.string();
+          t.batch_no = r.repeatedString();
           break;
         case 16:
-          t.line_id = r.string();
+          t.line_id = r.repeatedString();
           break;
         case 17:
-          t.station_id = r.string();
+          t.station_id = r.repeatedString();
           break;
       }
     }
@@ -449,10 +449,10 @@ export function decodeTransactionIdentity(r: WireReader): Transaction {
 
 /** Reads identity field `no` (1, 2, 8, 9 or 10, its wire type checked) into t. */
 function identityField(t: Transaction, no: number, r: WireReader): void {
-  if (no === 1) t.issuer_id = r.string();
+  if (no === 1) t.issuer_id = r.repeatedString();
   else if (no === 2) t.card_no = r.string();
   else if (no === 8) t.card_seq = r.varint32();
-  else if (no === 9) t.terminal_id = r.string();
+  else if (no === 9) t.terminal_id = r.repeatedString();
   else t.terminal_seq = r.varint32();
 }
 

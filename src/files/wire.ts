@@ -44,6 +44,15 @@ type AsciiSlicing = Buffer & { asciiSlice(start: number, end: number): string };
 const utf8_fatal = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * The strings repeatedString() keeps, by a hash of their bytes: the latest value to
+ * land in a slot stays (a collision only costs a string's making). Per thread, and
+ * bounded: 4,096 short strings.
+ */
+const INTERNED_SLOTS = 4096;
+const INTERNED_MAX_LENGTH = 32;
+const interned: (string | undefined)[] = new Array(INTERNED_SLOTS).fill(undefined);
+
+/**
  * A cursor over one message's bytes, buf[pos..end). Reused across messages: the
  * hot path allocates nothing but the strings and objects it returns.
  */
@@ -167,6 +176,40 @@ export class WireReader {
     }
     // All ASCII: Node's own slice is the fastest way to a string (about 60 ns here).
     return (buf as AsciiSlicing).asciiSlice(start, stop);
+  }
+
+  /**
+   * A string field of a kind that repeats from record to record (an issuer, an
+   * acquirer, a merchant, a terminal, a line): the same value as string(), but a
+   * short ASCII one seen lately is given as the string made then. A night's records
+   * carry a few hundred such values millions of times: this spares a string's
+   * making per field (a call into C++ and a young object), and the Maps keyed by
+   * them hash a string once.
+   */
+  repeatedString(): string {
+    const len = this.length();
+    const start = this.pos;
+    const stop = start + len;
+    this.pos = stop;
+    if (len === 0) return '';
+    const buf = this.buf;
+    let h = len;
+    for (let i = start; i < stop; i++) {
+      const b = buf[i];
+      if (b >= 0x80) return decodeUtf8(buf, start, stop);
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    if (len > INTERNED_MAX_LENGTH) return (buf as AsciiSlicing).asciiSlice(start, stop);
+    const slot = (h ^ (h >>> 13)) & (INTERNED_SLOTS - 1);
+    const seen = interned[slot];
+    if (seen !== undefined && seen.length === len) {
+      let i = 0;
+      while (i < len && seen.charCodeAt(i) === buf[start + i]) i++;
+      if (i === len) return seen;
+    }
+    const made = (buf as AsciiSlicing).asciiSlice(start, stop);
+    interned[slot] = made;
+    return made;
   }
 
   /** A bytes field, copied out of the (reused) read buffer. */

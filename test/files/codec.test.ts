@@ -402,3 +402,38 @@ test('WireReader reads varints of every length the writer writes', () => {
     { numRuns: 1000 },
   );
 });
+
+test('a repeated string reads as string() reads it, however the values seen before fill the slots', () => {
+  // 10,000 distinct values for 4,096 slots: some must share a slot, and each is read
+  // several times, interleaved, so that hits, misses and evictions all happen.
+  const values = Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? `T${i.toString(16).toUpperCase()}` : `${i}`.padStart(8, '0')));
+  values.push('', 'x'.repeat(33), 'é', '终端', 'A'.repeat(32));
+  const w = new WireWriter();
+  const order = [...values, ...values.slice().reverse(), ...values.filter((_, i) => i % 3 === 0)];
+  for (const v of order) w.string(1, v);
+  const bytes = Buffer.from(w.view());
+  const plain = new WireReader(bytes);
+  const repeated = new WireReader(bytes);
+  for (const v of order) {
+    plain.varint32();
+    repeated.varint32();
+    assert.equal(repeated.repeatedString(), v);
+    assert.equal(plain.string(), v);
+  }
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...values.slice(0, 50), 'AB', 'BA', '\u0080'), { maxLength: 60 }), (seq) => {
+      const out = new WireWriter();
+      for (const v of seq) out.string(1, v);
+      const r = new WireReader(Buffer.from(out.view()));
+      for (const v of seq) {
+        r.varint32();
+        assert.equal(r.repeatedString(), v);
+      }
+    }),
+  );
+  // Bytes that are not UTF-8 are refused as string() refuses them.
+  const bad = Buffer.from([0x0a, 2, 0xc3, 0x28]);
+  const r = new WireReader(bad);
+  r.varint32();
+  assert.throws(() => r.repeatedString(), DecodeError);
+});
