@@ -41,7 +41,8 @@ const SAFE_HIGH_MAX = 0x1fffff;
 /** Buffer's undocumented but long-standing fast path (used by buf.toString('ascii')). */
 type AsciiSlicing = Buffer & { asciiSlice(start: number, end: number): string };
 
-const utf8_fatal = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is the string's own character, kept (the default drops it).
+const utf8_fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The strings repeatedString() keeps, by a hash of their bytes: the latest value to

@@ -357,7 +357,7 @@ test("property: a Transaction's identity decodes as the whole record's, on any b
           throw err;
         }
         const identity = decodeTransactionIdentity(new WireReader(bytes, 0, bytes.length));
-        const pick = (t: Transaction) => [t.issuer_id, t.card_no, t.card_seq, t.terminal_id, t.terminal_seq];
+        const pick = (t: Transaction) => [t.issuer_id, t.card_no, t.card_seq, t.terminal_id, t.terminal_seq, t.amount_fen];
         assert.deepEqual(pick(identity), pick(whole));
         assert.equal(identity.tac, '', 'the other fields stay empty');
         compared++;
@@ -407,7 +407,7 @@ test('a repeated string reads as string() reads it, however the values seen befo
   // 10,000 distinct values for 4,096 slots: some must share a slot, and each is read
   // several times, interleaved, so that hits, misses and evictions all happen.
   const values = Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? `T${i.toString(16).toUpperCase()}` : `${i}`.padStart(8, '0')));
-  values.push('', 'x'.repeat(33), 'é', '终端', 'A'.repeat(32));
+  values.push('', 'x'.repeat(33), 'é', '终端', 'A'.repeat(32), '\uFEFF', '\uFEFFA');
   const w = new WireWriter();
   const order = [...values, ...values.slice().reverse(), ...values.filter((_, i) => i % 3 === 0)];
   for (const v of order) w.string(1, v);
