@@ -424,9 +424,9 @@ function decodeTransaction(r: WireReader): Transaction {
 }
 
 /**
- * A Transaction's identity only (issuer_id, card_no, card_seq, terminal_id,
- * terminal_seq: what a Verdict echoes), the other fields skipped undecoded and left
- * empty. For bytes already decoded whole once (a file's kept bytes): a TXN_ACK's
+ * What a Verdict echoes of a Transaction only (issuer_id, card_no, card_seq,
+ * terminal_id, terminal_seq, amount_fen), the other fields skipped undecoded and
+ * left empty. For bytes already decoded whole once (a file's kept bytes): a TXN_ACK's
  * records, read back, decode three strings of ten.
  */
 export function decodeTransactionIdentity(r: WireReader): Transaction {
@@ -436,13 +436,14 @@ export function decodeTransactionIdentity(r: WireReader): Transaction {
     const no = tag >>> 3;
     const wire_type = tag & 7;
     if (no === 0) throw new DecodeError('Transaction: field number 0');
-    if (no !== 1 && no !== 2 && no !== 8 && no !== 9 && no !== 10) {
+    if (no !== 1 && no !== 2 && no !== 5 && no !== 8 && no !== 9 && no !== 10) {
       r.skip(wire_type);
       continue;
     }
-    const want = no === 8 || no === 10 ? WIRE_VARINT : WIRE_LEN;
+    const want = no === 5 || no === 8 || no === 10 ? WIRE_VARINT : WIRE_LEN;
     if (wire_type !== want) throw new DecodeError(`Transaction.${TRANSACTION_FIELDS[no - 1].name}: wire type ${wire_type}`);
-    identityField(t, no, r);
+    if (no === 5) t.amount_fen = r.varint32();
+    else identityField(t, no, r);
   }
   return t;
 }

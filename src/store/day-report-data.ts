@@ -32,6 +32,7 @@ import type {
 import { ACCOUNT } from '../core/ledger';
 import { correctionsPostedOn } from './corrections';
 import type { Db } from './db';
+import { STATUS_CODE, statusOfCode } from './record-columns';
 import { refusedFilesOf } from './file-log';
 
 /** How many closed days the trends show, D included. */
@@ -164,13 +165,17 @@ function verdictsOf(db: Db, D: string, summary: SummaryJson): DayReportData['ver
     { status: 'PENDING_INTEROP', reason: '', count: summary.records.pending_interop },
   ];
   if (range.lo === null || range.hi === null) return out;
+  // On the table's code, not the view's status name: the view would name every row's.
   const held = db
     .prepare(
-      `SELECT verdict_status AS status, verdict_reason AS reason, COUNT(*) AS count FROM record_view
-        WHERE id BETWEEN ? AND ? AND verdict_status IN ('REJECTED', 'SUSPENDED') GROUP BY 1, 2 ORDER BY 1, 2`,
+      `SELECT verdict_code, verdict_reason, COUNT(*) FROM records
+        WHERE id BETWEEN ? AND ? AND verdict_code IN (${STATUS_CODE.REJECTED}, ${STATUS_CODE.SUSPENDED}) GROUP BY 1, 2`,
     )
-    .all(range.lo, range.hi) as { status: string; reason: string; count: number }[];
-  return [...out, ...held];
+    .raw(true)
+    .all(range.lo, range.hi) as [number, string, number][];
+  const named = held.map(([code, reason, count]) => ({ status: statusOfCode(code), reason, count }));
+  named.sort((a, b) => (a.status < b.status ? -1 : a.status > b.status ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  return [...out, ...named];
 }
 
 function statementLinesOf(db: Db, D: string, names: Directory): StatementLineFacts[] {

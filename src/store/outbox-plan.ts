@@ -10,7 +10,7 @@ import { BLACKLIST_ADD, verdictOf } from '../core/types';
 import { exchangeFileName, isInstitutionId, MAX_FILE_SEQ } from '../files/names';
 import { TRANSACTION_FIELDS } from '../core/types';
 import { KeptRecords, withFields } from './kept-files';
-import { statusOfCode } from './record-columns';
+import { STATUS_CODE, statusOfCode } from './record-columns';
 
 export interface PlannedFile {
   header: Header;
@@ -89,21 +89,33 @@ export function planOutbox(
     )
     .all(D) as FileRow[];
   const kept = new KeptRecords(db);
-  const verdictsOf = db.prepare(`SELECT idx, amount_fen, verdict_code, verdict_reason FROM records WHERE id BETWEEN ? AND ? ORDER BY id`);
+  // An answer's rows: a file's records have consecutive ids, and idx counts them from
+  // 0. Most are accepted, so only the others' verdicts are read; a record's amount
+  // comes with its identity from the kept bytes, which the import read it from.
+  const notAccepted = db
+    .prepare(`SELECT id, verdict_code, verdict_reason FROM records WHERE id BETWEEN ? AND ? AND verdict_code <> ${STATUS_CODE.ACCEPTED}`)
+    .raw(true);
   const verdicts = (f: FileRow) => () =>
     f.outcome === 'REFUSED' || f.first_record_id === null ? [] : verdictRows(f.id, f.first_record_id, f.record_count);
-  // Rows come as arrays, a slice of ids at a time, beside the records read from the
-  // file's kept bytes in the same order (a file's records have consecutive ids).
-  const raw = verdictsOf.raw(true);
   function* verdictRows(fileId: number, firstId: number, count: number): Generator<Verdict> {
     const records = kept.identities(fileId, 0, count - 1); // a verdict echoes only these fields
+    let index = 0;
     for (let from = 0; from < count; from += VERDICT_SLICE) {
-      const rows = raw.all(firstId + from, firstId + Math.min(count, from + VERDICT_SLICE) - 1) as [number, number, number, string][];
-      for (const [index, amount_fen, code, reason] of rows) {
+      const to = Math.min(count, from + VERDICT_SLICE);
+      const others = notAccepted.all(firstId + from, firstId + to - 1) as [number, number, string][];
+      let next = 0;
+      for (; index < to; index++) {
         const r = records.next().value as Transaction;
         assert(r !== undefined, `outbox: file ${fileId} keeps fewer records than its rows`);
-        yield verdictOf(index, r, amount_fen, statusOfCode(code), reason);
+        const other = others[next];
+        if (other !== undefined && other[0] === firstId + index) {
+          next++;
+          yield verdictOf(index, r, r.amount_fen, statusOfCode(other[1]), other[2]);
+        } else {
+          yield verdictOf(index, r, r.amount_fen, 'ACCEPTED', '');
+        }
       }
+      assert.equal(next, others.length, `outbox: file ${fileId}: a row not accepted outside its records`);
     }
   }
 
