@@ -180,7 +180,7 @@ export class RecordImporter {
     if (this.count % READ_BACK_EVERY === 0) this.samples.set(this.count, r);
     this.last = r;
     if (this.firstRecordId === null) this.firstRecordId = id;
-    if (holdsKeys(verdict.status)) this.ctx.tonight.recordHeld(id, card, terminal, local, r);
+    this.ctx.tonight.recordStored(id, card, terminal, holdsKeys(verdict.status), local, r);
     if (verdict.status === 'PENDING_INTEROP') this.ctx.tonight.recordPending(id, r);
     if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
       this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));

@@ -1,6 +1,7 @@
 // History's held keys in the store: each closed night's keys as runs (migration 8,
 // src/store/key-runs.ts), and the filters over them (key-filter.ts), saved beside
 // them. A record's keys are searched in the runs only when a filter says "maybe".
+import { strict as assert } from 'node:assert';
 import type { Db } from '../store/db';
 import type { RecordRange } from '../store/batch-records';
 import { appendRuns, KeyRuns, sortPairs } from '../store/key-runs';
@@ -61,14 +62,43 @@ export interface SortedNightKeys {
   lo: number;
 }
 
+/** The key of every record of a night, by offset from its first id (NightKeys' column()). */
+export interface NightColumn {
+  first_id: number;
+  keys: Float64Array;
+}
+
 /**
  * The night's keys of one kind with their records, every record (rejected ones too,
- * so that a card's history finds them): read a slice of rows at a time, sorted here.
+ * so that a card's history finds them), sorted here: from the column the import kept
+ * when it covers the night's range (it is sorted in place), else read from the rows a
+ * slice at a time. A kept column is checked against the rows at a sample of records.
  */
-export function sortedNightKeys(db: Db, name: KeyName, range: RecordRange): SortedNightKeys {
+export function sortedNightKeys(db: Db, name: KeyName, range: RecordRange, column: NightColumn | null = null): SortedNightKeys {
+  const size = Math.max(0, range.hi - range.lo + 1);
+  if (column !== null && column.first_id === range.lo && column.keys.length === size) {
+    assertColumnIsRows(db, name, column);
+    const offsets = new Uint32Array(size);
+    for (let i = 0; i < size; i++) offsets[i] = i;
+    sortPairs(column.keys, offsets, size);
+    return { keys: column.keys, offsets, n: size, lo: range.lo };
+  }
   const { keys, offsets, n } = nightKeys(db, name, range);
   sortPairs(keys, offsets, n);
   return { keys, offsets, n, lo: range.lo };
+}
+
+/** Records of a kept column checked against their rows: the first, the last, and one in every this many. */
+const COLUMN_CHECK_EVERY = 1 << 16;
+
+function assertColumnIsRows(db: Db, name: KeyName, column: NightColumn): void {
+  const keyOf = db.prepare(`SELECT ${name === 'card' ? 'card_key' : 'terminal_key'} FROM records WHERE id = ?`).pluck();
+  const n = column.keys.length;
+  for (let i = 0; i < n; i = i === n - 1 ? n : Math.min(n - 1, i + COLUMN_CHECK_EVERY)) {
+    const stored = keyOf.get(column.first_id + i);
+    if (stored !== column.keys[i])
+      assert.fail(`night keys: record ${column.first_id + i}'s ${name} key is ${stored} in its row, ${column.keys[i]} kept`);
+  }
 }
 
 /** A night's sorted keys join history's, as that night's runs. */

@@ -1,15 +1,17 @@
 // Tonight's keys, until the day closes: card key and terminal key -> the ids of
-// tonight's records that carry them. History's keys are in the store's key runs,
+// tonight's records that hold them. History's keys are in the store's key runs,
 // which the close fills in one sorted pass; a night's keys live here meanwhile.
 //
 // A night has millions of records, so each index is typed arrays the garbage
-// collector sees as two: the keys by record (a float64 at the record id's offset from
-// the night's first id; NaN: none) and an open-addressing table of offsets (4 bytes a
-// slot, sized to the keys, not to a power of two). 8 bytes a record and 5.3 a slot:
-// a 5M night's two indexes take some 140 MB (they took 200 as slots of key and id). A
-// key may repeat (a rejected duplicate carries the key it collided with, and two cards
-// can share a card hash), so a lookup yields every id stored under the key; the
-// caller compares the records' real fields.
+// collector sees as three: the key of every record stored tonight (a float64 at the
+// record id's offset from the night's first id; NaN: none stored there), whether it
+// holds it (a byte), and an open-addressing table of the holders' offsets (4 bytes a
+// slot, sized to the keys, not to a power of two). 9 bytes a record and 5.3 a slot:
+// a 5M night's two indexes take some 150 MB. A key may repeat (a rejected duplicate
+// carries the key it collided with, and two cards can share a card hash), so a
+// lookup yields every id stored under the key; the caller compares the records' real
+// fields. Every record's key is kept, held or not, because the close writes them all
+// into the night's key runs (column()).
 
 import { strict as assert } from 'node:assert';
 import { mixKey } from './key-mix';
@@ -21,14 +23,18 @@ const TOMBSTONE = 0xffffffff;
 const SLOTS_PER_KEY = 4 / 3;
 
 class KeyMultiMap {
-  /** The key of the record at each offset (id - base); NaN: it holds none, or was forgotten. */
+  /** The key of the record at each offset (id - base), whether it holds it or not; NaN: none stored there. */
   private keys: Float64Array;
+  /** 1 at the offset of a record that holds its key (it is in the slots). */
+  private holds: Uint8Array;
   /** offset + 1 of a record holding a key; 0: an empty slot. */
   private slots: Uint32Array;
   /** Slots taken, tombstones included (what the load factor counts). */
   private taken = 0;
   /** Ids held (what the filters are sized by). */
   private live = 0;
+  /** Records stored (held or not). */
+  private stored = 0;
   /** One past the highest offset stored. */
   private end = 0;
 
@@ -41,6 +47,7 @@ class KeyMultiMap {
     expected: number,
   ) {
     this.keys = new Float64Array(Math.max(1024, expected)).fill(NaN);
+    this.holds = new Uint8Array(this.keys.length);
     this.slots = new Uint32Array(Math.max(1024, Math.ceil(expected * SLOTS_PER_KEY) + 1));
   }
 
@@ -50,14 +57,18 @@ class KeyMultiMap {
     if ((this.taken + n) * SLOTS_PER_KEY >= this.slots.length) this.rehash(Math.ceil((this.live + n) * SLOTS_PER_KEY) + 1);
   }
 
-  add(key: number, id: number): void {
+  /** The key of record `id`; `holds`: it holds it, and lookups find it. */
+  add(key: number, id: number, holds: boolean): void {
     const offset = id - this.base;
     if (!(offset >= 0 && offset < 2 ** 32 - 1)) assert.fail(`night keys: record ${id} outside the night (base ${this.base})`);
     if (offset >= this.keys.length) this.growKeys(Math.max(offset + 1, Math.ceil(this.keys.length * 1.5)));
-    if ((this.taken + 1) * SLOTS_PER_KEY >= this.slots.length) this.rehash(Math.ceil(this.slots.length * 1.5));
     this.keys[offset] = key;
-    this.place(key, offset + 1);
     this.end = Math.max(this.end, offset + 1);
+    this.stored++;
+    if (!holds) return;
+    if ((this.taken + 1) * SLOTS_PER_KEY >= this.slots.length) this.rehash(Math.ceil(this.slots.length * 1.5));
+    this.holds[offset] = 1;
+    this.place(key, offset + 1);
     this.taken++;
     this.live++;
   }
@@ -77,8 +88,11 @@ class KeyMultiMap {
   forgetFrom(id: number): void {
     const from = Math.max(0, id - this.base);
     for (let o = from; o < this.end; o++) {
-      if (!Number.isNaN(this.keys[o])) {
-        this.keys[o] = NaN;
+      if (Number.isNaN(this.keys[o])) continue;
+      this.keys[o] = NaN;
+      this.stored--;
+      if (this.holds[o] === 1) {
+        this.holds[o] = 0;
         this.live--;
       }
     }
@@ -92,8 +106,7 @@ class KeyMultiMap {
   /** Calls visit with every key held (a key held by several ids, once per id). */
   forEachKey(visit: (key: number) => void): void {
     for (let o = 0; o < this.end; o++) {
-      const k = this.keys[o]!;
-      if (!Number.isNaN(k)) visit(k);
+      if (this.holds[o] === 1) visit(this.keys[o]!);
     }
   }
 
@@ -110,10 +123,23 @@ class KeyMultiMap {
     return undefined;
   }
 
+  /**
+   * The key of every record stored, held or not, by offset from the night's first id,
+   * when every offset up to the last is stored (ids are consecutive); else null. The
+   * array is this table's own: the caller may reorder it once the table is done with.
+   */
+  column(): { first_id: number; keys: Float64Array } | null {
+    if (this.stored !== this.end) return null;
+    return { first_id: this.base, keys: this.keys.subarray(0, this.end) };
+  }
+
   private growKeys(n: number): void {
     const keys = new Float64Array(n).fill(NaN);
     keys.set(this.keys.subarray(0, this.end));
     this.keys = keys;
+    const holds = new Uint8Array(n);
+    holds.set(this.holds.subarray(0, this.end));
+    this.holds = holds;
   }
 
   /** A table of `size` slots holding the live keys (tombstones are dropped here). */
@@ -121,9 +147,8 @@ class KeyMultiMap {
     this.slots = new Uint32Array(size);
     this.taken = 0;
     for (let o = 0; o < this.end; o++) {
-      const k = this.keys[o]!;
-      if (Number.isNaN(k)) continue;
-      this.place(k, o + 1);
+      if (this.holds[o] !== 1) continue;
+      this.place(this.keys[o]!, o + 1);
       this.taken++;
     }
   }
@@ -138,17 +163,21 @@ export class NightKeys {
   private lastId: number;
 
   /** base: the lowest record id the night can have (the first id after history). */
-  constructor(base: number, expected = 1 << 16) {
+  constructor(
+    readonly base: number,
+    expected = 1 << 16,
+  ) {
     this.byCard = new KeyMultiMap(base, expected);
     this.byTerminal = new KeyMultiMap(base, expected);
     this.lastId = base - 1;
   }
 
-  add(id: number, card_key: number, terminal_key: number): void {
+  /** A record stored tonight with its keys; `holds`: it holds them (its status is not REJECTED). */
+  add(id: number, card_key: number, terminal_key: number, holds: boolean): void {
     if (id <= this.lastId) assert.fail(`night keys: record ${id} after ${this.lastId}: ids must rise`);
     this.lastId = id;
-    this.byCard.add(card_key, id);
-    this.byTerminal.add(terminal_key, id);
+    this.byCard.add(card_key, id, holds);
+    this.byTerminal.add(terminal_key, id, holds);
   }
 
   reserve(records: number): void {

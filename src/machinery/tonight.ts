@@ -27,6 +27,7 @@ import {
   saveKeyFilters,
   sortedNightKeys,
   type KeyFilters,
+  type NightColumn,
   type SortedNightKeys,
 } from './key-tables';
 import { NightCards } from './night-cards';
@@ -58,6 +59,23 @@ export const RECORD_FILE_BYTES = 132;
  * disk and holds no record); past this the tables grow as records arrive.
  */
 export const RESERVED_RECORDS_MAX = 1 << 23;
+
+/**
+ * Up to this many records, a night's keys stay in memory from the import to the
+ * close's key runs: 32 MB for the two kinds. A bigger night reads them back from its
+ * rows (some 0.3 s a million): at 5M they would take 80 MB through the card walk, when
+ * the close's memory is at its highest. LCT_KEY_COLUMNS_MAX sets another bound (the
+ * tests: 0, to read them back on a small night).
+ */
+const COLUMNS_KEPT_MAX = 1 << 21;
+
+function columnsKeptMax(): number {
+  const spec = process.env.LCT_KEY_COLUMNS_MAX;
+  if (spec === undefined || spec === '') return COLUMNS_KEPT_MAX;
+  const n = Number(spec);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`LCT_KEY_COLUMNS_MAX=${spec}: not a whole number >= 0`);
+  return n;
+}
 
 /** From this many records a night's tables are big enough that the close frees them at once (freeMemory). */
 const BIG_NIGHT_RECORDS = 1 << 19;
@@ -94,6 +112,8 @@ export class Tonight {
   private filtersHoldTonight = false;
   /** Tonight's terminal runs are written (terminalKeys). */
   private terminalsInHistory = false;
+  /** Every record's keys of a night small enough, kept from the import for the close's key runs (keysIntoFilters). */
+  private columns: { card: NightColumn | null; terminal: NightColumn | null } = { card: null, terminal: null };
   /** Bigger filters the worker is filling with history's keys while the day closes. */
   private grow: WriteAheadJob['grow'] = {};
 
@@ -149,12 +169,13 @@ export class Tonight {
   }
 
   /**
-   * A record stored tonight that holds its keys; with `local`, a record of a local
-   * card, whose run the card-float walk needs. Ids rise as records are stored.
+   * A record stored tonight, with its keys; `holds`: it holds them (its status is not
+   * REJECTED), and with `local`, a record of a local card, whose run the card-float
+   * walk needs. Ids rise as records are stored.
    */
-  recordHeld(id: number, card_key: number, terminal_key: number, local: boolean, r: RecordRun): void {
-    this.keys.add(id, card_key, terminal_key);
-    if (local) this.cards!.append(r.issuer_id, r.card_no, card_key, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
+  recordStored(id: number, card_key: number, terminal_key: number, holds: boolean, local: boolean, r: RecordRun): void {
+    this.keys.add(id, card_key, terminal_key, holds);
+    if (holds && local) this.cards!.append(r.issuer_id, r.card_no, card_key, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
   }
 
   /** A record stored tonight as PENDING_INTEROP. */
@@ -244,6 +265,11 @@ export class Tonight {
       }
       keys.forEachKey((k) => this.filters[name].add(k));
     }
+    // The close writes every record's keys into the night's key runs: a night small
+    // enough keeps them for it, and spares reading them back from its rows.
+    if (this.keys.nextId - this.keys.base <= columnsKeptMax()) {
+      this.columns = { card: this.keys.byCard.column(), terminal: this.keys.byTerminal.column() };
+    }
     this.keys = new NightKeys(this.keys.nextId, 0);
     this.filtersHoldTonight = true;
     this.freeMemory(); // tonight's held keys
@@ -258,7 +284,8 @@ export class Tonight {
    */
   terminalKeys(range: RecordRange, use: (sorted: SortedNightKeys) => void): void {
     assert(this.filtersHoldTonight, "tonight: the night's keys join history after the filters took them");
-    const sorted = sortedNightKeys(this.db, 'terminal', range);
+    const sorted = sortedNightKeys(this.db, 'terminal', range, this.columns.terminal);
+    this.columns.terminal = null;
     appendNightKeys(this.db, this.date, 'terminal', sorted);
     use(sorted);
     this.terminalsInHistory = true;
@@ -271,7 +298,8 @@ export class Tonight {
    */
   addNightToHistory(range: RecordRange): void {
     assert(this.terminalsInHistory, "tonight: the night's terminal keys join history in the reconcile, before its card keys");
-    appendNightKeys(this.db, this.date, 'card', sortedNightKeys(this.db, 'card', range));
+    appendNightKeys(this.db, this.date, 'card', sortedNightKeys(this.db, 'card', range, this.columns.card));
+    this.columns.card = null;
     saveKeyFilters(this.db, this.filters);
   }
 
@@ -297,7 +325,8 @@ export interface RecordRun {
 }
 
 /**
- * Tonight's keys as far as an interrupted run of the same batch stored them; empty
+ * Tonight's keys as far as an interrupted run of the same batch stored them (every
+ * record's, held or not); empty
  * on a first run. The night's ids start after every id stored before it.
  */
 function loadNightKeys(db: Db, date: string): NightKeys {
@@ -305,9 +334,9 @@ function loadNightKeys(db: Db, date: string): NightKeys {
   const base = range.lo <= range.hi ? range.lo : ((db.prepare('SELECT MAX(id) FROM records').pluck().get() as number | null) ?? 0) + 1;
   const keys = new NightKeys(base, range.hi - range.lo + 1);
   const rows = db
-    .prepare(`SELECT id, card_key, terminal_key FROM records WHERE id BETWEEN ? AND ? AND ${HOLDS_KEYS} ORDER BY id`)
+    .prepare(`SELECT id, card_key, terminal_key, ${HOLDS_KEYS} FROM records WHERE id BETWEEN ? AND ? ORDER BY id`)
     .raw(true)
-    .iterate(range.lo, range.hi) as IterableIterator<[number, number, number]>;
-  for (const [id, card, terminal] of rows) keys.add(id, card, terminal);
+    .iterate(range.lo, range.hi) as IterableIterator<[number, number, number, number]>;
+  for (const [id, card, terminal, holds] of rows) keys.add(id, card, terminal, holds === 1);
   return keys;
 }

@@ -21,22 +21,27 @@ const found = (keys: NightKeys, which: 'byCard' | 'byTerminal', key: number): nu
   return ids.sort((a, b) => a - b);
 };
 
-test('property: night keys find every id stored under a key, none other, and forget a rolled-back file', () => {
+test("property: night keys find every id holding a key, none other, keep every record's key in id order, and forget a rolled-back file", () => {
   // Few distinct keys, so that keys repeat; the tables start small, so that they grow.
   const op = fc.oneof(
-    fc.record({ kind: fc.constant('add' as const), card: fc.integer({ min: 0, max: 40 }), terminal: fc.integer({ min: 0, max: 40 }) }),
+    fc.record({
+      kind: fc.constant('add' as const),
+      card: fc.integer({ min: 0, max: 40 }),
+      terminal: fc.integer({ min: 0, max: 40 }),
+      holds: fc.boolean(),
+    }),
     fc.record({ kind: fc.constant('rollback' as const), back: fc.integer({ min: 0, max: 30 }) }),
   );
   fc.assert(
     fc.property(fc.array(op, { maxLength: 3000 }), fc.integer({ min: 1, max: 2 ** 40 }), (ops, base) => {
       const keys = new NightKeys(base, 4);
-      const model: { id: number; card: number; terminal: number }[] = [];
+      const model: { id: number; card: number; terminal: number; holds: boolean }[] = [];
       let next = base;
       const big = 2 ** 47; // keys near the top of the range, as real card keys are
       for (const o of ops) {
         if (o.kind === 'add') {
-          keys.add(next, big + o.card, o.terminal);
-          model.push({ id: next++, card: big + o.card, terminal: o.terminal });
+          keys.add(next, big + o.card, o.terminal, o.holds);
+          model.push({ id: next++, card: big + o.card, terminal: o.terminal, holds: o.holds });
         } else {
           // A refused file gives its ids back; the next file reuses them.
           const from = Math.max(base, next - o.back);
@@ -48,13 +53,23 @@ test('property: night keys find every id stored under a key, none other, and for
       for (let k = 0; k <= 40; k++) {
         assert.deepEqual(
           found(keys, 'byCard', big + k),
-          model.filter((m) => m.card === big + k).map((m) => m.id),
+          model.filter((m) => m.holds && m.card === big + k).map((m) => m.id),
         );
         assert.deepEqual(
           found(keys, 'byTerminal', k),
-          model.filter((m) => m.terminal === k).map((m) => m.id),
+          model.filter((m) => m.holds && m.terminal === k).map((m) => m.id),
         );
       }
+      // Every record's keys, held or not, in id order: what the close writes as the night's runs.
+      assert.equal(keys.size, model.filter((m) => m.holds).length);
+      const held: number[] = [];
+      keys.byCard.forEachKey((k) => void held.push(k));
+      assert.deepEqual(
+        held,
+        model.filter((m) => m.holds).map((m) => m.card),
+      );
+      assert.deepEqual(keys.byCard.column(), { first_id: base, keys: new Float64Array(model.map((m) => m.card)) });
+      assert.deepEqual(keys.byTerminal.column(), { first_id: base, keys: new Float64Array(model.map((m) => m.terminal)) });
     }),
     { numRuns: 60 },
   );
@@ -172,11 +187,13 @@ test('a filter built from the key runs has every key, and loads back as saved', 
 
 test("the night tables refuse ids that do not rise, and a rollback after the interrupted run's records were read back", () => {
   const keys = new NightKeys(100, 4);
-  keys.add(100, 1, 1);
-  keys.add(102, 2, 2);
-  assert.throws(() => keys.add(101, 3, 3), /ids must rise/);
+  keys.add(100, 1, 1, true);
+  keys.add(102, 2, 2, true);
+  assert.throws(() => keys.add(101, 3, 3, true), /ids must rise/);
+  assert.equal(keys.byCard.column(), null, 'a column with a hole (101) is not given');
   keys.forgetFrom(101); // a refused file gives 101 on back: the next file starts there
-  keys.add(101, 3, 3);
+  keys.add(101, 3, 3, false);
+  assert.deepEqual(keys.byCard.column(), { first_id: 100, keys: new Float64Array([1, 3]) });
   const cards = new NightCards();
   cards.append('41010000', '10000000000000000001', cardKey('41010000', '10000000000000000001', 1), 200, 1, 0, 0);
   assert.throws(

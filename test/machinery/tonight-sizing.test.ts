@@ -23,7 +23,7 @@ test('tables reserved for the cap still take records past it: they grow', () => 
   const cards = new NightCards();
   cards.reserve(8);
   for (let id = 1; id <= 5000; id++) {
-    keys.add(id, 2 ** 47 + id, id);
+    keys.add(id, 2 ** 47 + id, id, true);
     cards.append('41010000', String(id).padStart(20, '0'), (id + 1) * 65536, id, 1, 100, 50);
   }
   assert.equal(keys.size, 5000);
