@@ -16,6 +16,7 @@ import type { Registry } from './registry';
 import { isTerminalActiveOnDay } from './registry';
 import type { TacVerifier } from './tac';
 import { compactDateDayNumber, timestampSeconds } from './calendar';
+import { isDigits, isDigitsOrUpper, isUpperHex } from './char-shapes';
 
 export interface FileContext {
   file_type: 'TXN_UPLOAD' | 'INTEROP_IN';
@@ -78,26 +79,23 @@ function rejected(reason: RejectReason, field: string): RejectedVerdict {
   return v;
 }
 
-// The formats of exchange-files.md that E01 checks, in the order it checks them.
-const EIGHT_DIGITS = /^[0-9]{8}$/;
-const CARD_NO = /^[0-9]{20}$/;
-const TERMINAL_ID = /^[0-9A-F]{12}$/;
-const MERCHANT_ID = /^[0-9A-Z]{15}$/;
-const TAC = /^[0-9A-F]{8}$/;
+// The formats of exchange-files.md that E01 checks (char-shapes.ts): ids of 8 digits, a
+// card number of 20, a terminal of 12 hex digits, a merchant of 15 digits or letters,
+// a TAC of 8 hex digits.
 const UINT32_MAX = 0xffffffff;
 const CARD_SEQ_MAX = 65535;
 
 /** The first of the fields before occurred_at (in the spec's list) that breaks its format. */
 function malformedIdentityField(rec: Transaction): string | undefined {
-  if (!EIGHT_DIGITS.test(rec.issuer_id)) return 'issuer_id';
-  if (!CARD_NO.test(rec.card_no)) return 'card_no';
+  if (!isDigits(rec.issuer_id, 8)) return 'issuer_id';
+  if (!isDigits(rec.card_no, 20)) return 'card_no';
   const amount = rec.amount_fen;
   if (!Number.isInteger(amount) || amount <= 0 || amount > UINT32_MAX) return 'amount_fen';
   const seq = rec.card_seq;
   if (!Number.isInteger(seq) || seq < 1 || seq > CARD_SEQ_MAX) return 'card_seq';
-  if (!TERMINAL_ID.test(rec.terminal_id)) return 'terminal_id';
-  if (!EIGHT_DIGITS.test(rec.acquirer_id)) return 'acquirer_id';
-  if (!MERCHANT_ID.test(rec.merchant_id)) return 'merchant_id';
+  if (!isUpperHex(rec.terminal_id, 12)) return 'terminal_id';
+  if (!isDigits(rec.acquirer_id, 8)) return 'acquirer_id';
+  if (!isDigitsOrUpper(rec.merchant_id, 15)) return 'merchant_id';
   return undefined;
 }
 
@@ -182,6 +180,19 @@ export function balanceBefore(txn_type: number, amount_fen: number, balance_afte
   return txn_type === TXN_LOAD ? balance_after_fen - amount_fen : balance_after_fen + amount_fen;
 }
 
+// The last business date asked and its day number: a file's records all ask the same.
+let lastBusinessDate = '';
+let lastBusinessDay = 0;
+
+function businessDayOf(business_date: string): number {
+  if (business_date === lastBusinessDate) return lastBusinessDay;
+  const day = compactDateDayNumber(business_date);
+  assert(day !== undefined, `validateRecord: the header's business_date is not a real date: ${business_date}`);
+  lastBusinessDate = business_date;
+  lastBusinessDay = day;
+  return day;
+}
+
 export function statelessVerdict(rec: Transaction, file: FileContext, ctx: StatelessContext): RejectedVerdict | undefined {
   const registry = ctx.registry;
   const limits = ctx.limits;
@@ -191,7 +202,7 @@ export function statelessVerdict(rec: Transaction, file: FileContext, ctx: State
   if (bad !== undefined) return rejected('E01', bad);
   const occurred_s = timestampSeconds(rec.occurred_at);
   if (occurred_s === undefined) return rejected('E01', 'occurred_at');
-  if (!TAC.test(rec.tac)) return rejected('E01', 'tac');
+  if (!isUpperHex(rec.tac, 8)) return rejected('E01', 'tac');
   const occurred_day = Math.floor(occurred_s / 86400);
 
   const local = registry.isLocalIssuer(rec.issuer_id);
@@ -237,8 +248,7 @@ export function statelessVerdict(rec: Transaction, file: FileContext, ctx: State
   }
 
   // E06 DATE_WINDOW: not after the business date, at most late_window_days before it.
-  const business_day = compactDateDayNumber(file.business_date);
-  assert(business_day !== undefined, `validateRecord: the header's business_date is not a real date: ${file.business_date}`);
+  const business_day = businessDayOf(file.business_date);
   if (occurred_day > business_day || business_day - occurred_day > limits.late_window_days) return rejected('E06', 'occurred_at');
 
   // E05 TAC: ours to check for local cards only; remote cards' are the national centre's.

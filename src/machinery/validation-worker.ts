@@ -84,7 +84,8 @@ function judgeFile(job: FileJob): void {
     Atomics.notify(control, STATE);
     return;
   }
-  const terminals = new Map<string, number>();
+  // acquirer -> terminal -> number: two lookups on the decoder's repeated strings (their hashes kept) instead of a joined string a record.
+  const terminals = new Map<string, Map<string, number>>();
   let file: FileContext | null = null;
   let chunk: Transaction[] = [];
   let produced = 0;
@@ -103,7 +104,7 @@ function judgeFile(job: FileJob): void {
       const v = statelessVerdict(r, file, ctx);
       if (v === undefined) {
         codes[i] = PASSED;
-        const ref = terminals.get(`${r.acquirer_id}|${r.terminal_id}`);
+        const ref = terminals.get(r.acquirer_id)?.get(r.terminal_id);
         const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
         const terminal = ref === undefined ? null : terminalKey(ref, r.terminal_seq);
         cardKeys.push(cardFilter.mayHave(card) ? card : -1);
@@ -145,7 +146,9 @@ function judgeFile(job: FileJob): void {
       .prepare('SELECT id, acquirer_id, terminal_id FROM terminals')
       .raw(true)
       .iterate() as IterableIterator<[number, string, string]>) {
-      terminals.set(`${acquirer}|${terminal}`, id);
+      let of = terminals.get(acquirer);
+      if (of === undefined) terminals.set(acquirer, (of = new Map()));
+      of.set(terminal, id);
     }
     // The file's blocks, cut as the main thread cuts them, compressed here for it.
     const blocks = setup.blocks!;
