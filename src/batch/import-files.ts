@@ -138,14 +138,16 @@ function importFiles(ctx: BatchContext, files: InboxFile[], gauge: ImportGauge):
   const skippedThisBatch = ctx.db.prepare('SELECT 1 FROM sightings WHERE name = ? AND sha256 = ? AND batch_date = ?').pluck();
   const recordSkip = ctx.db.prepare("INSERT OR IGNORE INTO sightings (batch_date, name, sha256, outcome) VALUES (?, ?, ?, 'SKIPPED')");
   const room = new AnswerRoom(ctx.db, ctx.date);
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     gauge.begin(file);
+    // The next file with records to judge, for the worker to begin reading while this one ends.
+    const next = files.slice(i + 1).find((f) => recordBytesOf(f) > 0)?.path ?? null;
     // A name never seen cannot be a resend: its digest comes from the import's own read.
     // A file over the size its reader takes gets '' and is not read: the reader refuses it unread.
     const limit = file.kind === 'BANK' ? MAX_BANK_FILE_BYTES : MAX_FILE_BYTES;
     const sha = nameSeen.get(file.name, file.name) || file.kind === 'BANK' ? sha256OfFile(file.path, limit) : null;
     if (sha === null) {
-      gauge.end(file, importExchangeFile(ctx, room, file, null, gauge));
+      gauge.end(file, importExchangeFile(ctx, room, file, null, gauge, next));
       continue;
     }
     // A rerun after a crash finds this batch's own work already stored: pass over it.
@@ -158,7 +160,7 @@ function importFiles(ctx: BatchContext, files: InboxFile[], gauge: ImportGauge):
       gauge.end(file, 'skipped: a resend');
       continue;
     }
-    gauge.end(file, file.kind === 'BANK' ? importBankStatement(ctx, file, sha) : importExchangeFile(ctx, room, file, sha, gauge));
+    gauge.end(file, file.kind === 'BANK' ? importBankStatement(ctx, file, sha) : importExchangeFile(ctx, room, file, sha, gauge, next));
   }
 }
 
@@ -233,7 +235,8 @@ function conflictOf(ctx: BatchContext, kind: string, h: FileIdentity): FileRefus
 
 /**
  * `sha` is the file's digest when it was needed before (a name seen before); else the
- * scan gives it. `verdicts`: where the stateless rules run (the worker's, unless it
+ * scan gives it. `next`: the inbox's next file with records, which the worker may
+ * begin reading ahead. `verdicts`: where the stateless rules run (the worker's, unless it
  * read other bytes of this file). Returns what became of it ('imported', 'refused F01').
  * A file the machine cannot read throws UnreadableInboxFile, with nothing of it kept.
  */
@@ -243,6 +246,7 @@ function importExchangeFile(
   file: InboxFile,
   sha: string | null,
   gauge: ImportGauge,
+  next: string | null,
   verdicts: StatelessVerdicts = ctx.tonight.verdicts,
 ): string {
   let header: Header | null = null;
@@ -281,7 +285,7 @@ function importExchangeFile(
         if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
           const fileCtx = { file_type: kind, sender_id: h.sender_id, business_date: h.business_date };
           const imp = new RecordImporter(ctx, fileId, fileCtx, verdicts);
-          verdicts.beginFile(file.path, fileCtx);
+          verdicts.beginFile(file.path, fileCtx, next);
           on.keep = new KeptFileWriter(ctx.db, fileId, verdicts.compressedBlock);
           ctx.tonight.kept.pending = { fileId, writer: on.keep };
           on.importer = imp;
@@ -344,7 +348,7 @@ function importExchangeFile(
     return 'imported';
   } catch (err) {
     ctx.tonight.fileRolledBack((lastImporter as RecordImporter | null)?.firstRecordId ?? null);
-    if (err instanceof JudgedOtherBytes) return importExchangeFile(ctx, room, file, sha, gauge, ctx.tonight.inlineVerdicts);
+    if (err instanceof JudgedOtherBytes) return importExchangeFile(ctx, room, file, sha, gauge, next, ctx.tonight.inlineVerdicts);
     if (err instanceof NoRoomForAnswer) {
       // Nothing of it is recorded: it is imported by a later night, as if it had not arrived yet.
       ctx.progress(`import: ${file.name} waits for a later night: ${err.message}`);

@@ -1,15 +1,20 @@
 // The protocol between the validation pipe (validation-pipe.ts, the main thread) and
-// its worker (validation-worker.ts): control words and a ring of results in shared
+// its worker (validation-worker.ts): control words and rings of results in shared
 // memory.
 //
-// One file at a time: the main thread resets the control words and posts the job;
-// the worker publishes results in chunks (PRODUCED), waits while the ring is full
-// (CONSUMED), and ends in DONE or FAILED; with DONE after a whole file, it leaves the
-// SHA-256 of what it read, which the main thread checks against its own reading
-// before the file commits. ABORT asks it to stop early: the main thread is done with
-// the file (it finished, refused it, or failed), or stopped waiting for the files
-// written ahead. Invariant: CONSUMED <= PRODUCED <= CONSUMED + RING, and the result of
-// record i is in slot i % RING from the moment PRODUCED passes i until CONSUMED does.
+// A file is a job, on one of two lanes (the job's number modulo 2), each with its own
+// control words, ring and digest, so that the worker can begin the next file while
+// the main thread still finishes one. The main thread resets a lane's control words
+// and posts the job; the worker takes jobs in order, publishes results in chunks
+// (PRODUCED), waits while the ring is full (CONSUMED), and ends the job in DONE or
+// FAILED; with DONE after a whole file, it leaves the SHA-256 of what it read, which
+// the main thread checks against its own reading before the file commits. ABORT asks
+// it to stop early: the main thread is done with the file (it finished, refused it,
+// or failed), or did not begin the file it posted ahead. Invariant, per lane:
+// CONSUMED <= PRODUCED <= CONSUMED + RING, and the result of record i is in slot
+// i % RING from the moment PRODUCED passes i until CONSUMED does.
+//
+// The write-ahead job (after the import) has the shared control words of its own.
 
 import { strict as assert } from 'node:assert';
 import type { MessagePort } from 'node:worker_threads';
@@ -23,13 +28,18 @@ export const RING = 1 << 16;
 /** Results the worker publishes at once: the main thread's chunk too, so that neither waits on a part. */
 export const CHUNK = 4096;
 
-// Control words.
+// Control words: of a lane (PRODUCED, CONSUMED, STATE, ABORT, HAS_DIGEST), and the
+// shared ones (STATE and ABORT of the write-ahead job, and the words from FILTERS on).
 export const PRODUCED = 0;
 export const CONSUMED = 1;
 export const STATE = 2;
 export const ABORT = 3;
-/** 1 when the digest buffer holds the SHA-256 of the file the worker read to its end. */
+/** 1 when the lane's digest holds the SHA-256 of the file the worker read to its end. */
 export const HAS_DIGEST = 4;
+/** Control words of a lane. */
+export const LANE_WORDS = 8;
+/** Lanes: the file being imported, and the next one, read ahead. */
+export const LANES = 2;
 /** The bigger filters of a write-ahead job: RUNNING, then DONE or FAILED. */
 export const FILTERS = 5;
 /** How many history keys the worker put in each bigger filter. */
@@ -88,7 +98,34 @@ export function decodeResult(code: number): RejectedVerdict | undefined {
   return { status: 'REJECTED', reason: STATELESS_REASONS[reason - 1]!, field: field === 0 ? undefined : TRANSACTION_FIELDS[field - 1] };
 }
 
-/** Asserts the ring's invariant on the control words. */
+/** A lane's shared memory: control words, results, the digest of the file it read. */
+export interface LaneBuffers {
+  control: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+  /** 32 bytes: the SHA-256 of the file the worker read. */
+  digest: SharedArrayBuffer;
+}
+
+/** A lane, as either thread sees it. */
+export interface Lane {
+  control: Int32Array;
+  results: Int32Array;
+  digest: Uint8Array;
+}
+
+export function laneBuffers(): LaneBuffers {
+  return {
+    control: new SharedArrayBuffer(LANE_WORDS * 4),
+    results: new SharedArrayBuffer(RING * 4),
+    digest: new SharedArrayBuffer(32),
+  };
+}
+
+export function laneOf(b: LaneBuffers): Lane {
+  return { control: new Int32Array(b.control), results: new Int32Array(b.results), digest: new Uint8Array(b.digest) };
+}
+
+/** Asserts the ring's invariant on a lane's control words. */
 export function assertRing(control: Int32Array): void {
   const produced = Atomics.load(control, PRODUCED);
   const consumed = Atomics.load(control, CONSUMED);
@@ -96,10 +133,10 @@ export function assertRing(control: Int32Array): void {
 }
 
 export interface WorkerSetup {
+  /** The shared control words (the write-ahead job's). */
   control: SharedArrayBuffer;
-  results: SharedArrayBuffer;
-  /** 32 bytes: the SHA-256 of the file the worker read. */
-  digest: SharedArrayBuffer;
+  /** LANES lanes, for the files' jobs. */
+  lanes: LaneBuffers[];
   participants: Participants;
   keys: Keys;
   dbPath: string;
@@ -116,8 +153,10 @@ export interface WorkerSetup {
 export interface FileJob {
   kind: 'file';
   path: string;
-  /** The job's number: blocks of an earlier job still in the port are not this file's. */
+  /** The job's number: the blocks in the port say whose they are. */
   job: number;
+  /** Its lane: job % LANES. */
+  lane: number;
 }
 
 /**

@@ -25,8 +25,12 @@ export class ChunkVerdicts {
 }
 
 export interface StatelessVerdicts {
-  /** A file's records follow (path: the file itself, for a worker to read apart). */
-  beginFile(path: string, file: FileContext): void;
+  /**
+   * A file's records follow (path: the file itself, for a worker to read apart);
+   * `next`: the file likely to be imported after it, which a worker may begin reading
+   * ahead.
+   */
+  beginFile(path: string, file: FileContext, next?: string | null): void;
   /** The verdicts of the file's records [from, from + records.length): at most CHUNK_RECORDS, in order. */
   judge(from: number, records: readonly Transaction[]): ChunkVerdicts;
   /** The records before `count` are stored. */
@@ -84,9 +88,9 @@ export class PipeVerdicts implements StatelessVerdicts {
     private readonly rules: StatelessContext,
   ) {}
 
-  beginFile(path: string, file: FileContext): void {
+  beginFile(path: string, file: FileContext, next: string | null = null): void {
     this.file = file;
-    this.pipe.begin({ kind: 'file', path });
+    this.pipe.begin({ kind: 'file', path }, next);
   }
 
   judge(from: number, records: readonly Transaction[]): ChunkVerdicts {

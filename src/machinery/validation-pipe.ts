@@ -30,6 +30,9 @@ import {
   FAILED,
   FILTERS,
   HAS_DIGEST,
+  LANES,
+  laneBuffers,
+  laneOf,
   PRODUCED,
   RING,
   RUNNING,
@@ -38,6 +41,8 @@ import {
   UNKNOWN,
   type BlockMessage,
   type FileJob,
+  type Lane,
+  type LaneBuffers,
   type WorkerSetup,
   type WriteAheadJob,
   NEXT_AHEAD,
@@ -50,10 +55,18 @@ const STALL_MS = 120_000;
 /** How long, after the close, it waits for the files written ahead before writing them itself. */
 const WRITE_AHEAD_MS = 600_000;
 
+/** A file posted to the worker: its job, its lane, its path. */
+interface Posted {
+  job: number;
+  lane: Lane;
+  path: string;
+}
+
 export class ValidationPipe {
+  /** The shared control words (the write-ahead job's). */
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  private readonly results = new Int32Array(new SharedArrayBuffer(RING * 4));
-  private readonly digest = new Uint8Array(new SharedArrayBuffer(32));
+  private readonly lanes: LaneBuffers[] = Array.from({ length: LANES }, laneBuffers);
+  private readonly laneViews: Lane[] = this.lanes.map(laneOf);
   /** Results of the current file that the main thread took from the worker. */
   private used = 0;
   /** Results of the current file the main thread is done with (their slots are free). */
@@ -61,19 +74,23 @@ export class ValidationPipe {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly blocks: MessagePort;
-  /** The current file's job number, and its blocks taken from the port ahead of their turn. */
+  /** The last job posted. */
   private job = 0;
-  private readonly early = new Map<number, BlockMessage>();
-  private active = false;
+  /** The file being imported (null between files), and the next one, posted ahead of its turn. */
+  private current: Posted | null = null;
+  private ahead: Posted | null = null;
+  /** Blocks taken from the port before their turn: by job, by first record. */
+  private readonly early = new Map<number, Map<number, BlockMessage>>();
   private writingAhead = false;
   /** The worker stalled once: it is not asked again, and the main thread validates alone. */
   private broken = false;
+  /** Files begun that were posted ahead (the worker had them read, or begun, by then). */
+  begunAhead = 0;
 
   constructor(participants: Participants, keys: Keys, dbPath: string, filters: KeyFilters) {
     const setup: WorkerSetup = {
       control: this.control.buffer as SharedArrayBuffer,
-      results: this.results.buffer as SharedArrayBuffer,
-      digest: this.digest.buffer as SharedArrayBuffer,
+      lanes: this.lanes,
       participants,
       keys,
       dbPath,
@@ -101,45 +118,74 @@ export class ValidationPipe {
     return !this.broken;
   }
 
-  /** Starts the worker on a file whose records the main thread is about to read. */
-  begin(file: Omit<FileJob, 'job'>): void {
+  /**
+   * Starts the worker on a file whose records the main thread is about to read (the
+   * file posted ahead, if it is this one), and posts `next`, the file likely to come
+   * after it, for the worker to begin as soon as it is done with this one.
+   */
+  begin(file: Omit<FileJob, 'job' | 'lane'>, next: string | null = null): void {
     this.finish();
     if (this.broken) return;
-    const job: FileJob = { ...file, job: ++this.job };
-    this.early.clear();
-    while (receiveMessageOnPort(this.blocks) !== undefined); // an earlier file's
-    Atomics.store(this.control, PRODUCED, 0);
-    Atomics.store(this.control, CONSUMED, 0);
-    Atomics.store(this.control, ABORT, 0);
-    Atomics.store(this.control, HAS_DIGEST, 0);
-    Atomics.store(this.control, STATE, RUNNING);
-    this.active = true;
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead !== null && ahead.path === file.path) {
+      this.current = ahead;
+      this.begunAhead++;
+    } else {
+      if (ahead !== null) this.dropJob(ahead);
+      if (this.broken) return;
+      this.current = this.post(file.path);
+    }
+    for (const job of this.early.keys()) if (job < this.current.job) this.early.delete(job);
     this.used = 0;
     this.released = 0;
-    this.worker.postMessage(job);
+    if (next !== null) this.ahead = this.post(next);
+  }
+
+  /** Posts a file's job on its lane (free: its last job settled before the one now current was posted). */
+  private post(filePath: string): Posted {
+    const job = ++this.job;
+    const lane = this.laneViews[job % LANES]!;
+    const c = lane.control;
+    assert(Atomics.load(c, STATE) !== RUNNING, `validation pipe: lane ${job % LANES} is still running a job`);
+    Atomics.store(c, PRODUCED, 0);
+    Atomics.store(c, CONSUMED, 0);
+    Atomics.store(c, ABORT, 0);
+    Atomics.store(c, HAS_DIGEST, 0);
+    Atomics.store(c, STATE, RUNNING);
+    this.worker.postMessage({ kind: 'file', path: filePath, job, lane: job % LANES } satisfies FileJob);
+    return { job, lane, path: filePath };
+  }
+
+  /** A job posted ahead that is not to be begun: the worker skips it, or stops it, and it is waited for. */
+  private dropJob(p: Posted): void {
+    Atomics.store(p.lane.control, ABORT, 1);
+    Atomics.notify(p.lane.control, CONSUMED);
+    if (!this.settles(p.lane.control, STATE, STALL_MS)) this.broken = true;
   }
 
   /** Record index's result, waiting for the worker if it is behind; UNKNOWN when it cannot say. */
   resultOf(index: number): number {
-    if (!this.active) return UNKNOWN;
+    const current = this.current;
+    if (current === null) return UNKNOWN;
     // A slot is read only before it is released: after that, the worker may fill it again.
     // Once per record: the messages are built only when an assertion fails.
     if (index < this.released) assert.fail(`validation pipe: result ${index} was released (${this.released})`);
-    const c = this.control;
+    const c = current.lane.control;
     let waited = 0;
     for (;;) {
       const produced = Atomics.load(c, PRODUCED);
       if (index < produced) {
         if (produced - index > RING) assert.fail(`validation pipe: result ${index} overwritten (produced ${produced})`);
         this.used++;
-        return this.results[index % RING]!;
+        return current.lane.results[index % RING]!;
       }
       const state = Atomics.load(c, STATE);
       if (state !== RUNNING) return UNKNOWN; // finished short of this record, or failed
       if (Atomics.wait(c, PRODUCED, produced, 100) === 'timed-out') {
         waited += 100;
         if (waited >= STALL_MS) {
-          this.active = false;
+          this.current = null;
           this.broken = true;
           return UNKNOWN;
         }
@@ -154,17 +200,23 @@ export class ValidationPipe {
    * waited for to finish it.
    */
   takeBlock(b: RawBlock, wait: boolean): Buffer | null | false {
-    if (!this.active) return null;
-    if (wait && !this.settles(STATE, STALL_MS)) return null;
+    const current = this.current;
+    if (current === null) return null;
+    if (wait && !this.settles(current.lane.control, STATE, STALL_MS)) return null;
     for (;;) {
-      const m = this.early.get(b.first_idx) ?? (receiveMessageOnPort(this.blocks)?.message as BlockMessage | undefined);
+      const m = this.early.get(current.job)?.get(b.first_idx) ?? (receiveMessageOnPort(this.blocks)?.message as BlockMessage | undefined);
       if (m === undefined) return null;
-      if (m.job !== this.job) continue;
-      if (m.first_idx !== b.first_idx) {
-        if (m.first_idx > b.first_idx) this.early.set(m.first_idx, m);
+      if (m.job < current.job) continue; // a file done with
+      if (m.job > current.job || m.first_idx !== b.first_idx) {
+        // The next file's, read ahead, or a later block of this one.
+        if (m.job > current.job || m.first_idx > b.first_idx) {
+          let of = this.early.get(m.job);
+          if (of === undefined) this.early.set(m.job, (of = new Map()));
+          of.set(m.first_idx, m);
+        }
         continue;
       }
-      this.early.delete(m.first_idx);
+      this.early.get(m.job)?.delete(m.first_idx);
       if (m.data === null) return false;
       // Cut alike or not taken; that the bytes were the same is checked on the whole file (sameFile).
       if (m.records !== b.starts.length || m.lead !== b.lead || m.raw_bytes !== b.raw.length) return null;
@@ -174,12 +226,14 @@ export class ValidationPipe {
 
   /** The main thread is done with every record before `count`: their ring slots are free. */
   release(count: number): void {
-    if (!this.active) return;
+    const current = this.current;
+    if (current === null) return;
+    const c = current.lane.control;
     assert(count >= this.released, `validation pipe: released ${count} after ${this.released}`);
     this.released = count;
-    Atomics.store(this.control, CONSUMED, Math.min(count, Atomics.load(this.control, PRODUCED)));
-    assertRing(this.control);
-    Atomics.notify(this.control, CONSUMED);
+    Atomics.store(c, CONSUMED, Math.min(count, Atomics.load(c, PRODUCED)));
+    assertRing(c);
+    Atomics.notify(c, CONSUMED);
   }
 
   /**
@@ -189,28 +243,41 @@ export class ValidationPipe {
    */
   sameFile(sha256_hex: string): boolean {
     if (this.used === 0) return true;
-    if (!this.active) return false; // it stalled: what it read cannot be vouched for
-    if (!this.settles(STATE, STALL_MS)) {
+    const current = this.current;
+    if (current === null) return false; // it stalled: what it read cannot be vouched for
+    const c = current.lane.control;
+    if (!this.settles(c, STATE, STALL_MS)) {
       this.broken = true;
       return false;
     }
-    return Atomics.load(this.control, HAS_DIGEST) === 1 && Buffer.from(this.digest).toString('hex') === sha256_hex;
+    return Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(current.lane.digest).toString('hex') === sha256_hex;
   }
 
   /** Ends the current file: asks the worker to stop if it is still reading, and waits until it has. */
   finish(): void {
-    if (!this.active) return;
-    this.active = false;
-    Atomics.store(this.control, ABORT, 1);
-    Atomics.notify(this.control, CONSUMED);
-    if (!this.settles(STATE, STALL_MS)) this.broken = true;
+    const current = this.current;
+    if (current === null) return;
+    this.current = null;
+    const c = current.lane.control;
+    Atomics.store(c, ABORT, 1);
+    Atomics.notify(c, CONSUMED);
+    if (!this.settles(c, STATE, STALL_MS)) this.broken = true;
+  }
+
+  /** After the import: the current file finished, and the one posted ahead dropped. */
+  private finishFiles(): void {
+    this.finish();
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead !== null && !this.broken) this.dropJob(ahead);
+    this.early.clear();
   }
 
   /** Waits while control word `word` is RUNNING, for at most `ms`; whether it left RUNNING. */
-  private settles(word: number, ms: number): boolean {
-    for (let waited = 0; Atomics.load(this.control, word) === RUNNING; waited += 100) {
+  private settles(control: Int32Array, word: number, ms: number): boolean {
+    for (let waited = 0; Atomics.load(control, word) === RUNNING; waited += 100) {
       if (waited >= ms) return false;
-      Atomics.wait(this.control, word, RUNNING, 100);
+      Atomics.wait(control, word, RUNNING, 100);
     }
     return true;
   }
@@ -222,7 +289,7 @@ export class ValidationPipe {
    * Whether it started (a worker that stalled is not asked).
    */
   writeAhead(job: WriteAhead, grow: WriteAheadJob['grow']): boolean {
-    this.finish();
+    this.finishFiles();
     if (this.broken) return false;
     Atomics.store(this.control, ABORT, 0);
     Atomics.store(this.control, FILTERS, grow.card || grow.terminal ? RUNNING : FAILED);
@@ -238,7 +305,7 @@ export class ValidationPipe {
    * or null if it failed (the close then builds it itself). Waits for it.
    */
   grownFilter(name: KeyName, buffer: SharedArrayBuffer): KeyFilter | null {
-    if (!this.settles(FILTERS, STALL_MS) || Atomics.load(this.control, FILTERS) !== DONE) return null;
+    if (!this.settles(this.control, FILTERS, STALL_MS) || Atomics.load(this.control, FILTERS) !== DONE) return null;
     return new KeyFilter(new Int32Array(buffer), Atomics.load(this.control, name === 'card' ? CARD_KEYS : TERMINAL_KEYS));
   }
 
@@ -258,11 +325,11 @@ export class ValidationPipe {
     if (!this.writingAhead) return out;
     this.writingAhead = false;
     const c = this.control;
-    if (!this.settles(STATE, WRITE_AHEAD_MS)) {
+    if (!this.settles(c, STATE, WRITE_AHEAD_MS)) {
       // Too slow: told to stop (it checks as it writes), and waited for, so that it
       // writes nothing more once the outbox has swept its temporaries.
       Atomics.store(c, ABORT, 1);
-      this.settles(STATE, STALL_MS);
+      this.settles(c, STATE, STALL_MS);
       return out;
     }
     if (Atomics.load(c, STATE) !== DONE) return out;
@@ -272,7 +339,7 @@ export class ValidationPipe {
   }
 
   close(): void {
-    this.finish();
+    this.finishFiles();
     void this.worker.terminate();
     this.port.close();
   }

@@ -3,8 +3,9 @@
 // probes history's key runs, and publishes one result per record in the shared
 // ring. The key runs do not change until the day closes; the records' statuses may
 // (a national rejection imported tonight), so the probe only says a key is there, and
-// the main thread reads the record's status itself. After the import it writes the
-// files ahead (written-ahead.ts).
+// the main thread reads the record's status itself. Jobs come in order, each on its
+// lane: the next file's while the main thread still finishes one. After the import
+// it writes the files ahead (written-ahead.ts).
 import { strict as assert } from 'node:assert';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Header, Transaction } from '../core/types';
@@ -43,15 +44,16 @@ import {
   type WorkerSetup,
   type WriteAheadJob,
   NEXT_AHEAD,
+  laneOf,
 } from './ring';
 import { writeAhead } from './written-ahead';
 import { collectGarbage } from './heap';
 
 const setup = workerData as WorkerSetup;
 const EMPTY = Buffer.alloc(0);
-const control = new Int32Array(setup.control);
-const results = new Int32Array(setup.results);
-const digest = new Uint8Array(setup.digest);
+/** The shared control words: the write-ahead job's. */
+const shared = new Int32Array(setup.control);
+const lanes = setup.lanes.map(laneOf);
 const keys = { tac_master_keys: new Map([...setup.keys.tac_master_keys].map(([k, v]) => [k, Buffer.from(v)])) };
 let tac: TacKeyCache | null = new TacKeyCache(keys);
 const ctx: StatelessContext = {
@@ -79,6 +81,13 @@ const terminalFilter = new KeyFilter(new Int32Array(setup.terminalFilter), 0);
 class Aborted extends Error {}
 
 function judgeFile(job: FileJob): void {
+  const { control, results, digest } = lanes[job.lane]!;
+  // A file posted ahead that the main thread did not begin: nothing to do.
+  if (Atomics.load(control, ABORT) !== 0) {
+    Atomics.store(control, STATE, DONE);
+    Atomics.notify(control, STATE);
+    return;
+  }
   if (db === null || history === null) {
     Atomics.store(control, STATE, FAILED);
     Atomics.notify(control, STATE);
@@ -200,13 +209,13 @@ function growFilters(store: Db, job: WriteAheadJob): void {
         if (!buffer) continue;
         const filter = new KeyFilter(new Int32Array(buffer), 0);
         addHistory(store, name, filter);
-        Atomics.store(control, name === 'card' ? CARD_KEYS : TERMINAL_KEYS, filter.keys);
+        Atomics.store(shared, name === 'card' ? CARD_KEYS : TERMINAL_KEYS, filter.keys);
       }
     })();
     state = DONE;
   } finally {
-    Atomics.store(control, FILTERS, state);
-    Atomics.notify(control, FILTERS);
+    Atomics.store(shared, FILTERS, state);
+    Atomics.notify(shared, FILTERS);
   }
 }
 
@@ -223,18 +232,18 @@ function writeFilesAhead(job: WriteAheadJob): void {
       writeAhead(
         db,
         job,
-        () => Atomics.load(control, ABORT) !== 0,
-        () => Atomics.add(control, NEXT_AHEAD, 1),
+        () => Atomics.load(shared, ABORT) !== 0,
+        () => Atomics.add(shared, NEXT_AHEAD, 1),
       ),
     );
     state = DONE;
   } catch {
     // FAILED: the main thread writes the files itself, and grows the filters itself
     // if this thread never got to them.
-    if (Atomics.compareExchange(control, FILTERS, RUNNING, FAILED) === RUNNING) Atomics.notify(control, FILTERS);
+    if (Atomics.compareExchange(shared, FILTERS, RUNNING, FAILED) === RUNNING) Atomics.notify(shared, FILTERS);
   }
-  Atomics.store(control, STATE, state);
-  Atomics.notify(control, STATE);
+  Atomics.store(shared, STATE, state);
+  Atomics.notify(shared, STATE);
 }
 
 parentPort!.on('message', (job: FileJob | WriteAheadJob) => (job.kind === 'write-ahead' ? writeFilesAhead(job) : judgeFile(job)));

@@ -173,3 +173,49 @@ test('the worker vouches only for the bytes it read: another file under the same
     db.close();
   }
 });
+
+test('a file posted ahead is judged as if begun in its turn, and one not begun is dropped for the file that comes', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-pipe-'));
+  const cfg = loadConfig(EXAMPLE_DIR);
+  const db = openStore(path.join(dir, 'lct.db'));
+  const inbox = path.join(EXAMPLE_DIR, 'inbox', '20251230');
+  const a = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0001.pb');
+  const b = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb');
+  const digest = (p: string) => crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+  const pipe = new ValidationPipe(cfg.participants, cfg.keys, db.name, loadKeyFilters(db));
+  /** Every result of the current file, released as taken. */
+  const results = (): number[] => {
+    const out: number[] = [];
+    for (let code = pipe.resultOf(0); code !== UNKNOWN; code = pipe.resultOf(out.length)) {
+      out.push(code);
+      pipe.release(out.length);
+    }
+    return out;
+  };
+  try {
+    pipe.begin({ kind: 'file', path: b });
+    const bAlone = results();
+    assert.ok(bAlone.length > 0, 'the worker answers for b');
+    pipe.begin({ kind: 'file', path: a });
+    const aAlone = results();
+    assert.ok(aAlone.length > 0, 'the worker answers for a');
+    // a, with b posted ahead: b is read while a ends, and begun where it was read.
+    pipe.begin({ kind: 'file', path: a }, b);
+    assert.deepEqual(results(), aAlone);
+    assert.equal(pipe.sameFile(digest(a)), true);
+    pipe.begin({ kind: 'file', path: b }, b);
+    assert.equal(pipe.begunAhead, 1, 'b was begun as posted ahead');
+    assert.deepEqual(results(), bAlone, 'the file read ahead gives the results it gives alone');
+    assert.equal(pipe.sameFile(digest(b)), true, 'and vouches for its own bytes');
+    // b posted ahead again, but a comes first: b is dropped, a judged in its place.
+    pipe.begin({ kind: 'file', path: a });
+    assert.deepEqual(results(), aAlone, 'a, begun while b was posted ahead');
+    assert.equal(pipe.sameFile(digest(a)), true, "a's digest, not b's");
+    pipe.finish();
+    assert.equal(pipe.begunAhead, 1, 'a was not taken for b');
+    assert.equal(pipe.usable, true, 'nothing stalled');
+  } finally {
+    pipe.close();
+    db.close();
+  }
+});
