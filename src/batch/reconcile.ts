@@ -123,6 +123,9 @@ function openGapItem(db: Db, D: string, participant: string, subject: string, [a
   });
 }
 
+/** What the walk of a card that found nothing found. */
+const NOTHING_FOUND: Set<string> = new Set();
+
 /** Cards walked between two full collections on a big night. */
 const CARDS_PER_COLLECTION = 1 << 17;
 
@@ -359,9 +362,10 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
    * first record when it lies before the runs.
    */
   const walk = (issuer_id: string, card_no: string, base: number, runs: number[], whole: boolean, first?: CardHead): void => {
-    const subject = `${issuer_id}/${card_no}`;
     const w = walkCard(runs, first);
-    const found = new Set<string>();
+    // Most cards find nothing and have no open item: their subject is not spelled.
+    const subject = w.findings.length > 0 || (whole && openFloat.size > 0) ? `${issuer_id}/${card_no}` : '';
+    const found = w.findings.length === 0 ? NOTHING_FOUND : new Set<string>();
     for (const f of w.findings) {
       const item: NewReconItem = {
         id: `float:${f.category}:${subject}:${f.range_lo}-${f.range_hi}`,
@@ -379,7 +383,7 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       // A gap that a late record split carries a new jump: keep the open item's amount current.
       if (!openItem(db, D, item)) setAmount.run(item.amount_fen ?? 0, item.id);
     }
-    if (whole) {
+    if (whole && subject !== '') {
       for (const id of openFloat.get(subject) ?? []) {
         if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
       }

@@ -50,6 +50,8 @@ export interface CardWalk {
 }
 
 const NONE: CardFloatFinding[] = [];
+/** The order of a card's one record. */
+const ONE: readonly number[] = Object.freeze([0]);
 
 /**
  * Walks one card's runs (any order; at least one record) in counter order. `first`:
@@ -59,7 +61,8 @@ const NONE: CardFloatFinding[] = [];
 export function walkCard(runs: readonly number[], first?: CardHead): CardWalk {
   assert(runs.length > 0 && runs.length % RUN_WIDTH === 0, 'walkCard: runs are whole records, at least one');
   const n = runs.length / RUN_WIDTH;
-  const order = Array.from({ length: n }, (_, i) => i * RUN_WIDTH).sort((x, y) => runs[x + RUN_SEQ]! - runs[y + RUN_SEQ]!);
+  // Most cards of a night have one record: nothing to order, nothing to find.
+  const order = n === 1 ? ONE : Array.from({ length: n }, (_, i) => i * RUN_WIDTH).sort((x, y) => runs[x + RUN_SEQ]! - runs[y + RUN_SEQ]!);
   let findings = NONE;
   for (let k = 1; k < n; k++) {
     const a = order[k - 1]!;
