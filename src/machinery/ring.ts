@@ -139,6 +139,8 @@ export interface WorkerSetup {
   lanes: LaneBuffers[];
   participants: Participants;
   keys: Keys;
+  /** The TAC cache's size, in cards (TacKeyCache): the night's size decides it. */
+  tacCacheCards: number;
   dbPath: string;
   /** The key filters' bits, shared: read-only while the import runs. */
   cardFilter: SharedArrayBuffer;

@@ -13,6 +13,7 @@ import { strict as assert } from 'node:assert';
 import type { Keys, Participants } from '../core/config-types';
 import type { Transaction } from '../core/types';
 import type { StatelessContext } from '../core/validate';
+import { TAC_CACHE_CARDS_DEFAULT, TAC_CACHE_CARDS_NIGHT } from '../core/tac';
 import { batchRecordRange, type RecordRange } from '../store/batch-records';
 import type { Db } from '../store/db';
 import { KeptRecords } from '../store/kept-files';
@@ -61,17 +62,20 @@ export const RECORD_FILE_BYTES = 132;
 export const RESERVED_RECORDS_MAX = 1 << 23;
 
 /**
- * Up to this many records, a night's keys stay in memory from the import to the
- * close's key runs: 32 MB for the two kinds. A bigger night reads them back from its
- * rows (some 0.3 s a million): at 5M they would take 80 MB through the card walk, when
- * the close's memory is at its highest. LCT_KEY_COLUMNS_MAX sets another bound (the
- * tests: 0, to read them back on a small night).
+ * A night of up to this many records has memory to spare (its peak is about half a
+ * 5M night's, which must stay under 600 MB):
+ * - its keys stay in memory from the import to the close's key runs (32 MB for the
+ *   two kinds), where a bigger night reads them back from its rows (some 0.3 s a
+ *   million: at 5M they would take 80 MB through the card walk, when the close's
+ *   memory is at its highest). LCT_KEY_COLUMNS_MAX sets another bound for this (the
+ *   tests: 0, to read them back on a small night);
+ * - the worker's TAC cache holds all its cards (TAC_CACHE_CARDS_NIGHT, 16 MB more).
  */
-const COLUMNS_KEPT_MAX = 1 << 21;
+const ROOMY_NIGHT_RECORDS = 1 << 21;
 
 function columnsKeptMax(): number {
   const spec = process.env.LCT_KEY_COLUMNS_MAX;
-  if (spec === undefined || spec === '') return COLUMNS_KEPT_MAX;
+  if (spec === undefined || spec === '') return ROOMY_NIGHT_RECORDS;
   const n = Number(spec);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`LCT_KEY_COLUMNS_MAX=${spec}: not a whole number >= 0`);
   return n;
@@ -148,7 +152,9 @@ export class Tonight {
     const inMemory = this.db.memory || this.db.name === '';
     const useWorker = !inMemory && (mode === 'on' || (mode === 'auto' && recordBytes >= PARALLEL_FROM_BYTES));
     if (useWorker) {
-      this.pipe = new ValidationPipe(this.config.participants, this.config.keys, this.db.name, this.filters);
+      // A night whose cards the TAC cache can hold gets the cache that holds them.
+      const tacCards = records <= ROOMY_NIGHT_RECORDS ? TAC_CACHE_CARDS_NIGHT : TAC_CACHE_CARDS_DEFAULT;
+      this.pipe = new ValidationPipe(this.config.participants, this.config.keys, this.db.name, this.filters, tacCards);
       this.piped = new PipeVerdicts(this.pipe, this.rules);
     }
   }

@@ -18,6 +18,7 @@ import { strict as assert } from 'node:assert';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Keys, Participants } from '../core/config-types';
+import { TAC_CACHE_CARDS_DEFAULT } from '../core/tac';
 import { KeyFilter } from './key-filter';
 import type { KeyFilters, KeyName } from './key-tables';
 import {
@@ -87,12 +88,14 @@ export class ValidationPipe {
   /** Files begun that were posted ahead (the worker had them read, or begun, by then). */
   begunAhead = 0;
 
-  constructor(participants: Participants, keys: Keys, dbPath: string, filters: KeyFilters) {
+  /** tacCacheCards: the worker's TAC cache, in cards (TacKeyCache). */
+  constructor(participants: Participants, keys: Keys, dbPath: string, filters: KeyFilters, tacCacheCards = TAC_CACHE_CARDS_DEFAULT) {
     const setup: WorkerSetup = {
       control: this.control.buffer as SharedArrayBuffer,
       lanes: this.lanes,
       participants,
       keys,
+      tacCacheCards,
       dbPath,
       cardFilter: filters.card.words.buffer as SharedArrayBuffer,
       terminalFilter: filters.terminal.words.buffer as SharedArrayBuffer,

@@ -55,12 +55,12 @@ const EMPTY = Buffer.alloc(0);
 const shared = new Int32Array(setup.control);
 const lanes = setup.lanes.map(laneOf);
 const keys = { tac_master_keys: new Map([...setup.keys.tac_master_keys].map(([k, v]) => [k, Buffer.from(v)])) };
-let tac: TacKeyCache | null = new TacKeyCache(keys);
+let tac: TacKeyCache | null = new TacKeyCache(keys, setup.tacCacheCards);
 const ctx: StatelessContext = {
   registry: buildRegistry(setup.participants),
   limits: setup.participants.limits,
   get tac() {
-    tac ??= new TacKeyCache(keys);
+    tac ??= new TacKeyCache(keys, setup.tacCacheCards);
     return tac;
   },
 };
