@@ -120,24 +120,33 @@ export function sortPairs(keys: Float64Array, ids: Uint32Array | Float64Array, n
   let fromIds: Uint32Array | Float64Array = ids;
   let toKeys: Float64Array = new Float64Array(n);
   let toIds: Uint32Array | Float64Array = ids instanceof Uint32Array ? new Uint32Array(n) : new Float64Array(n);
-  const counts = new Uint32Array(65536);
   // Digit d of a key: its bits 16d..16d+15 (the key below 2^53 is exact in a double).
   const digit = (k: number, d: number): number =>
     d < 2 ? ((k % 4294967296) / (d === 0 ? 1 : 65536)) & 0xffff : Math.floor(k / (d === 2 ? 4294967296 : 281474976710656)) & 0xffff;
+  // The four digits' counts in one pass over the keys, not one pass each.
+  const counts = new Uint32Array(4 * 65536);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    const lo = k % 4294967296;
+    const hi = (k - lo) / 4294967296;
+    counts[lo & 0xffff]!++;
+    counts[65536 + (lo >>> 16)]!++;
+    counts[131072 + (hi & 0xffff)]!++;
+    counts[196608 + (hi >>> 16)]!++;
+  }
   for (let d = 0; d < 4; d++) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[digit(fromKeys[i]!, d)]!++;
+    const at0 = d * 65536;
     // A digit all pairs share moves nothing: skip the pass.
-    if (n === 0 || counts[digit(fromKeys[0]!, d)] === n) continue;
+    if (n === 0 || counts[at0 + digit(keys[0]!, d)] === n) continue;
     let sum = 0;
-    for (let c = 0; c < 65536; c++) {
+    for (let c = at0; c < at0 + 65536; c++) {
       const count = counts[c]!;
       counts[c] = sum;
       sum += count;
     }
     for (let i = 0; i < n; i++) {
       const k = fromKeys[i]!;
-      const at = counts[digit(k, d)]!++;
+      const at = counts[at0 + digit(k, d)]!++;
       toKeys[at] = k;
       toIds[at] = fromIds[i]!;
     }
