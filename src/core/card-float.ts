@@ -53,6 +53,26 @@ const NONE: CardFloatFinding[] = [];
 /** The order of a card's one record. */
 const ONE: readonly number[] = Object.freeze([0]);
 
+/** Records a card's walk orders by insertion: a night's card has a handful. */
+const FEW_RECORDS = 32;
+
+/** The runs' offsets in counter order (a stable order: equal counters keep their places). */
+function byCounter(runs: readonly number[], n: number): number[] {
+  const order: number[] = new Array(n);
+  if (n > FEW_RECORDS) {
+    for (let i = 0; i < n; i++) order[i] = i * RUN_WIDTH;
+    return order.sort((x, y) => runs[x + RUN_SEQ]! - runs[y + RUN_SEQ]!);
+  }
+  for (let i = 0; i < n; i++) {
+    const at = i * RUN_WIDTH;
+    const seq = runs[at + RUN_SEQ]!;
+    let j = i;
+    for (; j > 0 && runs[order[j - 1]! + RUN_SEQ]! > seq; j--) order[j] = order[j - 1]!;
+    order[j] = at;
+  }
+  return order;
+}
+
 /**
  * Walks one card's runs (any order; at least one record) in counter order. `first`:
  * the card's first record when it lies before the runs (the walk then starts from
@@ -61,8 +81,7 @@ const ONE: readonly number[] = Object.freeze([0]);
 export function walkCard(runs: readonly number[], first?: CardHead): CardWalk {
   assert(runs.length > 0 && runs.length % RUN_WIDTH === 0, 'walkCard: runs are whole records, at least one');
   const n = runs.length / RUN_WIDTH;
-  // Most cards of a night have one record: nothing to order, nothing to find.
-  const order = n === 1 ? ONE : Array.from({ length: n }, (_, i) => i * RUN_WIDTH).sort((x, y) => runs[x + RUN_SEQ]! - runs[y + RUN_SEQ]!);
+  const order = n === 1 ? ONE : byCounter(runs, n);
   let findings = NONE;
   for (let k = 1; k < n; k++) {
     const a = order[k - 1]!;

@@ -217,10 +217,13 @@ export class NightCards {
     for (let i = 0; i < this.n; i++) order[fill[this.cardOf[i]!]!++] = i;
     for (const c of this.cardsByHash()) {
       if (start[c] === start[c + 1]) continue; // its records were rolled back
-      const flat: number[] = [];
-      for (let k = start[c]!; k < start[c + 1]!; k++) {
+      const flat: number[] = new Array((start[c + 1]! - start[c]!) * 4);
+      for (let k = start[c]!, f = 0; k < start[c + 1]!; k++, f += 4) {
         const at = order[k]!;
-        flat.push(this.idAt(at), this.seqs[at]!, this.befores[at]!, this.afters[at]!);
+        flat[f] = this.idAt(at);
+        flat[f + 1] = this.seqs[at]!;
+        flat[f + 2] = this.befores[at]!;
+        flat[f + 3] = this.afters[at]!;
       }
       yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat];
     }
