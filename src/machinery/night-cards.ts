@@ -23,62 +23,58 @@ function digitsValue(s: string, from: number, to: number): number {
  * 100 MB less). A name of another shape is kept as it is.
  */
 class CardNames {
-  private issuer = new Int32Array(1024);
-  private hi = new Float64Array(1024);
-  private lo = new Float64Array(1024);
+  /** Per card, three numbers side by side (one cache line): issuer (-1: a name kept as text), the card number's first ten digits, its last ten. */
+  private nums = new Float64Array(3 * 1024);
   private readonly odd = new Map<number, [string, string]>();
   count = 0;
 
   add(issuer_id: string, card_no: string): number {
     const c = this.count++;
-    if (c === this.issuer.length) this.grow();
+    if (3 * c === this.nums.length) this.grow();
     const issuer = issuer_id.length === 8 ? digitsValue(issuer_id, 0, 8) : -1;
     const hi = card_no.length === 20 ? digitsValue(card_no, 0, 10) : -1;
     const lo = card_no.length === 20 ? digitsValue(card_no, 10, 20) : -1;
     if (issuer < 0 || hi < 0 || lo < 0) {
       this.odd.set(c, [issuer_id, card_no]);
-      this.issuer[c] = -1;
+      this.nums[3 * c] = -1;
     } else {
-      this.issuer[c] = issuer;
-      this.hi[c] = hi;
-      this.lo[c] = lo;
+      this.nums[3 * c] = issuer;
+      this.nums[3 * c + 1] = hi;
+      this.nums[3 * c + 2] = lo;
     }
     return c;
   }
 
   is(c: number, issuer_id: string, card_no: string): boolean {
-    if (this.issuer[c] === -1) {
+    const issuer = this.nums[3 * c]!;
+    if (issuer === -1) {
       const [i, n] = this.odd.get(c)!;
       return i === issuer_id && n === card_no;
     }
     return (
       card_no.length === 20 &&
       issuer_id.length === 8 &&
-      digitsValue(card_no, 10, 20) === this.lo[c] &&
-      digitsValue(card_no, 0, 10) === this.hi[c] &&
-      digitsValue(issuer_id, 0, 8) === this.issuer[c]
+      digitsValue(card_no, 10, 20) === this.nums[3 * c + 2] &&
+      digitsValue(card_no, 0, 10) === this.nums[3 * c + 1] &&
+      digitsValue(issuer_id, 0, 8) === issuer
     );
   }
 
   issuerOf(c: number): string {
-    return this.issuer[c] === -1 ? this.odd.get(c)![0] : String(this.issuer[c]).padStart(8, '0');
+    const issuer = this.nums[3 * c]!;
+    return issuer === -1 ? this.odd.get(c)![0] : String(issuer).padStart(8, '0');
   }
 
   cardNoOf(c: number): string {
-    return this.issuer[c] === -1 ? this.odd.get(c)![1] : String(this.hi[c]).padStart(10, '0') + String(this.lo[c]).padStart(10, '0');
+    return this.nums[3 * c] === -1
+      ? this.odd.get(c)![1]
+      : String(this.nums[3 * c + 1]).padStart(10, '0') + String(this.nums[3 * c + 2]).padStart(10, '0');
   }
 
   private grow(): void {
-    const n = this.issuer.length * 2;
-    const issuer = new Int32Array(n);
-    issuer.set(this.issuer);
-    const hi = new Float64Array(n);
-    hi.set(this.hi);
-    const lo = new Float64Array(n);
-    lo.set(this.lo);
-    this.issuer = issuer;
-    this.hi = hi;
-    this.lo = lo;
+    const nums = new Float64Array(this.nums.length * 2);
+    nums.set(this.nums);
+    this.nums = nums;
   }
 }
 
@@ -91,9 +87,9 @@ class CardNames {
  */
 export class NightCards {
   // The card's number here, found by its hash (card_key / 65536) in an open-addressing
-  // table: slot -> card number + 1. Two cards may share a hash; the names decide.
-  private slotHash = new Float64Array(1 << 16);
-  private slotCard = new Int32Array(1 << 16);
+  // table: a slot is two numbers side by side (one cache line), the hash and the card
+  // number + 1 (0: empty). Two cards may share a hash; the names decide.
+  private slots = new Float64Array(2 << 16);
   private readonly names = new CardNames();
   // Per record, columns: the card's number here, and its run. An id is kept as its
   // distance from the first id put (a night's ids span far less than 2^31); a counter
@@ -172,33 +168,33 @@ export class NightCards {
   }
 
   private cardNumber(issuer_id: string, card_no: string, hash: number): number {
-    const mask = this.slotCard.length - 1;
+    const slots = this.slots;
+    const mask = slots.length / 2 - 1;
     let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
-    for (; this.slotCard[s] !== 0; s = (s + 1) & mask) {
-      const c = this.slotCard[s]! - 1;
-      if (this.slotHash[s] === hash && this.names.is(c, issuer_id, card_no)) return c;
+    for (; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
+      const c = slots[2 * s + 1]! - 1;
+      if (slots[2 * s] === hash && this.names.is(c, issuer_id, card_no)) return c;
     }
     const card = this.names.add(issuer_id, card_no);
-    this.slotHash[s] = hash;
-    this.slotCard[s] = card + 1;
-    if ((card + 1) * 2 > this.slotCard.length) this.growSlots();
+    slots[2 * s] = hash;
+    slots[2 * s + 1] = card + 1;
+    if ((card + 1) * 4 > slots.length) this.growSlots();
     return card;
   }
 
   private growSlots(): void {
-    const hashes = this.slotHash;
-    const cards = this.slotCard;
-    this.slotHash = new Float64Array(hashes.length * 2);
-    this.slotCard = new Int32Array(cards.length * 2);
-    const mask = this.slotCard.length - 1;
-    for (let t = 0; t < cards.length; t++) {
-      if (cards[t] === 0) continue;
-      const hash = hashes[t]!;
+    const old = this.slots;
+    const slots = new Float64Array(old.length * 2);
+    const mask = slots.length / 2 - 1;
+    for (let t = 0; t < old.length; t += 2) {
+      if (old[t + 1] === 0) continue;
+      const hash = old[t]!;
       let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
-      while (this.slotCard[s] !== 0) s = (s + 1) & mask;
-      this.slotHash[s] = hash;
-      this.slotCard[s] = cards[t]!;
+      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = hash;
+      slots[2 * s + 1] = old[t + 1]!;
     }
+    this.slots = slots;
   }
 
   /**
@@ -233,8 +229,9 @@ export class NightCards {
   private cardsByHash(): Uint32Array {
     const count = this.names.count;
     const hashes = new Float64Array(count).fill(-1);
-    for (let s = 0; s < this.slotCard.length; s++) {
-      if (this.slotCard[s] !== 0) hashes[this.slotCard[s]! - 1] = this.slotHash[s]!;
+    const slots = this.slots;
+    for (let s = 0; s < slots.length; s += 2) {
+      if (slots[s + 1] !== 0) hashes[slots[s + 1]! - 1] = slots[s]!;
     }
     assert(!hashes.includes(-1), 'night cards: a card missing from the hash table');
     const cards = new Uint32Array(count);
