@@ -29,8 +29,8 @@ export class RebuildMismatch extends Error {}
  * names the participants: from `participants`, as the batch was given them). With
  * `ahead`, the worker has been writing the files the import settles (TXN_ACK,
  * INTEROP_IN_RESULT) by the same plan, at temporary paths: the other files are
- * written here first, then the ones it has not begun are taken and written here too,
- * and its own are only renamed into place (after the same check against the digests
+ * written here first, then the ones it has not begun are claimed one at a time and
+ * written here too (it claims from the same counter), and its own are only renamed into place (after the same check against the digests
  * kept).
  */
 export function writeOutbox(
@@ -55,7 +55,7 @@ export function writeOutbox(
   const aheadAt = plan.flatMap((f, i) => (writableBeforeClose(f) ? [i] : []));
   if (ahead !== null) {
     for (let i = 0; i < plan.length; i++) if (!writableBeforeClose(plan[i]!)) write(i);
-    for (const i of aheadAt.slice(ahead.takeRest())) write(i);
+    for (let k = ahead.take(); k < aheadAt.length; k = ahead.take()) write(aheadAt[k]!);
   }
   const early = ahead?.written() ?? new Map<string, WrittenAheadFile>();
   // Only now: the worker has stopped, and its files are known (kept, to be renamed).

@@ -48,7 +48,7 @@ export const TERMINAL_KEYS = 7;
 /**
  * The files written ahead are shared out: each thread takes the next one by adding 1
  * here (its index among the plan's files written ahead). The main thread, its close
- * done, takes all that are left at once and writes them itself.
+ * done, takes them too, one at a time, till none is left: both write the last ones.
  */
 export const NEXT_AHEAD = 8;
 export const CONTROL_WORDS = 16;

@@ -313,7 +313,7 @@ export class Tonight {
   aheadFiles(): AheadFiles | null {
     const pipe = this.pipe;
     if (pipe === null) return null;
-    return { takeRest: () => pipe.takeRestAhead(), written: () => pipe.writtenAhead() };
+    return { take: () => pipe.takeAhead(), written: () => pipe.writtenAhead() };
   }
 
   close(): void {

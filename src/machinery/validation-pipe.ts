@@ -313,13 +313,13 @@ export class ValidationPipe {
   }
 
   /**
-   * The files to be written ahead that the worker has not begun are the main
-   * thread's from now on: the index (among them, in plan order) of the first. The
-   * worker finishes the one it is writing and stops.
+   * The next file to be written ahead that the worker has not claimed, claimed for
+   * the main thread: its index (among them, in plan order); past the last, none is
+   * left. Without a write-ahead job, none: the outbox writes them all.
    */
-  takeRestAhead(): number {
-    if (!this.writingAhead) return 0;
-    return Atomics.exchange(this.control, NEXT_AHEAD, 2 ** 30);
+  takeAhead(): number {
+    if (!this.writingAhead) return 2 ** 30;
+    return Atomics.add(this.control, NEXT_AHEAD, 1);
   }
 
   /** The files written ahead, by name; empty when the worker failed (the outbox then writes them). */

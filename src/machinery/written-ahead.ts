@@ -32,11 +32,13 @@ export interface WrittenAheadFile {
 
 /**
  * The files written ahead, as the outbox sees them: it writes the others of the day
- * first, then takes those the worker has not begun (takeRest: the index, among the
- * files written ahead, of the first it is to write), then waits for the worker's.
+ * first, then claims those the worker has not, one at a time from the counter they
+ * share (take: the index, among the files written ahead, of the next it is to write;
+ * past the last, none is left), so that both write till none is left; then it waits
+ * for the worker's.
  */
 export interface AheadFiles {
-  takeRest(): number;
+  take(): number;
   written(): ReadonlyMap<string, WrittenAheadFile>;
 }
 
@@ -47,7 +49,7 @@ class Stopped extends Error {}
  * Writes the job's files from one snapshot of db; returns what it wrote. `stopped` is
  * asked as it goes; `take` gives the index (among the files written ahead, in plan
  * order) of the next file this thread is to write: past the last, it stops (the main
- * thread took the rest).
+ * thread claimed the rest).
  */
 export function writeAhead(
   db: Db,

@@ -38,32 +38,40 @@ test('whichever files the worker wrote ahead, and whether it then failed, the ou
   assert.ok(aheadCount >= 3, `the day answers several files (${aheadCount})`);
   const whole = digests(path.join(dir, 'outbox', 'whole'));
 
-  // The worker wrote the first `k` files (in its claims' order) before the outbox took
-  // the rest; then it reported them, or failed (its report is empty, its files are
-  // temporaries the outbox sweeps, and the outbox writes them all).
-  for (const [k, failed] of [0, 1, aheadCount - 1, aheadCount].flatMap((k) => [[k, false] as const, [k, true] as const])) {
-    const outboxDir = path.join(dir, 'outbox', `shared-${k}${failed ? '-failed' : ''}`);
-    let claims = 0;
-    const files = writeAhead(
-      db,
-      { date: day.date, producedAt: produced_at, ids, outboxDir },
-      () => false,
-      () => (claims < k ? claims++ : 2 ** 30),
-    );
-    assert.equal(files.length, k);
-    let taken = false;
+  // The worker and the outbox claim the files one at a time from one counter: the
+  // worker took the first `k` before the outbox came, or every other one after the
+  // first (both were writing); the outbox takes what is left. Then the worker
+  // reported its files, or failed (its report is empty, its files are temporaries the
+  // outbox sweeps, and the outbox writes them all).
+  const all = Array.from({ length: aheadCount }, (_, i) => i);
+  const shares: [string, number[]][] = [
+    ...[0, 1, aheadCount - 1, aheadCount].map((k): [string, number[]] => [`first ${k}`, all.slice(0, k)]),
+    ['every other', all.filter((i) => i % 2 === 0)],
+  ];
+  for (const [[share, workers], failed] of shares.flatMap((s) => [[s, false] as const, [s, true] as const])) {
+    const outboxDir = path.join(dir, 'outbox', `shared-${share.replace(' ', '-')}${failed ? '-failed' : ''}`);
+    const mains = all.filter((i) => !workers.includes(i));
+    const claim = (of: number[]) => () => of.shift() ?? 2 ** 30;
+    const files = writeAhead(db, { date: day.date, producedAt: produced_at, ids, outboxDir }, () => false, claim([...workers]));
+    assert.equal(files.length, workers.length);
+    let took = 0;
+    const mainClaims = claim(mains);
     writeOutbox(db, day.date, cfg.participants, ids, outboxDir, {
-      takeRest: () => {
-        taken = true;
-        return k;
+      take: () => {
+        took++;
+        return mainClaims();
       },
       written: () => {
-        assert.ok(taken, 'the outbox takes the rest before it waits for the worker');
+        assert.equal(
+          took,
+          aheadCount - workers.length + 1,
+          'the outbox claims the files left, one at a time, before it waits for the worker',
+        );
         return new Map<string, WrittenAheadFile>(failed ? [] : files.map((f) => [f.name, f]));
       },
     });
     const shared = digests(outboxDir);
-    assert.deepEqual(shared, whole, `the worker wrote ${k} of ${aheadCount}${failed ? ', then failed' : ''}`);
+    assert.deepEqual(shared, whole, `the worker wrote ${share} of ${aheadCount}${failed ? ', then failed' : ''}`);
     assert.deepEqual(
       fs.readdirSync(outboxDir).filter((n) => /\.(?:tmp|ahead)-\d+$/.test(n)),
       [],
