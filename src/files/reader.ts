@@ -90,6 +90,12 @@ export interface ScanOptions {
   max_frame_bytes?: number;
   /** The largest file read (default MAX_FILE_BYTES). */
   max_file_bytes?: number;
+  /**
+   * false: the records' SHA-256 (the one the Trailer carries) is neither computed nor
+   * checked, and sha256_hex is ''. For a second reading of a file that another
+   * reading checks whole (the validation worker's: it needs the file's digest only).
+   */
+  records_digest?: boolean;
 }
 
 export type OnRecord<R = AnyRecord> = (record: R, index: number) => void;
@@ -161,13 +167,14 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
   const total = new ExactSum();
   const r = new WireReader(reader.buf, 0, 0);
   const finish = (): FileScan => {
-    scan.sha256_hex = reader.frameDigestHex();
+    const digested = opts.records_digest !== false;
+    scan.sha256_hex = digested ? reader.frameDigestHex() : '';
     scan.file_sha256_hex = reader.fileDigestHex();
     const sum = total.value();
     scan.total_amount_fen = Number(sum);
     if (scan.trailer !== null) {
       const checks = trailerChecksOf(scan.trailer, scan.records, sum, scan.sha256_hex);
-      const mismatches = [checks.count, checks.total, checks.digest].filter((m): m is string => m !== null);
+      const mismatches = [checks.count, checks.total, digested ? checks.digest : null].filter((m): m is string => m !== null);
       if (mismatches.length > 0) scan.trailer_mismatch = { code: 'F02', frame: scan.frames, detail: mismatches.join('; ') };
     }
     return scan;
@@ -239,7 +246,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
       if (!(err instanceof DecodeError)) throw err;
       return unreadable(frame, `record frame ${frame - 1} does not decode as ${codec.name}: ${err.message}`);
     }
-    reader.digestFrame();
+    if (opts.records_digest !== false) reader.digestFrame();
     total.add(contribution(record));
     const index = scan.records++;
     opts.onFrame?.(reader.frameBytes(), true);

@@ -79,6 +79,25 @@ test('a good file: header, records, trailer, no refusal', () => {
   assert.equal(scan.name, NAME);
 });
 
+test("a reading without the records' digest gives the same records and file digest, and checks the rest of the Trailer", () => {
+  const whole = scanBytes(GOOD);
+  const second = scanBytes(GOOD, NAME, { records_digest: false });
+  assert.equal(second.scan.sha256_hex, '');
+  assert.equal(second.refusal, null, 'a good file is not refused for the digest it did not compute');
+  assert.deepEqual(second.records, whole.records);
+  assert.equal(second.scan.file_sha256_hex, whole.scan.file_sha256_hex);
+  // A Trailer whose count is wrong is still caught; one whose digest alone is wrong is not this reading's to catch.
+  const badCount = fileOf(headerFrame(), ...RECORDS.map(txnFrame), trailerFrame({ ...trailerOf(RECORDS), record_count: 2 }));
+  assert.equal(scanBytes(badCount, NAME, { records_digest: false }).refusal?.code, 'F02');
+  const badDigest = fileOf(
+    headerFrame(),
+    ...RECORDS.map(txnFrame),
+    trailerFrame({ ...trailerOf(RECORDS), sha256: sha256(new Uint8Array(1)) }),
+  );
+  assert.equal(scanBytes(badDigest).refusal?.code, 'F02');
+  assert.equal(scanBytes(badDigest, NAME, { records_digest: false }).refusal, null);
+});
+
 test('a file with no records: Header then Trailer, digest of nothing', () => {
   const bytes = fileOf(headerFrame(), trailerFrame({ record_count: 0, total_amount_fen: 0, sha256: sha256(new Uint8Array(0)) }));
   const { scan, refusal } = scanBytes(bytes);
