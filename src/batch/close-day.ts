@@ -18,6 +18,7 @@ import type { BatchContext } from './context';
 import { reconcile } from './reconcile';
 import { CROSS_CHECK_RECORDS, type Sums, type TonightTotals } from '../machinery/night-tally';
 import { buildSummary } from './summary';
+import { manyRowInsert } from '../store/many-rows';
 
 export function closeDay(ctx: BatchContext, producedAt: string): void {
   const db = ctx.db;
@@ -54,6 +55,9 @@ export function closeDay(ctx: BatchContext, producedAt: string): void {
     assert.equal(closed.changes, 1, `closeDay: day ${D} was not open`);
   }).immediate(); // reads, then writes: see importExchangeFile
 }
+
+/** Export marks inserted by one statement. */
+const EXPORTS_AT_ONCE = 32;
 
 /** PENDING_INTEROP records go in the day's INTEROP_OUT, ordered by (issuer_id, card_no, card_seq). */
 function exportPending(ctx: BatchContext, range: RecordRange): void {
@@ -93,10 +97,17 @@ function exportPending(ctx: BatchContext, range: RecordRange): void {
           : 1
         : seq[a]! - seq[b]! || ids[a]! - ids[b]!,
   );
-  const mark = ctx.db.prepare('INSERT INTO exports (exported_date, export_idx, record_id) VALUES (?, ?, ?)');
+  // Marked EXPORTS_AT_ONCE to a statement (a 5M night exports some 135,000).
+  const mark = manyRowInsert(ctx.db, 'INSERT INTO exports (exported_date, export_idx, record_id)', '(?, ?, ?)', 3);
+  const marks: unknown[] = [];
   order.forEach((k, i) => {
-    mark.run(ctx.date, i, ids[k]);
+    marks.push(ctx.date, i, ids[k]);
+    if (marks.length === EXPORTS_AT_ONCE * 3) {
+      mark(marks);
+      marks.length = 0;
+    }
   });
+  if (marks.length > 0) mark(marks);
   // The outbox writes the day's INTEROP_OUT from these: the records as the store keeps them, in its order.
   const exportOrder = order.map((k) => ids[k]!);
   ctx.tonight.exported = {
