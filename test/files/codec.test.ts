@@ -437,3 +437,30 @@ test('a repeated string reads as string() reads it, however the values seen befo
   r.varint32();
   assert.throws(() => r.repeatedString(), DecodeError);
 });
+
+test('property: a string field reads back as written, at every width (8, 14 and 20 are made apart from the others)', () => {
+  const ascii = fc.string({ unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)), minLength: 0, maxLength: 30 });
+  const wide = fc.oneof(
+    ascii,
+    fc
+      .constantFrom(8, 14, 20)
+      .chain((n) => fc.string({ unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)), minLength: n, maxLength: n })),
+    fc.string({ maxLength: 30 }),
+  );
+  fc.assert(
+    fc.property(fc.array(wide, { minLength: 1, maxLength: 8 }), (values) => {
+      const w = new WireWriter();
+      for (const v of values) w.string(1, v);
+      const bytes = Buffer.from(w.view());
+      const plain = new WireReader(bytes);
+      const repeated = new WireReader(bytes);
+      for (const v of values) {
+        plain.varint32();
+        repeated.varint32();
+        assert.equal(plain.string(), v);
+        assert.equal(repeated.repeatedString(), v);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
