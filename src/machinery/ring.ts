@@ -36,6 +36,8 @@ export const STATE = 2;
 export const ABORT = 3;
 /** 1 when the lane's digest holds the SHA-256 of the file the worker read to its end. */
 export const HAS_DIGEST = 4;
+/** Records of the lane's file the main thread judged itself (the worker was cold): the worker publishes no verdict of theirs. */
+export const JUDGED_HERE = 5;
 /** Control words of a lane. */
 export const LANE_WORDS = 8;
 /** Lanes: the file being imported, and the next one, read ahead. */

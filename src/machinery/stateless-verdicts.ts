@@ -77,9 +77,11 @@ export class InlineVerdicts implements StatelessVerdicts {
   }
 }
 
-/** The stateless rules ran ahead on the worker; a record it could not answer for is judged here. */
+/** The stateless rules ran ahead on the worker; a record it could not answer for, or gave no result for yet at the night's start, is judged here. */
 export class PipeVerdicts implements StatelessVerdicts {
   private file: FileContext | null = null;
+  /** Records judged here because the worker had not started (cold()). */
+  judgedHere = 0;
   readonly compressedBlock = (block: RawBlock, wait: boolean): Buffer | null | false => this.pipe.takeBlock(block, wait);
   private readonly out = new ChunkVerdicts();
 
@@ -98,8 +100,15 @@ export class PipeVerdicts implements StatelessVerdicts {
     const out = this.out;
     assert(records.length <= CHUNK_RECORDS, `stateless verdicts: a chunk of ${records.length}`);
     out.size = records.length;
+    // The worker not started yet: judged here (the same verdicts), not waited for,
+    // and the worker told to skip them.
+    const cold = this.pipe.cold();
+    if (cold) {
+      this.judgedHere += records.length;
+      this.pipe.judgedHere(from + records.length);
+    }
     for (let i = 0; i < records.length; i++) {
-      const code = this.pipe.resultOf(from + i);
+      const code = cold ? UNKNOWN : this.pipe.resultOf(from + i);
       if (code === UNKNOWN) {
         out.rejected[i] = statelessVerdict(records[i]!, file, this.rules);
         out.history[i] = NOT_PROBED;

@@ -31,6 +31,7 @@ import {
   FAILED,
   FILTERS,
   HAS_DIGEST,
+  JUDGED_HERE,
   LANES,
   laneBuffers,
   laneOf,
@@ -87,6 +88,8 @@ export class ValidationPipe {
   private broken = false;
   /** Files begun that were posted ahead (the worker had them read, or begun, by then). */
   begunAhead = 0;
+  /** The worker gave a result once (cold()). */
+  private warm = false;
 
   /** tacCacheCards: the worker's TAC cache, in cards (TacKeyCache). */
   constructor(participants: Participants, keys: Keys, dbPath: string, filters: KeyFilters, tacCacheCards = TAC_CACHE_CARDS_DEFAULT) {
@@ -155,6 +158,7 @@ export class ValidationPipe {
     Atomics.store(c, CONSUMED, 0);
     Atomics.store(c, ABORT, 0);
     Atomics.store(c, HAS_DIGEST, 0);
+    Atomics.store(c, JUDGED_HERE, 0);
     Atomics.store(c, STATE, RUNNING);
     this.worker.postMessage({ kind: 'file', path: filePath, job, lane: job % LANES } satisfies FileJob);
     return { job, lane, path: filePath };
@@ -165,6 +169,23 @@ export class ValidationPipe {
     Atomics.store(p.lane.control, ABORT, 1);
     Atomics.notify(p.lane.control, CONSUMED);
     if (!this.settles(p.lane.control, STATE, STALL_MS)) this.broken = true;
+  }
+
+  /**
+   * Whether the worker has yet to give its first result of the night (it starts cold:
+   * its thread, its modules, its code not yet compiled hot, some 0.1 s). Meanwhile
+   * the main thread judges the first chunks itself rather than wait.
+   */
+  cold(): boolean {
+    if (this.warm || this.current === null) return false;
+    if (Atomics.load(this.current.lane.control, PRODUCED) === 0) return true;
+    this.warm = true;
+    return false;
+  }
+
+  /** The main thread judged the current file's records before `count` itself (cold()): the worker skips them. */
+  judgedHere(count: number): void {
+    if (this.current !== null) Atomics.store(this.current.lane.control, JUDGED_HERE, count);
   }
 
   /** Record index's result, waiting for the worker if it is behind; UNKNOWN when it cannot say. */

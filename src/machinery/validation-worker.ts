@@ -32,6 +32,7 @@ import {
   HAS_DIGEST,
   HISTORY_CARD,
   HISTORY_TERMINAL,
+  JUDGED_HERE,
   PASSED,
   PRODUCED,
   RING,
@@ -102,10 +103,31 @@ function judgeFile(job: FileJob): void {
   const cardKeys: number[] = [];
   const terminalKeys: (number | null)[] = [];
 
+  /** Waits for room for n more results in the ring. */
+  const ringRoom = (n: number): void => {
+    for (;;) {
+      if (Atomics.load(control, ABORT) !== 0) throw new Aborted();
+      const consumed = Atomics.load(control, CONSUMED);
+      if (produced + n - consumed <= RING) break;
+      Atomics.wait(control, CONSUMED, consumed, 100);
+    }
+    assertRing(control);
+  };
+
   const publish = (): void => {
     const n = chunk.length;
     if (n === 0 || file === null) return;
     assert(n <= CHUNK, `validation worker: a chunk of ${n}`);
+    // Records the main thread judged itself while this thread started: nothing to publish but their count.
+    const skip = produced + n <= Atomics.load(control, JUDGED_HERE);
+    if (skip) {
+      chunk = [];
+      ringRoom(n);
+      produced += n;
+      Atomics.store(control, PRODUCED, produced);
+      Atomics.notify(control, PRODUCED);
+      return;
+    }
     cardKeys.length = 0;
     terminalKeys.length = 0;
     for (let i = 0; i < n; i++) {
@@ -134,14 +156,7 @@ function judgeFile(job: FileJob): void {
       const t = terminalKeys[i];
       if (t !== null && terminalsInHistory.has(t!)) codes[i]! |= HISTORY_TERMINAL;
     }
-    // Wait for room in the ring, then publish the chunk.
-    for (;;) {
-      if (Atomics.load(control, ABORT) !== 0) throw new Aborted();
-      const consumed = Atomics.load(control, CONSUMED);
-      if (produced + n - consumed <= RING) break;
-      Atomics.wait(control, CONSUMED, consumed, 100);
-    }
-    assertRing(control);
+    ringRoom(n);
     for (let i = 0; i < n; i++) results[(produced + i) % RING] = codes[i]!;
     produced += n;
     Atomics.store(control, PRODUCED, produced);

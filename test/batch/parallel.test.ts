@@ -24,6 +24,12 @@ import { KeyFilter } from '../../src/machinery/key-filter';
 import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
 import { historyKeys } from '../store/history-keys';
 import { EXAMPLE_DIR } from '../spec-vectors';
+import { scanExchangeFile } from '../../src/files/reader';
+import type { Transaction } from '../../src/core/types';
+import type { FileContext } from '../../src/core/validate';
+import { buildRegistry } from '../../src/core/registry';
+import { TacKeyCache } from '../../src/core/tac';
+import { CHUNK_RECORDS, InlineVerdicts, PipeVerdicts, type StatelessVerdicts } from '../../src/machinery/stateless-verdicts';
 
 interface Truth {
   status: string;
@@ -214,6 +220,65 @@ test('a file posted ahead is judged as if begun in its turn, and one not begun i
     pipe.finish();
     assert.equal(pipe.begunAhead, 1, 'a was not taken for b');
     assert.equal(pipe.usable, true, 'nothing stalled');
+  } finally {
+    pipe.close();
+    db.close();
+  }
+});
+
+test('while the worker starts, the first chunks are judged on the main thread, and the worker skips them: the verdicts are the same', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-cold-'));
+  const manifest = generateScenario(dir, {
+    seed: 'cold-start',
+    days: 1,
+    records: 40_000,
+    max_records_per_file: 40_000,
+    anomaly_rate: 0.02,
+  });
+  const cfg = loadConfig(dir);
+  const db = openStore(path.join(dir, 'lct.db'));
+  const inbox = path.join(dir, manifest.days[0]!.inbox_dir);
+  // The biggest upload of the night.
+  const upload = fs
+    .readdirSync(inbox)
+    .filter((n) => n.startsWith('TXN_UPLOAD_'))
+    .sort((a, b) => fs.statSync(path.join(inbox, b)).size - fs.statSync(path.join(inbox, a)).size)[0]!;
+  const file = path.join(inbox, upload);
+  const records: Transaction[] = [];
+  let fileCtx: FileContext | null = null;
+  scanExchangeFile(file, (r) => void records.push(r as Transaction), {
+    onHeader: (h) => {
+      fileCtx = { file_type: 'TXN_UPLOAD', sender_id: h.sender_id, business_date: h.business_date };
+    },
+  });
+  assert.ok(records.length > 2 * CHUNK_RECORDS, `a file of several chunks (${records.length})`);
+  const rules = { registry: buildRegistry(cfg.participants), limits: cfg.participants.limits, tac: new TacKeyCache(cfg.keys) };
+  const judged = (verdicts: StatelessVerdicts): string[] => {
+    const out: string[] = [];
+    verdicts.beginFile(file, fileCtx!);
+    for (let from = 0; from < records.length; from += CHUNK_RECORDS) {
+      const chunk = records.slice(from, from + CHUNK_RECORDS);
+      const v = verdicts.judge(from, chunk);
+      for (let i = 0; i < chunk.length; i++) out.push(JSON.stringify(v.rejected[i] ?? 'passed'));
+      verdicts.release(from + chunk.length);
+      // After the first chunk, time for the worker to start (this loop stores nothing: it outruns any worker).
+      if (from === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
+    assert.equal(verdicts.sameFile(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')), true);
+    verdicts.endFile();
+    return out;
+  };
+  const pipe = new ValidationPipe(cfg.participants, cfg.keys, db.name, loadKeyFilters(db));
+  try {
+    const piped = new PipeVerdicts(pipe, rules);
+    const got = judged(piped); // begun at once: the worker is not up yet
+    assert.ok(piped.judgedHere >= CHUNK_RECORDS, `the first chunk was judged here (${piped.judgedHere})`);
+    assert.ok(piped.judgedHere < records.length, 'and the worker judged the rest');
+    assert.deepEqual(got, judged(new InlineVerdicts(rules)));
+    assert.ok(
+      got.some((v) => v !== '"passed"'),
+      'the file has rejections to agree on',
+    );
   } finally {
     pipe.close();
     db.close();
