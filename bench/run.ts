@@ -5,7 +5,8 @@
 // prepared statement in one transaction), then runs the real `lct batch` (a child
 // process) for night 1 in a fresh store and for night 2 on the same store, so that
 // the second night validates against a full history. Prints records/s end to end,
-// the ratio to the floor, peak RSS and the store's size per million records.
+// the ratio to the floor, peak RSS and the store's size per million records. The floor
+// is measured again after the nights, and each night's ratio to it printed too.
 import { TRANSACTION_FIELDS } from '../src/core/types';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -204,7 +205,19 @@ async function main(): Promise<void> {
         `write ${row.write_s} s (with the checkpoint beside it)`,
     );
   }
-  console.log(JSON.stringify({ records: n, floor_rows_per_s: Math.round(floorRate), nights: results }));
+  // The floor again, after the nights: the machine's speed drifts within a run, and a
+  // night's ratio to the floor before and to the floor after bound what drift did.
+  const after = floorInsert(path.join(dir, 'floor.db'), gen.nights[0]!.inbox_dir);
+  const afterRate = after.rows / (after.ms / 1000);
+  fs.rmSync(path.join(dir, 'floor.db'), { force: true });
+  for (const row of results) row.ratio_to_floor_after = Number(((row.records_per_s as number) / afterRate).toFixed(2));
+  console.log(
+    `floor after the nights: ${(after.ms / 1000).toFixed(2)} s, ${Math.round(afterRate).toLocaleString('en')} rows/s ` +
+      `(the nights' ratios to it: ${results.map((r) => r.ratio_to_floor_after).join(', ')})`,
+  );
+  console.log(
+    JSON.stringify({ records: n, floor_rows_per_s: Math.round(floorRate), floor_after_rows_per_s: Math.round(afterRate), nights: results }),
+  );
 }
 
 main().catch((err) => {
