@@ -22,31 +22,46 @@ function digitsValue(s: string, from: number, to: number): number {
  * numbers instead of two strings of the decoder's (a 5M night has 2M cards: about
  * 100 MB less). A name of another shape is kept as it is.
  */
+/** Numbers a card keeps in CardNames. */
+const STRIDE = 4;
+
 class CardNames {
-  /** Per card, three numbers side by side (one cache line): issuer (-1: a name kept as text), the card number's first ten digits, its last ten. */
-  private nums = new Float64Array(3 * 1024);
+  /**
+   * Per card, four numbers side by side (one cache line): its hash (card_key / 65536),
+   * issuer (-1: a name kept as text), the card number's first ten digits, its last ten.
+   */
+  private nums = new Float64Array(STRIDE * 1024);
   private readonly odd = new Map<number, [string, string]>();
   count = 0;
 
-  add(issuer_id: string, card_no: string): number {
+  add(issuer_id: string, card_no: string, hash: number): number {
     const c = this.count++;
-    if (3 * c === this.nums.length) this.grow();
+    if (STRIDE * c === this.nums.length) this.grow();
     const issuer = issuer_id.length === 8 ? digitsValue(issuer_id, 0, 8) : -1;
     const hi = card_no.length === 20 ? digitsValue(card_no, 0, 10) : -1;
     const lo = card_no.length === 20 ? digitsValue(card_no, 10, 20) : -1;
+    const at = STRIDE * c;
+    this.nums[at] = hash;
     if (issuer < 0 || hi < 0 || lo < 0) {
       this.odd.set(c, [issuer_id, card_no]);
-      this.nums[3 * c] = -1;
+      this.nums[at + 1] = -1;
     } else {
-      this.nums[3 * c] = issuer;
-      this.nums[3 * c + 1] = hi;
-      this.nums[3 * c + 2] = lo;
+      this.nums[at + 1] = issuer;
+      this.nums[at + 2] = hi;
+      this.nums[at + 3] = lo;
     }
     return c;
   }
 
-  is(c: number, issuer_id: string, card_no: string): boolean {
-    const issuer = this.nums[3 * c]!;
+  hashOf(c: number): number {
+    return this.nums[STRIDE * c]!;
+  }
+
+  /** Whether card c has this hash and this name. */
+  is(c: number, hash: number, issuer_id: string, card_no: string): boolean {
+    const at = STRIDE * c;
+    if (this.nums[at] !== hash) return false;
+    const issuer = this.nums[at + 1]!;
     if (issuer === -1) {
       const [i, n] = this.odd.get(c)!;
       return i === issuer_id && n === card_no;
@@ -54,21 +69,22 @@ class CardNames {
     return (
       card_no.length === 20 &&
       issuer_id.length === 8 &&
-      digitsValue(card_no, 10, 20) === this.nums[3 * c + 2] &&
-      digitsValue(card_no, 0, 10) === this.nums[3 * c + 1] &&
+      digitsValue(card_no, 10, 20) === this.nums[at + 3] &&
+      digitsValue(card_no, 0, 10) === this.nums[at + 2] &&
       digitsValue(issuer_id, 0, 8) === issuer
     );
   }
 
   issuerOf(c: number): string {
-    const issuer = this.nums[3 * c]!;
+    const issuer = this.nums[STRIDE * c + 1]!;
     return issuer === -1 ? this.odd.get(c)![0] : String(issuer).padStart(8, '0');
   }
 
   cardNoOf(c: number): string {
-    return this.nums[3 * c] === -1
+    const at = STRIDE * c;
+    return this.nums[at + 1] === -1
       ? this.odd.get(c)![1]
-      : String(this.nums[3 * c + 1]).padStart(10, '0') + String(this.nums[3 * c + 2]).padStart(10, '0');
+      : String(this.nums[at + 2]).padStart(10, '0') + String(this.nums[at + 3]).padStart(10, '0');
   }
 
   private grow(): void {
@@ -76,6 +92,11 @@ class CardNames {
     nums.set(this.nums);
     this.nums = nums;
   }
+}
+
+/** A card hash's first slot in a table of mask + 1. */
+function slotOf(hash: number, mask: number): number {
+  return (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
 }
 
 /**
@@ -87,9 +108,10 @@ class CardNames {
  */
 export class NightCards {
   // The card's number here, found by its hash (card_key / 65536) in an open-addressing
-  // table: a slot is two numbers side by side (one cache line), the hash and the card
-  // number + 1 (0: empty). Two cards may share a hash; the names decide.
-  private slots = new Float64Array(2 << 16);
+  // table: a slot is the card number + 1 (0: empty), 4 bytes; the hash is beside the
+  // card's name (CardNames), which a lookup reads anyway. Two cards may share a hash;
+  // the names decide.
+  private slots = new Int32Array(1 << 16);
   private readonly names = new CardNames();
   // Per record, columns: the card's number here, and its run. An id is kept as its
   // distance from the first id put (a night's ids span far less than 2^31); a counter
@@ -169,30 +191,27 @@ export class NightCards {
 
   private cardNumber(issuer_id: string, card_no: string, hash: number): number {
     const slots = this.slots;
-    const mask = slots.length / 2 - 1;
-    let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
-    for (; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
-      const c = slots[2 * s + 1]! - 1;
-      if (slots[2 * s] === hash && this.names.is(c, issuer_id, card_no)) return c;
+    const mask = slots.length - 1;
+    let s = slotOf(hash, mask);
+    for (; slots[s] !== 0; s = (s + 1) & mask) {
+      const c = slots[s]! - 1;
+      if (this.names.is(c, hash, issuer_id, card_no)) return c;
     }
-    const card = this.names.add(issuer_id, card_no);
-    slots[2 * s] = hash;
-    slots[2 * s + 1] = card + 1;
-    if ((card + 1) * 4 > slots.length) this.growSlots();
+    const card = this.names.add(issuer_id, card_no, hash);
+    slots[s] = card + 1;
+    if ((card + 1) * 2 > slots.length) this.growSlots();
     return card;
   }
 
   private growSlots(): void {
     const old = this.slots;
-    const slots = new Float64Array(old.length * 2);
-    const mask = slots.length / 2 - 1;
-    for (let t = 0; t < old.length; t += 2) {
-      if (old[t + 1] === 0) continue;
-      const hash = old[t]!;
-      let s = (Math.imul(hash >>> 0, 0x9e3779b1) ^ Math.floor(hash / 4294967296)) & mask;
-      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-      slots[2 * s] = hash;
-      slots[2 * s + 1] = old[t + 1]!;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length - 1;
+    for (let t = 0; t < old.length; t++) {
+      if (old[t] === 0) continue;
+      let s = slotOf(this.names.hashOf(old[t]! - 1), mask);
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = old[t]!;
     }
     this.slots = slots;
   }
@@ -228,12 +247,11 @@ export class NightCards {
   /** The cards' numbers here, in order of their hash (two cards of one hash: by number). */
   private cardsByHash(): Uint32Array {
     const count = this.names.count;
-    const hashes = new Float64Array(count).fill(-1);
-    const slots = this.slots;
-    for (let s = 0; s < slots.length; s += 2) {
-      if (slots[s + 1] !== 0) hashes[slots[s + 1]! - 1] = slots[s]!;
-    }
-    assert(!hashes.includes(-1), 'night cards: a card missing from the hash table');
+    const hashes = new Float64Array(count);
+    for (let c = 0; c < count; c++) hashes[c] = this.names.hashOf(c);
+    let slotted = 0;
+    for (let s = 0; s < this.slots.length; s++) if (this.slots[s] !== 0) slotted++;
+    assert(slotted === count, `night cards: ${count} cards, ${slotted} in the hash table`);
     const cards = new Uint32Array(count);
     for (let c = 0; c < count; c++) cards[c] = c;
     sortPairs(hashes, cards, count);

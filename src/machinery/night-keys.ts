@@ -3,15 +3,15 @@
 // which the close fills in one sorted pass; a night's keys live here meanwhile.
 //
 // A night has millions of records, so each index is typed arrays the garbage
-// collector sees as three: the key of every record stored tonight (a float64 at the
-// record id's offset from the night's first id; NaN: none stored there), whether it
-// holds it (a byte), and an open-addressing table of the holders' offsets (4 bytes a
-// slot, sized to the keys, not to a power of two). 9 bytes a record and 5.3 a slot:
-// a 5M night's two indexes take some 150 MB. A key may repeat (a rejected duplicate
-// carries the key it collided with, and two cards can share a card hash), so a
-// lookup yields every id stored under the key; the caller compares the records' real
-// fields. Every record's key is kept, held or not, because the close writes them all
-// into the night's key runs (column()).
+// collector sees as two: the key of every record stored tonight (a float64 at the
+// record id's offset from the night's first id; NaN: none stored there; -key - 1: a
+// record that does not hold its key, keys being 0..2^53 - 1) and an open-addressing
+// table of the holders' offsets (4 bytes a slot, sized to the keys, not to a power of
+// two). 8 bytes a record and 5.3 a slot: a 5M night's two indexes take some 140 MB. A
+// key may repeat (a rejected duplicate carries the key it collided with, and two cards
+// can share a card hash), so a lookup yields every id stored under the key; the
+// caller compares the records' real fields. Every record's key is kept, held or not,
+// because the close writes them all into the night's key runs (column()).
 
 import { strict as assert } from 'node:assert';
 import { mixKey } from './key-mix';
@@ -23,10 +23,8 @@ const TOMBSTONE = 0xffffffff;
 const SLOTS_PER_KEY = 4 / 3;
 
 class KeyMultiMap {
-  /** The key of the record at each offset (id - base), whether it holds it or not; NaN: none stored there. */
+  /** The key of the record at each offset (id - base); -key - 1 when it does not hold it; NaN: none stored there. */
   private keys: Float64Array;
-  /** 1 at the offset of a record that holds its key (it is in the slots). */
-  private holds: Uint8Array;
   /** offset + 1 of a record holding a key; 0: an empty slot. */
   private slots: Uint32Array;
   /** Slots taken, tombstones included (what the load factor counts). */
@@ -47,7 +45,6 @@ class KeyMultiMap {
     expected: number,
   ) {
     this.keys = new Float64Array(Math.max(1024, expected)).fill(NaN);
-    this.holds = new Uint8Array(this.keys.length);
     this.slots = new Uint32Array(Math.max(1024, Math.ceil(expected * SLOTS_PER_KEY) + 1));
   }
 
@@ -62,12 +59,12 @@ class KeyMultiMap {
     const offset = id - this.base;
     if (!(offset >= 0 && offset < 2 ** 32 - 1)) assert.fail(`night keys: record ${id} outside the night (base ${this.base})`);
     if (offset >= this.keys.length) this.growKeys(Math.max(offset + 1, Math.ceil(this.keys.length * 1.5)));
-    this.keys[offset] = key;
+    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER)) assert.fail(`night keys: key ${key} of record ${id} outside 0..2^53 - 1`);
+    this.keys[offset] = holds ? key : -key - 1;
     this.end = Math.max(this.end, offset + 1);
     this.stored++;
     if (!holds) return;
     if ((this.taken + 1) * SLOTS_PER_KEY >= this.slots.length) this.rehash(Math.ceil(this.slots.length * 1.5));
-    this.holds[offset] = 1;
     this.place(key, offset + 1);
     this.taken++;
     this.live++;
@@ -88,13 +85,11 @@ class KeyMultiMap {
   forgetFrom(id: number): void {
     const from = Math.max(0, id - this.base);
     for (let o = from; o < this.end; o++) {
-      if (Number.isNaN(this.keys[o])) continue;
+      const k = this.keys[o]!;
+      if (Number.isNaN(k)) continue;
       this.keys[o] = NaN;
       this.stored--;
-      if (this.holds[o] === 1) {
-        this.holds[o] = 0;
-        this.live--;
-      }
+      if (k >= 0) this.live--;
     }
     for (let s = 0; s < this.slots.length; s++) {
       const v = this.slots[s]!;
@@ -106,7 +101,8 @@ class KeyMultiMap {
   /** Calls visit with every key held (a key held by several ids, once per id). */
   forEachKey(visit: (key: number) => void): void {
     for (let o = 0; o < this.end; o++) {
-      if (this.holds[o] === 1) visit(this.keys[o]!);
+      const k = this.keys[o]!;
+      if (k >= 0) visit(k);
     }
   }
 
@@ -126,20 +122,21 @@ class KeyMultiMap {
   /**
    * The key of every record stored, held or not, by offset from the night's first id,
    * when every offset up to the last is stored (ids are consecutive); else null. The
-   * array is this table's own: the caller may reorder it once the table is done with.
+   * array is this table's own, the keys not held made keys again in it: the table is
+   * done with once this is asked, and the caller may reorder it.
    */
   column(): { first_id: number; keys: Float64Array } | null {
     if (this.stored !== this.end) return null;
-    return { first_id: this.base, keys: this.keys.subarray(0, this.end) };
+    const keys = this.keys.subarray(0, this.end);
+    for (let o = 0; o < keys.length; o++) if (keys[o]! < 0) keys[o] = -keys[o]! - 1;
+    this.stored = -1; // asked once: lookups and additions would see keys not held
+    return { first_id: this.base, keys };
   }
 
   private growKeys(n: number): void {
     const keys = new Float64Array(n).fill(NaN);
     keys.set(this.keys.subarray(0, this.end));
     this.keys = keys;
-    const holds = new Uint8Array(n);
-    holds.set(this.holds.subarray(0, this.end));
-    this.holds = holds;
   }
 
   /** A table of `size` slots holding the live keys (tombstones are dropped here). */
@@ -147,8 +144,9 @@ class KeyMultiMap {
     this.slots = new Uint32Array(size);
     this.taken = 0;
     for (let o = 0; o < this.end; o++) {
-      if (this.holds[o] !== 1) continue;
-      this.place(this.keys[o]!, o + 1);
+      const k = this.keys[o]!;
+      if (!(k >= 0)) continue;
+      this.place(k, o + 1);
       this.taken++;
     }
   }
