@@ -23,11 +23,11 @@ import { HISTORY_CARD, HISTORY_TERMINAL } from './ring';
 import { NOT_PROBED, type ChunkVerdicts } from './stateless-verdicts';
 import type { AcquirerRefs } from './acquirer-refs';
 
-function cardKeyText(r: { issuer_id: string; card_no: string; card_seq: number }): string {
-  return `${r.issuer_id}|${r.card_no}|${r.card_seq}`;
-}
-function terminalKeyText(r: { acquirer_id: string; terminal_id: string; terminal_seq: number }): string {
-  return `${r.acquirer_id}|${r.terminal_id}|${r.terminal_seq}`;
+/** Adds row to the list under key. */
+function addUnder(map: Map<number, Transaction[]>, key: number, row: Transaction): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [row]);
+  else list.push(row);
 }
 
 /**
@@ -39,9 +39,13 @@ export class ChunkHeldKeys implements HeldKeys {
   private chunk: readonly Transaction[] = [];
   private readonly cardKeys: number[] = [];
   private readonly terminalRefs: (number | undefined)[] = [];
-  /** History's held records under the chunk's keys, by the key's text. */
-  private readonly byCard = new Map<string, Transaction>();
-  private readonly byTerminal = new Map<string, Transaction>();
+  /**
+   * History's held records under the chunk's keys, by key (a number: the record's own
+   * key is at hand, where a text would be built for every record asked about); the
+   * fields decide among records of one key.
+   */
+  private readonly byCard = new Map<number, Transaction[]>();
+  private readonly byTerminal = new Map<number, Transaction[]>();
   /** The record the rules are judging, and its card key (the blacklist only needs the card's part). */
   private current: Transaction | null = null;
   private currentKey = 0;
@@ -116,12 +120,13 @@ export class ChunkHeldKeys implements HeldKeys {
     this.byTerminal.clear();
     if (maybeCards.length > 0) {
       for (const row of this.readAll(this.heldByCard(maybeCards))) {
-        this.byCard.set(cardKeyText(row), row);
+        addUnder(this.byCard, cardKey(row.issuer_id, row.card_no, row.card_seq), row);
       }
     }
     if (maybeTerminals.length > 0) {
       for (const row of this.readAll(this.heldByTerminal(maybeTerminals))) {
-        this.byTerminal.set(terminalKeyText(row), row);
+        const ref = this.terminals.lookup(row.acquirer_id, row.terminal_id);
+        if (ref !== undefined) addUnder(this.byTerminal, terminalKey(ref, row.terminal_seq), row);
       }
     }
   }
@@ -144,26 +149,37 @@ export class ChunkHeldKeys implements HeldKeys {
   }
 
   byCardKey(issuer_id: string, card_no: string, card_seq: number): Transaction | undefined {
-    return (
-      (this.byCard.size === 0 ? undefined : this.byCard.get(`${issuer_id}|${card_no}|${card_seq}`)) ??
-      this.night.byCard.find(this.cardKeyFor(issuer_id, card_no, card_seq), (id) => {
-        const r = this.heldById(id);
-        return r && r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id ? r : undefined;
-      })
-    );
+    const key = this.cardKeyFor(issuer_id, card_no, card_seq);
+    const held = this.byCard.size === 0 ? undefined : this.byCard.get(key);
+    if (held !== undefined) {
+      // The last read of the same card and counter, as a map by their text would keep.
+      for (let i = held.length - 1; i >= 0; i--) {
+        const r = held[i]!;
+        if (r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id) return r;
+      }
+    }
+    return this.night.byCard.find(key, (id) => {
+      const r = this.heldById(id);
+      return r && r.card_seq === card_seq && r.card_no === card_no && r.issuer_id === issuer_id ? r : undefined;
+    });
   }
 
   byTerminalKey(acquirer_id: string, terminal_id: string, terminal_seq: number): Transaction | undefined {
     // Asked now, not at the prefetch: an earlier record of the chunk may have numbered the terminal.
     const ref = this.terminals.lookup(acquirer_id, terminal_id);
     if (ref === undefined) return undefined; // a terminal never numbered holds no key
-    return (
-      (this.byTerminal.size === 0 ? undefined : this.byTerminal.get(`${acquirer_id}|${terminal_id}|${terminal_seq}`)) ??
-      this.night.byTerminal.find(terminalKey(ref, terminal_seq), (id) => {
-        const r = this.heldById(id);
-        return r && r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id ? r : undefined;
-      })
-    );
+    const key = terminalKey(ref, terminal_seq);
+    const held = this.byTerminal.size === 0 ? undefined : this.byTerminal.get(key);
+    if (held !== undefined) {
+      for (let i = held.length - 1; i >= 0; i--) {
+        const r = held[i]!;
+        if (r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id) return r;
+      }
+    }
+    return this.night.byTerminal.find(key, (id) => {
+      const r = this.heldById(id);
+      return r && r.terminal_seq === terminal_seq && r.terminal_id === terminal_id && r.acquirer_id === acquirer_id ? r : undefined;
+    });
   }
 
   /** The card's BLACKLIST entries (ValidationContext.blacklistOf). */
