@@ -126,6 +126,9 @@ function openGapItem(db: Db, D: string, participant: string, subject: string, [a
 /** What the walk of a card that found nothing found. */
 const NOTHING_FOUND: Set<string> = new Set();
 
+/** Cards whose card_float rows one query reads. */
+const STATES_AT_ONCE = 256;
+
 /** Cards walked between two full collections on a big night. */
 const CARDS_PER_COLLECTION = 1 << 17;
 
@@ -303,9 +306,10 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       }
     }
   }
-  const stateOf = db
+  const statesOf = db
     .prepare(
-      'SELECT first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float WHERE card_base = ? AND issuer_id = ? AND card_no = ?',
+      `SELECT card_base, issuer_id, card_no, first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen FROM card_float
+        WHERE card_base IN (SELECT value FROM json_each(?))`,
     )
     .raw(true);
   // A card's history from its rows: its counter is in its card key, its balance after
@@ -408,18 +412,16 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
   // from that last record; a late record inside the history walks the card's whole
   // history again, so that gaps it fills close and split gaps carry their new jumps.
   let walked = 0;
-  for (const [issuer_id, card_no, runs] of tonight.cards()) {
+  const walkOne = (issuer_id: string, card_no: string, base: number, runs: number[], state: number[] | undefined): void => {
     // Each card's walk leaves a little garbage; on a 5M night's half a million cards it
     // piled up some 100 MB between the collector's own full collections.
     if (++walked % CARDS_PER_COLLECTION === 0) ctx.tonight.freeMemory();
-    const base = cardBase(issuer_id, card_no);
-    const state = stateOf.get(base, issuer_id, card_no) as [number, number, number, number, number, number] | undefined;
     let minSeq = Infinity;
     for (let i = RUN_SEQ; i < runs.length; i += RUN_WIDTH) minSeq = Math.min(minSeq, runs[i]!);
     if (state === undefined) {
       walk(issuer_id, card_no, base, runs, false);
-    } else if (minSeq > state[4]) {
-      const [first_id, first_seq, first_before, last_id, last_seq, last_after] = state;
+    } else if (minSeq > state[4]!) {
+      const [first_id, first_seq, first_before, last_id, last_seq, last_after] = state as [number, number, number, number, number, number];
       // History's last record leads tonight's (its balance_before is not needed).
       walk(issuer_id, card_no, base, [last_id, last_seq, 0, last_after, ...runs], false, {
         id: first_id,
@@ -447,7 +449,31 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       }
       walk(issuer_id, card_no, base, all, true);
     }
+  };
+  // What card_float says of the cards, STATES_AT_ONCE cards to a query (a night walks
+  // hundreds of thousands): read before their walks, which write only other cards' rows.
+  let batch: [string, string, number[]][] = [];
+  const walkBatch = (): void => {
+    const bases = batch.map(([issuer_id, card_no]) => cardBase(issuer_id, card_no));
+    const rows = new Map<number, unknown[][]>();
+    if (batch.length > 0) {
+      for (const row of statesOf.all(JSON.stringify(bases)) as unknown[][]) {
+        const under = rows.get(row[0] as number);
+        if (under === undefined) rows.set(row[0] as number, [row]);
+        else under.push(row);
+      }
+    }
+    batch.forEach(([issuer_id, card_no, runs], k) => {
+      const row = rows.get(bases[k]!)?.find((r) => r[1] === issuer_id && r[2] === card_no);
+      walkOne(issuer_id, card_no, bases[k]!, runs, row === undefined ? undefined : (row.slice(3) as number[]));
+    });
+    batch = [];
+  };
+  for (const card of tonight.cards()) {
+    batch.push(card);
+    if (batch.length === STATES_AT_ONCE) walkBatch();
   }
+  walkBatch();
   writeFloats();
 }
 
