@@ -19,6 +19,7 @@ import type { CardBlacklist } from './card-blacklist';
 import type { KeyFilters } from './key-tables';
 import { KeyRuns } from '../store/key-runs';
 import type { NightKeys } from './night-keys';
+import type { NightCards } from './night-cards';
 import { HISTORY_CARD, HISTORY_TERMINAL } from './ring';
 import { NOT_PROBED, type ChunkVerdicts } from './stateless-verdicts';
 import type { AcquirerRefs } from './acquirer-refs';
@@ -48,6 +49,8 @@ export class ChunkHeldKeys implements HeldKeys {
   private readonly byTerminal = new Map<number, Transaction[]>();
   /** The record the rules are judging, and its card key (the blacklist only needs the card's part). */
   private current: Transaction | null = null;
+  /** What the read-ahead read (kept, so that the reads are not optimized away). */
+  touched = 0;
   private currentKey = 0;
   private readonly heldByCard;
   private readonly heldByTerminal;
@@ -60,6 +63,8 @@ export class ChunkHeldKeys implements HeldKeys {
     private readonly terminals: AcquirerRefs,
     private readonly blacklist: CardBlacklist,
     private readonly kept: KeptRecords,
+    /** Tonight's card runs, read ahead too (null once the walk took them). */
+    private readonly cards: NightCards | null = null,
   ) {
     const history = new KeyRuns(db);
     const heldAmong = db
@@ -103,6 +108,7 @@ export class ChunkHeldKeys implements HeldKeys {
     this.terminalRefs.length = n;
     const maybeCards: number[] = [];
     const maybeTerminals: number[] = [];
+    let touched = 0;
     for (let i = 0; i < n; i++) {
       const r = chunk[i]!;
       const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
@@ -110,12 +116,16 @@ export class ChunkHeldKeys implements HeldKeys {
       this.cardKeys[i] = card;
       this.terminalRefs[i] = ref;
       if (verdicts.rejected[i] !== undefined) continue;
+      // Tonight's tables, read ahead (touch): the lookups below and the record's own find these lines in cache.
+      touched += this.night.byCard.touch(card) + (this.cards?.touch(card) ?? 0);
+      if (ref !== undefined) touched += this.night.byTerminal.touch(terminalKey(ref, r.terminal_seq));
       const probe = verdicts.history[i]!;
       if (probe === NOT_PROBED ? this.filters.card.mayHave(card) : (probe & HISTORY_CARD) !== 0) maybeCards.push(card);
       if (ref === undefined) continue; // a terminal never numbered holds no key
       const terminal = terminalKey(ref, r.terminal_seq);
       if (probe === NOT_PROBED ? this.filters.terminal.mayHave(terminal) : (probe & HISTORY_TERMINAL) !== 0) maybeTerminals.push(terminal);
     }
+    this.touched = touched;
     this.byCard.clear();
     this.byTerminal.clear();
     if (maybeCards.length > 0) {

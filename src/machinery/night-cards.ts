@@ -189,6 +189,12 @@ export class NightCards {
       assert.fail(`night cards: record ${id}'s counter is not 1..65535 or its balances are not 32-bit`);
   }
 
+  /** Reads where the card key's lookup starts, as NightKeys.touch does (a chunk's lookups read ahead). */
+  touch(card_key: number): number {
+    const c = this.slots[slotOf(Math.floor(card_key / CARD_SEQ_SPAN), this.slots.length - 1)]!;
+    return c === 0 ? 0 : this.names.hashOf(c - 1);
+  }
+
   private cardNumber(issuer_id: string, card_no: string, hash: number): number {
     const slots = this.slots;
     const mask = slots.length - 1;

@@ -106,6 +106,17 @@ class KeyMultiMap {
     }
   }
 
+  /**
+   * Reads where key's probe starts (its first slot, and the key of the record there)
+   * and returns what it read. A chunk's lookups are read ahead this way, in one loop
+   * whose loads do not wait on each other, so that their cache misses overlap: each
+   * record's own lookup then finds the lines in cache.
+   */
+  touch(key: number): number {
+    const v = this.slots[slotOf(key) % this.slots.length]!;
+    return v === EMPTY || v === TOMBSTONE ? v : this.keys[v - 1]!;
+  }
+
   /** Calls visit with every id stored under key, until it returns a value. */
   find<T>(key: number, visit: (id: number) => T | undefined): T | undefined {
     const size = this.slots.length;

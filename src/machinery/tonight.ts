@@ -171,7 +171,7 @@ export class Tonight {
 
   /** Held keys for the chunks of one file (blacklist: as imported before the file). */
   heldKeys(blacklist: CardBlacklist): ChunkHeldKeys {
-    return new ChunkHeldKeys(this.db, this.keys, this.filters, this.terminals, blacklist, this.kept);
+    return new ChunkHeldKeys(this.db, this.keys, this.filters, this.terminals, blacklist, this.kept, this.cards);
   }
 
   /**
