@@ -231,8 +231,6 @@ export interface TacVerifier {
   hasKey(issuer_id: string): boolean;
   /** Whether rec.tac is the TAC that rec's card computes. The issuer must have a key. */
   verify(rec: Pick<Transaction, 'issuer_id' | 'tac'> & TacFields): boolean;
-  /** Reads ahead what verify will look up for the card (TacKeyCache.touch); any text is safe. */
-  touch?(issuer_id: string, card_no: string): number;
 }
 
 /**
@@ -311,23 +309,6 @@ export class TacKeyCache implements TacVerifier {
     // amount_fen and terminal_seq are uint32, txn_type is 2, 6 or 9.
     if (!isUpperHex(rec.tac, 8)) return false;
     return macWord(this.slab, this.scheduleAt(rec.issuer_id, rec.card_no), rec) === hexAt(rec.tac, 0, 8);
-  }
-
-  /**
-   * Reads the bucket where the card's schedule is looked for (and the schedule's
-   * first word when it is there), and returns what it read: a chunk's records read
-   * ahead this way, in one loop whose loads do not wait on each other, so that their
-   * cache misses overlap. Any text is safe here; an issuer without a key reads nothing.
-   */
-  touch(issuer_id: string, card_no: string): number {
-    const index = issuer_id === this.lastIssuerId ? this.lastIssuerIndex : this.masterIndex.get(issuer_id);
-    if (index === undefined || card_no.length < 16) return 0;
-    const n = card_no.length;
-    const dHi = hexAt(card_no, n - 16, 8) | 0;
-    const dLo = hexAt(card_no, n - 8, 8) | 0;
-    const b = (Math.imul(dHi ^ Math.imul(dLo, 0x9e3779b1), 0x85ebca6b) ^ (index + 1)) & this.mask;
-    const slot = this.buckets[b * 4 + 3]!;
-    return this.buckets[b * 4]! === 0 ? 0 : this.slab[slot * DES_SCHEDULE_WORDS]!;
   }
 
   private issuerIndex(issuer_id: string): number {

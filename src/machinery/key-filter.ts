@@ -94,11 +94,6 @@ export class KeyFilter {
   }
 
   /** false: the key was never added. true: it may have been. */
-  /** Reads the first word of key's block and returns it: a chunk's probes read ahead so that their cache misses overlap. */
-  touch(key: number): number {
-    return this.words[(mixLow(key) & this.blockMask) * BLOCK_WORDS]!;
-  }
-
   mayHave(key: number): boolean {
     const base = (mixLow(key) & this.blockMask) * BLOCK_WORDS;
     const h = mixHigh(key);

@@ -81,9 +81,6 @@ const terminalFilter = new KeyFilter(new Int32Array(setup.terminalFilter), 0);
 
 class Aborted extends Error {}
 
-/** What the read-ahead of a chunk read (kept, so that the reads are not optimized away). */
-const readAhead = { sum: 0 };
-
 function judgeFile(job: FileJob): void {
   const { control, results, digest } = lanes[job.lane]!;
   // A file posted ahead that the main thread did not begin: nothing to do.
@@ -103,9 +100,6 @@ function judgeFile(job: FileJob): void {
   let chunk: Transaction[] = [];
   let produced = 0;
   const codes = new Int32Array(CHUNK);
-  /** The chunk's card and terminal keys (-1: a terminal never numbered). */
-  const chunkCards = new Float64Array(CHUNK);
-  const chunkTerminals = new Float64Array(CHUNK);
   const cardKeys: number[] = [];
   const terminalKeys: (number | null)[] = [];
 
@@ -136,28 +130,14 @@ function judgeFile(job: FileJob): void {
     }
     cardKeys.length = 0;
     terminalKeys.length = 0;
-    // The chunk's keys first, with their filter blocks and TAC cache buckets read ahead
-    // (touch): loads that do not wait on each other overlap their cache misses, and the
-    // rules and probes below find the lines in cache.
-    const tacCache = ctx.tac;
-    let touched = 0;
-    for (let i = 0; i < n; i++) {
-      const r = chunk[i]!;
-      const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
-      const ref = terminals.get(r.acquirer_id)?.get(r.terminal_id);
-      chunkCards[i] = card;
-      chunkTerminals[i] = ref === undefined ? -1 : terminalKey(ref, r.terminal_seq);
-      touched += cardFilter.touch(card) + (tacCache.touch?.(r.issuer_id, r.card_no) ?? 0);
-      if (ref !== undefined) touched += terminalFilter.touch(chunkTerminals[i]!);
-    }
-    readAhead.sum = touched;
     for (let i = 0; i < n; i++) {
       const r = chunk[i]!;
       const v = statelessVerdict(r, file, ctx);
       if (v === undefined) {
         codes[i] = PASSED;
-        const card = chunkCards[i]!;
-        const terminal = chunkTerminals[i]! < 0 ? null : chunkTerminals[i]!;
+        const ref = terminals.get(r.acquirer_id)?.get(r.terminal_id);
+        const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
+        const terminal = ref === undefined ? null : terminalKey(ref, r.terminal_seq);
         cardKeys.push(cardFilter.mayHave(card) ? card : -1);
         terminalKeys.push(terminal !== null && terminalFilter.mayHave(terminal) ? terminal : null);
       } else {
