@@ -154,15 +154,23 @@ describe('validation on a second thread', () => {
   });
 });
 
-test('the worker vouches only for the bytes it read: another file under the same name is caught', () => {
+/** A pipe on a fresh store, and two uploads of the worked example (a, b) with a digest of a file's bytes. */
+function examplePipe(): { db: Db; a: string; b: string; digest: (p: string) => string; pipe: ValidationPipe } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-pipe-'));
   const cfg = loadConfig(EXAMPLE_DIR);
   const db = openStore(path.join(dir, 'lct.db'));
   const inbox = path.join(EXAMPLE_DIR, 'inbox', '20251230');
-  const a = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0001.pb');
-  const b = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb');
-  const digest = (p: string) => crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
-  const pipe = new ValidationPipe(cfg.participants, cfg.keys, db.name, loadKeyFilters(db));
+  return {
+    db,
+    a: path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0001.pb'),
+    b: path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb'),
+    digest: (p: string) => crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex'),
+    pipe: new ValidationPipe(cfg.participants, cfg.keys, db.name, loadKeyFilters(db)),
+  };
+}
+
+test('the worker vouches only for the bytes it read: another file under the same name is caught', () => {
+  const { db, a, b, digest, pipe } = examplePipe();
   try {
     pipe.begin({ kind: 'file', path: a });
     assert.notEqual(pipe.resultOf(0), UNKNOWN, 'the worker answers for the first record');
@@ -181,14 +189,7 @@ test('the worker vouches only for the bytes it read: another file under the same
 });
 
 test('a file posted ahead is judged as if begun in its turn, and one not begun is dropped for the file that comes', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-pipe-'));
-  const cfg = loadConfig(EXAMPLE_DIR);
-  const db = openStore(path.join(dir, 'lct.db'));
-  const inbox = path.join(EXAMPLE_DIR, 'inbox', '20251230');
-  const a = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0001.pb');
-  const b = path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb');
-  const digest = (p: string) => crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
-  const pipe = new ValidationPipe(cfg.participants, cfg.keys, db.name, loadKeyFilters(db));
+  const { db, a, b, digest, pipe } = examplePipe();
   /** Every result of the current file, released as taken. */
   const results = (): number[] => {
     const out: number[] = [];
