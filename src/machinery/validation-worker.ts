@@ -49,6 +49,7 @@ import {
 } from './ring';
 import { writeAhead } from './written-ahead';
 import { collectGarbage } from './heap';
+import { AcquirerRefs } from './acquirer-refs';
 
 const setup = workerData as WorkerSetup;
 const EMPTY = Buffer.alloc(0);
@@ -94,8 +95,9 @@ function judgeFile(job: FileJob): void {
     Atomics.notify(control, STATE);
     return;
   }
-  // acquirer -> terminal -> number: two lookups on the decoder's repeated strings (their hashes kept) instead of a joined string a record.
-  const terminals = new Map<string, Map<string, number>>();
+  // Terminals of history, as numbered in the store (tonight's new ones hold no history):
+  // read in the try below (this connection only reads them).
+  let terminals: AcquirerRefs;
   let file: FileContext | null = null;
   let chunk: Transaction[] = [];
   let produced = 0;
@@ -103,31 +105,8 @@ function judgeFile(job: FileJob): void {
   const cardKeys: number[] = [];
   const terminalKeys: (number | null)[] = [];
 
-  /** Waits for room for n more results in the ring. */
-  const ringRoom = (n: number): void => {
-    for (;;) {
-      if (Atomics.load(control, ABORT) !== 0) throw new Aborted();
-      const consumed = Atomics.load(control, CONSUMED);
-      if (produced + n - consumed <= RING) break;
-      Atomics.wait(control, CONSUMED, consumed, 100);
-    }
-    assertRing(control);
-  };
-
-  const publish = (): void => {
-    const n = chunk.length;
-    if (n === 0 || file === null) return;
-    assert(n <= CHUNK, `validation worker: a chunk of ${n}`);
-    // Records the main thread judged itself while this thread started: nothing to publish but their count.
-    const skip = produced + n <= Atomics.load(control, JUDGED_HERE);
-    if (skip) {
-      chunk = [];
-      ringRoom(n);
-      produced += n;
-      Atomics.store(control, PRODUCED, produced);
-      Atomics.notify(control, PRODUCED);
-      return;
-    }
+  /** The chunk's n results into codes: the stateless verdicts and history's hints. */
+  const judge = (n: number, file: FileContext): void => {
     cardKeys.length = 0;
     terminalKeys.length = 0;
     for (let i = 0; i < n; i++) {
@@ -135,7 +114,7 @@ function judgeFile(job: FileJob): void {
       const v = statelessVerdict(r, file, ctx);
       if (v === undefined) {
         codes[i] = PASSED;
-        const ref = terminals.get(r.acquirer_id)?.get(r.terminal_id);
+        const ref = terminals.lookup(r.acquirer_id, r.terminal_id);
         const card = cardKey(r.issuer_id, r.card_no, r.card_seq);
         const terminal = ref === undefined ? null : terminalKey(ref, r.terminal_seq);
         cardKeys.push(cardFilter.mayHave(card) ? card : -1);
@@ -156,8 +135,24 @@ function judgeFile(job: FileJob): void {
       const t = terminalKeys[i];
       if (t !== null && terminalsInHistory.has(t!)) codes[i]! |= HISTORY_TERMINAL;
     }
-    ringRoom(n);
-    for (let i = 0; i < n; i++) results[(produced + i) % RING] = codes[i]!;
+  };
+
+  const publish = (): void => {
+    const n = chunk.length;
+    if (n === 0 || file === null) return;
+    assert(n <= CHUNK, `validation worker: a chunk of ${n}`);
+    // Records the main thread judged itself while this thread started: only their count is published.
+    const judgedHere = produced + n <= Atomics.load(control, JUDGED_HERE);
+    if (!judgedHere) judge(n, file);
+    // Wait for room in the ring, then publish the chunk.
+    for (;;) {
+      if (Atomics.load(control, ABORT) !== 0) throw new Aborted();
+      const consumed = Atomics.load(control, CONSUMED);
+      if (produced + n - consumed <= RING) break;
+      Atomics.wait(control, CONSUMED, consumed, 100);
+    }
+    assertRing(control);
+    if (!judgedHere) for (let i = 0; i < n; i++) results[(produced + i) % RING] = codes[i]!;
     produced += n;
     Atomics.store(control, PRODUCED, produced);
     Atomics.notify(control, PRODUCED);
@@ -165,15 +160,7 @@ function judgeFile(job: FileJob): void {
   };
 
   try {
-    // Terminals of history, as numbered in the store (tonight's new ones hold no history).
-    for (const [id, acquirer, terminal] of db
-      .prepare('SELECT id, acquirer_id, terminal_id FROM terminals')
-      .raw(true)
-      .iterate() as IterableIterator<[number, string, string]>) {
-      let of = terminals.get(acquirer);
-      if (of === undefined) terminals.set(acquirer, (of = new Map()));
-      of.set(terminal, id);
-    }
+    terminals = new AcquirerRefs(db, 'terminals');
     // The file's blocks, cut as the main thread cuts them, compressed here for it.
     const blocks = setup.blocks!;
     const cutter = new BlockCutter((b) => {
