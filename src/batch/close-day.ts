@@ -18,7 +18,7 @@ import type { BatchContext } from './context';
 import { reconcile } from './reconcile';
 import { CROSS_CHECK_RECORDS, type Sums, type TonightTotals } from '../machinery/night-tally';
 import { buildSummary } from './summary';
-import { manyRowInsert } from '../store/many-rows';
+import { ManyRows } from '../store/many-rows';
 
 export function closeDay(ctx: BatchContext, producedAt: string): void {
   const db = ctx.db;
@@ -98,16 +98,9 @@ function exportPending(ctx: BatchContext, range: RecordRange): void {
         : seq[a]! - seq[b]! || ids[a]! - ids[b]!,
   );
   // Marked EXPORTS_AT_ONCE to a statement (a 5M night exports some 135,000).
-  const mark = manyRowInsert(ctx.db, 'INSERT INTO exports (exported_date, export_idx, record_id)', '(?, ?, ?)', 3);
-  const marks: unknown[] = [];
-  order.forEach((k, i) => {
-    marks.push(ctx.date, i, ids[k]);
-    if (marks.length === EXPORTS_AT_ONCE * 3) {
-      mark(marks);
-      marks.length = 0;
-    }
-  });
-  if (marks.length > 0) mark(marks);
+  const marks = new ManyRows(ctx.db, 'INSERT INTO exports (exported_date, export_idx, record_id)', '(?, ?, ?)', 3, EXPORTS_AT_ONCE);
+  order.forEach((k, i) => marks.add(ctx.date, i, ids[k]));
+  marks.flush();
   // The outbox writes the day's INTEROP_OUT from these: the records as the store keeps them, in its order.
   const exportOrder = order.map((k) => ids[k]!);
   ctx.tonight.exported = {

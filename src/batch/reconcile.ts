@@ -10,7 +10,7 @@ import { refusedFilesOf } from '../store/file-log';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
 import { withFields, type KeptRecords } from '../store/kept-files';
 import { KeyRuns } from '../store/key-runs';
-import { manyRowInsert } from '../store/many-rows';
+import { ManyRows } from '../store/many-rows';
 import { statusIs } from '../store/record-columns';
 import { addDays, compactToIsoDate as isoDate } from '../core/calendar';
 import { RUN_SEQ, RUN_WIDTH, walkCard, type CardHead } from '../core/card-float';
@@ -344,21 +344,16 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
   // than the row: a 5M night walks a million cards). A card comes once in a walk, so
   // no two rows of one statement are the same card; a read of card_float that could
   // meet a row held back (cardsUnder) first writes them.
-  const insertFloats = manyRowInsert(
+  const floats = new ManyRows(
     db,
     'INSERT INTO card_float (card_base, issuer_id, card_no, movement_fen, first_id, first_seq, first_before_fen, last_id, last_seq, last_after_fen)',
     '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    FLOAT_VALUES,
+    10,
+    FLOATS_AT_ONCE,
     `ON CONFLICT(card_base, issuer_id, card_no) DO UPDATE SET movement_fen = excluded.movement_fen,
        first_id = excluded.first_id, first_seq = excluded.first_seq, first_before_fen = excluded.first_before_fen,
        last_id = excluded.last_id, last_seq = excluded.last_seq, last_after_fen = excluded.last_after_fen`,
   );
-  const floats: unknown[] = [];
-  const writeFloats = (): void => {
-    if (floats.length === 0) return;
-    insertFloats(floats);
-    floats.length = 0;
-  };
 
   /**
    * Walks one card and writes what it finds. `whole`: the runs are the card's whole
@@ -392,7 +387,7 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
         if (!found.has(id)) closeItem(db, id, D, 'data', 'settled by a later record');
       }
     }
-    floats.push(
+    floats.add(
       base,
       issuer_id,
       card_no,
@@ -404,7 +399,6 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
       w.last_seq,
       w.last_after_fen,
     );
-    if (floats.length === FLOATS_AT_ONCE * FLOAT_VALUES) writeFloats();
   };
 
   // Per card, what its history already says (card_float) decides how much to walk:
@@ -439,7 +433,7 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
         file_id: number;
         idx: number;
       }[];
-      writeFloats();
+      floats.flush();
       const shared = (cardsUnder.get(base) as number) > 1;
       const mine = shared
         ? withFields(ctx.tonight.kept, history).filter((r) => r.issuer_id === issuer_id && r.card_no === card_no)
@@ -474,12 +468,11 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
     if (batch.length === STATES_AT_ONCE) walkBatch();
   }
   walkBatch();
-  writeFloats();
+  floats.flush();
 }
 
-/** Card float rows written at once by the walk, and the values of one. */
+/** Card float rows written at once by the walk. */
 const FLOATS_AT_ONCE = 32;
-const FLOAT_VALUES = 10;
 
 type ShownRow = { id: number; file_id: number; idx: number; status: string; reason: string };
 
