@@ -7,7 +7,7 @@ import { openItem, closeItem, openItemsAt, type NewReconItem, type ReconItemRow 
 import { accountBalances } from '../store/journal';
 import type { RecordRange } from '../store/batch-records';
 import { refusedFilesOf } from '../store/file-log';
-import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN, cardBase } from '../store/record-keys';
+import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN } from '../store/record-keys';
 import { withFields, type KeptRecords } from '../store/kept-files';
 import { KeyRuns } from '../store/key-runs';
 import { ManyRows } from '../store/many-rows';
@@ -446,9 +446,9 @@ function walkCards(ctx: BatchContext, range: RecordRange): void {
   };
   // What card_float says of the cards, STATES_AT_ONCE cards to a query (a night walks
   // hundreds of thousands): read before their walks, which write only other cards' rows.
-  let batch: [string, string, number[]][] = [];
+  let batch: [string, string, number[], number][] = [];
   const walkBatch = (): void => {
-    const bases = batch.map(([issuer_id, card_no]) => cardBase(issuer_id, card_no));
+    const bases = batch.map(([, , , base]) => base);
     const rows = new Map<number, unknown[][]>();
     if (batch.length > 0) {
       for (const row of statesOf.all(JSON.stringify(bases)) as unknown[][]) {

@@ -16,15 +16,15 @@ function digitsValue(s: string, from: number, to: number): number {
   return v;
 }
 
+/** Numbers a card keeps in CardNames. */
+const STRIDE = 4;
+
 /**
  * The names of a night's cards, by number, as numbers: an issuer is 8 digits and a
  * card number 20 (E01 holds every record that reaches here to that), kept as three
  * numbers instead of two strings of the decoder's (a 5M night has 2M cards: about
  * 100 MB less). A name of another shape is kept as it is.
  */
-/** Numbers a card keeps in CardNames. */
-const STRIDE = 4;
-
 class CardNames {
   /**
    * Per card, four numbers side by side (one cache line): its hash (card_key / 65536),
@@ -224,11 +224,12 @@ export class NightCards {
 
   /**
    * Each card with its records' runs, one after another in the order appended (the
-   * walk's input). Cards come in order of their hash, which leads card_float's key:
+   * walk's input), and its card_base (its hash * 65536, as the records' card keys
+   * have it). Cards come in order of their hash, which leads card_float's key:
    * the walk reads and writes that table's pages in order, not at random (at 5M, a
    * table several times the page cache).
    */
-  *cards(): Generator<[issuer_id: string, card_no: string, flat: number[]]> {
+  *cards(): Generator<[issuer_id: string, card_no: string, flat: number[], base: number]> {
     const cardCount = this.names.count;
     const start = new Int32Array(cardCount + 1);
     for (let i = 0; i < this.n; i++) start[this.cardOf[i]! + 1]!++;
@@ -246,7 +247,7 @@ export class NightCards {
         flat[f + 2] = this.befores[at]!;
         flat[f + 3] = this.afters[at]!;
       }
-      yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat];
+      yield [this.names.issuerOf(c), this.names.cardNoOf(c), flat, this.names.hashOf(c) * CARD_SEQ_SPAN];
     }
   }
 
