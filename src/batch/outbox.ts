@@ -29,9 +29,9 @@ export class RebuildMismatch extends Error {}
  * names the participants: from `participants`, as the batch was given them). With
  * `ahead`, the worker has been writing the files the import settles (TXN_ACK,
  * INTEROP_IN_RESULT) by the same plan, at temporary paths: the other files are
- * written here first, then the ones it has not begun are claimed one at a time and
- * written here too (it claims from the same counter), and its own are only renamed into place (after the same check against the digests
- * kept).
+ * written here first, then the ones it has not claimed are claimed one at a time
+ * and written here too (from the counter it claims from), and its own are only
+ * renamed into place (after the same check against the digests kept).
  */
 export function writeOutbox(
   db: Db,
@@ -52,8 +52,8 @@ export function writeOutbox(
     const w = writeExchangeFile(path.join(outboxDir, f.name), f.header, f.records() as Iterable<never>, { fsync: false });
     results[i] = { sha256_hex: w.sha256_hex, records: w.trailer.record_count, bytes: w.bytes };
   };
-  const aheadAt = plan.flatMap((f, i) => (writableBeforeClose(f) ? [i] : []));
   if (ahead !== null) {
+    const aheadAt = plan.flatMap((f, i) => (writableBeforeClose(f) ? [i] : []));
     for (let i = 0; i < plan.length; i++) if (!writableBeforeClose(plan[i]!)) write(i);
     for (let k = ahead.take(); k < aheadAt.length; k = ahead.take()) write(aheadAt[k]!);
   }

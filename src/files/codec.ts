@@ -533,7 +533,8 @@ export const TRANSACTION: MessageCodec<Transaction> = {
   decode: decodeTransaction,
 };
 
-const VERDICT_BY_TABLE: MessageCodec<Verdict> = defineMessage<Verdict>(
+/** The table-driven Verdict codec: the reference the written-out encoder is tested against. */
+export const VERDICT_BY_TABLE: MessageCodec<Verdict> = defineMessage<Verdict>(
   'Verdict',
   [
     { no: 1, name: 'index', kind: 'uint64' },
@@ -594,9 +595,6 @@ function encodeVerdict(v: Verdict, w: WireWriter): void {
 }
 
 export const VERDICT: MessageCodec<Verdict> = { ...VERDICT_BY_TABLE, encode: encodeVerdict };
-
-/** The table-driven Verdict codec: the reference the written-out encoder is tested against. */
-export { VERDICT_BY_TABLE };
 
 export const BLACKLIST_ENTRY: MessageCodec<BlacklistEntry> = defineMessage<BlacklistEntry>(
   'BlacklistEntry',

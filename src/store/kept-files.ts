@@ -224,7 +224,7 @@ export function decodeRecordFrame(raw: Buffer, at: number): Transaction {
   return RECORD_CODEC.TXN_UPLOAD.decode(frameAt(raw, at)) as Transaction;
 }
 
-/** The identity of the record whose frame begins at `at` (decodeTransactionIdentity): its other fields are left empty. */
+/** What a verdict echoes of the record whose frame begins at `at` (decodeTransactionIdentity): its other fields are left empty. */
 function decodeIdentityFrame(raw: Buffer, at: number): Transaction {
   return decodeTransactionIdentity(frameAt(raw, at));
 }
@@ -279,9 +279,9 @@ export class KeptRecords {
   }
 
   /**
-   * Records [from, to] of a file in order with their identity only (issuer_id,
-   * card_no, card_seq, terminal_id, terminal_seq; the rest empty): what an answer's
-   * verdicts echo.
+   * Records [from, to] of a file in order with what an answer's verdicts echo only
+   * (issuer_id, card_no, card_seq, terminal_id, terminal_seq, amount_fen; the rest
+   * empty).
    */
   identities(fileId: number, from: number, to: number): Generator<Transaction> {
     return this.framesOf(fileId, from, to, decodeIdentityFrame);
