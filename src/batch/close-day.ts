@@ -99,7 +99,7 @@ function exportPending(ctx: BatchContext, range: RecordRange): void {
   );
   // Marked EXPORTS_AT_ONCE to a statement (a 5M night exports some 135,000).
   const marks = new ManyRows(ctx.db, 'INSERT INTO exports (exported_date, export_idx, record_id)', '(?, ?, ?)', 3, EXPORTS_AT_ONCE);
-  order.forEach((k, i) => marks.add(ctx.date, i, ids[k]));
+  for (const [i, k] of order.entries()) marks.add(ctx.date, i, ids[k]);
   marks.flush();
   // The outbox writes the day's INTEROP_OUT from these: the records as the store keeps them, in its order.
   const exportOrder = order.map((k) => ids[k]!);
