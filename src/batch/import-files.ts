@@ -3,7 +3,7 @@
 // "Refusing a file whole"); a refused file leaves only the record of its refusal.
 import { strict as assert } from 'node:assert';
 import type { Header, FileRefusal, Transaction, Verdict, BlacklistEntry } from '../core/types';
-import { scanExchangeFile, refusalOf, MAX_FILE_BYTES, type FileScan } from '../files/reader';
+import { scanExchangeFile, refusalOf, withRecordsDigest, MAX_FILE_BYTES, type FileScan } from '../files/reader';
 import { MAX_BANK_FILE_BYTES, scanBankStatement } from '../files/bank-csv';
 import { isCalendarDate, MAX_FILE_SEQ, parseBankStatementName } from '../files/names';
 import { listInbox, sha256OfFile, unreadableOr, type InboxFile } from './inbox';
@@ -254,6 +254,8 @@ function importExchangeFile(
   let lastImporter: RecordImporter | null = null;
   const run = ctx.db.transaction(() => {
     let fileId = 0;
+    // The records' digest (the Trailer's) is left to the worker when it reads the file too.
+    let digestRecords = true;
     // Set once the header is read; a file refused on its header processes no record.
     const on: {
       record: ((record: unknown, index: number) => void) | null;
@@ -283,6 +285,7 @@ function importExchangeFile(
         fileId = insertFileRow(ctx, file, sha ?? '', h.file_type, h, receiver);
         const kind = h.file_type;
         if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
+          digestRecords = !verdicts.digestsRecords;
           const fileCtx = { file_type: kind, sender_id: h.sender_id, business_date: h.business_date };
           const imp = new RecordImporter(ctx, fileId, fileCtx, verdicts);
           verdicts.beginFile(file.path, fileCtx, next);
@@ -307,8 +310,16 @@ function importExchangeFile(
           on.record = (r, index) => importNationalVerdict(ctx, fileId, h, r as Verdict, index);
         }
       },
+      records_digest: () => digestRecords,
     });
     on.finish?.();
+    if (scan.digest_deferred !== undefined) {
+      // Left to the worker: its digest of the records, if it read these bytes whole; else
+      // the file is read again here, alone.
+      const digest = verdicts.recordsDigest(scan.file_sha256_hex);
+      if (digest === null) throw new JudgedOtherBytes();
+      scan = withRecordsDigest(scan, digest);
+    }
     const s = scan;
     const early = on.early;
     const refusal =

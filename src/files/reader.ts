@@ -67,6 +67,12 @@ export interface FileScan {
   name_mismatch?: FileRefusal;
   /** F02: record_count, total_amount_fen or sha256 disagree with the records. */
   trailer_mismatch?: FileRefusal;
+  /**
+   * The Trailer's checks when the records' digest was left to another reading
+   * (records_digest): count and total are checked, the digest waits for
+   * withRecordsDigest.
+   */
+  digest_deferred?: TrailerChecks;
 }
 
 export interface ScanOptions {
@@ -92,10 +98,13 @@ export interface ScanOptions {
   max_file_bytes?: number;
   /**
    * false: the records' SHA-256 (the one the Trailer carries) is neither computed nor
-   * checked, and sha256_hex is ''. For a second reading of a file that another
-   * reading checks whole (the validation worker's: it needs the file's digest only).
+   * checked, and sha256_hex is ''; the scan's digest_deferred keeps the Trailer's
+   * other checks, for withRecordsDigest to finish with a digest another reading of
+   * the same bytes computed. A function decides from the Header, after onHeader:
+   * the importer leaves the digest to the validation worker when the worker reads
+   * the file.
    */
-  records_digest?: boolean;
+  records_digest?: boolean | ((header: Header) => boolean);
 }
 
 export type OnRecord<R = AnyRecord> = (record: R, index: number) => void;
@@ -166,16 +175,20 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
   const name_check = checkExchangeFileName(name);
   const total = new ExactSum();
   const r = new WireReader(reader.buf, 0, 0);
+  // Decided from the Header when the option is a function (until then, frames are digested).
+  let digested = opts.records_digest !== false;
   const finish = (): FileScan => {
-    const digested = opts.records_digest !== false;
     scan.sha256_hex = digested ? reader.frameDigestHex() : '';
     scan.file_sha256_hex = reader.fileDigestHex();
     const sum = total.value();
     scan.total_amount_fen = Number(sum);
     if (scan.trailer !== null) {
       const checks = trailerChecksOf(scan.trailer, scan.records, sum, scan.sha256_hex);
-      const mismatches = [checks.count, checks.total, digested ? checks.digest : null].filter((m): m is string => m !== null);
-      if (mismatches.length > 0) scan.trailer_mismatch = { code: 'F02', frame: scan.frames, detail: mismatches.join('; ') };
+      if (digested) setTrailerMismatch(scan, checks);
+      else {
+        scan.digest_deferred = { ...checks, digest: null };
+        setTrailerMismatch(scan, scan.digest_deferred);
+      }
     }
     return scan;
   };
@@ -199,6 +212,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
   }
   scan.header = header;
   opts.onHeader?.(header);
+  if (typeof opts.records_digest === 'function') digested = opts.records_digest(header);
   opts.onFrame?.(reader.frameBytes(), false);
   if (name_check.ok) {
     const disagreements = nameHeaderDisagreements(name_check.name, header);
@@ -246,7 +260,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
       if (!(err instanceof DecodeError)) throw err;
       return unreadable(frame, `record frame ${frame - 1} does not decode as ${codec.name}: ${err.message}`);
     }
-    if (opts.records_digest !== false) reader.digestFrame();
+    if (digested) reader.digestFrame();
     total.add(contribution(record));
     const index = scan.records++;
     opts.onFrame?.(reader.frameBytes(), true);
@@ -268,16 +282,42 @@ export function trailerChecks(scan: FileScan): TrailerChecks {
   return trailerChecksOf(trailer, scan.records, BigInt(scan.total_amount_fen), scan.sha256_hex);
 }
 
+function setTrailerMismatch(scan: FileScan, checks: TrailerChecks): void {
+  const mismatches = [checks.count, checks.total, checks.digest].filter((m): m is string => m !== null);
+  if (mismatches.length > 0) scan.trailer_mismatch = { code: 'F02', frame: scan.frames, detail: mismatches.join('; ') };
+  else delete scan.trailer_mismatch;
+}
+
+/**
+ * A scan whose records' digest was deferred (digest_deferred), finished with the
+ * digest another reading of the same bytes computed (lowercase hex): sha256_hex is
+ * set and the Trailer's digest checked, as the scan would have.
+ */
+export function withRecordsDigest(scan: FileScan, sha256_hex: string): FileScan {
+  const deferred = scan.digest_deferred;
+  if (deferred === undefined) throw new Error(`${scan.name}: the records' digest was not deferred`);
+  const digest = digestCheck(scan.trailer!, sha256_hex);
+  const done: FileScan = { ...scan, sha256_hex };
+  delete done.digest_deferred;
+  setTrailerMismatch(done, { ...deferred, digest });
+  return done;
+}
+
 function trailerChecksOf(trailer: Trailer, records: number, sum: bigint, sha256_hex: string): TrailerChecks {
-  const trailer_hex = Buffer.from(trailer.sha256).toString('hex');
-  // A digest field can be as big as its frame: a detail shows at most 64 bytes of it.
-  const shown_hex = trailer.sha256.length <= 64 ? trailer_hex : `${trailer_hex.slice(0, 128)}...`;
-  const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${shown_hex})`;
   return {
     count: trailer.record_count === records ? null : `record_count ${trailer.record_count}, records ${records}`,
     total: BigInt(trailer.total_amount_fen) === sum ? null : `total_amount_fen ${trailer.total_amount_fen}, records sum to ${sum}`,
-    digest: trailer_hex === sha256_hex ? null : `sha256 ${shown}, records hash to ${sha256_hex}`,
+    digest: digestCheck(trailer, sha256_hex),
   };
+}
+
+function digestCheck(trailer: Trailer, sha256_hex: string): string | null {
+  const trailer_hex = Buffer.from(trailer.sha256).toString('hex');
+  if (trailer_hex === sha256_hex) return null;
+  // A digest field can be as big as its frame: a detail shows at most 64 bytes of it.
+  const shown_hex = trailer.sha256.length <= 64 ? trailer_hex : `${trailer_hex.slice(0, 128)}...`;
+  const shown = trailer.sha256.length === 32 ? trailer_hex : `of ${trailer.sha256.length} bytes (${shown_hex})`;
+  return `sha256 ${shown}, records hash to ${sha256_hex}`;
 }
 
 /**

@@ -34,7 +34,7 @@ export const PRODUCED = 0;
 export const CONSUMED = 1;
 export const STATE = 2;
 export const ABORT = 3;
-/** 1 when the lane's digest holds the SHA-256 of the file the worker read to its end. */
+/** 1 when the lane's digest holds the SHA-256s of the file the worker read to its end (DIGEST_BYTES). */
 export const HAS_DIGEST = 4;
 /** Records of the lane's file the main thread judged itself (the worker was cold): the worker publishes no verdict of theirs. */
 export const JUDGED_HERE = 5;
@@ -100,11 +100,18 @@ export function decodeResult(code: number): RejectedVerdict | undefined {
   return { status: 'REJECTED', reason: STATELESS_REASONS[reason - 1]!, field: field === 0 ? undefined : TRANSACTION_FIELDS[field - 1] };
 }
 
-/** A lane's shared memory: control words, results, the digest of the file it read. */
+/**
+ * A lane's digests: the SHA-256 of the whole file the worker read, then the SHA-256 of
+ * its record frames (the Trailer's, which the main thread then need not compute).
+ */
+export const DIGEST_BYTES = 64;
+export const RECORDS_DIGEST_AT = 32;
+
+/** A lane's shared memory: control words, results, the digests of the file it read. */
 export interface LaneBuffers {
   control: SharedArrayBuffer;
   results: SharedArrayBuffer;
-  /** 32 bytes: the SHA-256 of the file the worker read. */
+  /** DIGEST_BYTES: the SHA-256s of the file the worker read. */
   digest: SharedArrayBuffer;
 }
 
@@ -119,7 +126,7 @@ export function laneBuffers(): LaneBuffers {
   return {
     control: new SharedArrayBuffer(LANE_WORDS * 4),
     results: new SharedArrayBuffer(RING * 4),
-    digest: new SharedArrayBuffer(32),
+    digest: new SharedArrayBuffer(DIGEST_BYTES),
   };
 }
 

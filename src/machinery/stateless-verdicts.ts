@@ -37,6 +37,13 @@ export interface StatelessVerdicts {
   release(count: number): void;
   /** After the file's whole read: whether the verdicts were given on these bytes (sha256). */
   sameFile(sha256_hex: string): boolean;
+  /**
+   * Whether another thread digests the file's record frames (the Trailer's digest):
+   * the import then leaves them to it and asks recordsDigest at the file's end.
+   */
+  readonly digestsRecords: boolean;
+  /** That digest, when the other thread read these bytes (file_sha256_hex) whole; else null (the file is read again here). */
+  recordsDigest(file_sha256_hex: string): string | null;
   /** The file is done with: committed, refused or failed. */
   endFile(): void;
   /** A block of the file compressed by another thread (KeptFileWriter's `compressed`), or null when none does it. */
@@ -70,6 +77,12 @@ export class InlineVerdicts implements StatelessVerdicts {
 
   sameFile(): boolean {
     return true;
+  }
+
+  readonly digestsRecords = false;
+
+  recordsDigest(): null {
+    return null;
   }
 
   endFile(): void {
@@ -126,6 +139,14 @@ export class PipeVerdicts implements StatelessVerdicts {
 
   sameFile(sha256_hex: string): boolean {
     return this.pipe.sameFile(sha256_hex);
+  }
+
+  get digestsRecords(): boolean {
+    return this.pipe.usable;
+  }
+
+  recordsDigest(file_sha256_hex: string): string | null {
+    return this.pipe.recordsDigest(file_sha256_hex);
   }
 
   endFile(): void {

@@ -31,6 +31,8 @@ import {
   FAILED,
   FILTERS,
   HAS_DIGEST,
+  DIGEST_BYTES,
+  RECORDS_DIGEST_AT,
   JUDGED_HERE,
   LANES,
   laneBuffers,
@@ -274,7 +276,26 @@ export class ValidationPipe {
       this.broken = true;
       return false;
     }
-    return Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(current.lane.digest).toString('hex') === sha256_hex;
+    return Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(current.lane.digest.buffer, 0, RECORDS_DIGEST_AT).toString('hex') === sha256_hex;
+  }
+
+  /**
+   * The SHA-256 of the record frames of the current file (the Trailer's digest), as
+   * the worker read them, when it read the whole file and the file's bytes were these
+   * (file_sha256_hex); else null. Waits for the worker to finish the file.
+   */
+  recordsDigest(file_sha256_hex: string): string | null {
+    const current = this.current;
+    if (current === null) return null;
+    const c = current.lane.control;
+    if (!this.settles(c, STATE, STALL_MS)) {
+      this.broken = true;
+      return null;
+    }
+    if (Atomics.load(c, HAS_DIGEST) !== 1) return null;
+    const digest = Buffer.from(current.lane.digest.buffer, 0, DIGEST_BYTES);
+    if (digest.subarray(0, RECORDS_DIGEST_AT).toString('hex') !== file_sha256_hex) return null;
+    return digest.subarray(RECORDS_DIGEST_AT, DIGEST_BYTES).toString('hex');
   }
 
   /** Ends the current file: asks the worker to stop if it is still reading, and waits until it has. */

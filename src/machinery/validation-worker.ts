@@ -40,6 +40,7 @@ import {
   STATE,
   TERMINAL_KEYS,
   AHEAD_TO_COMPRESS,
+  RECORDS_DIGEST_AT,
   type BlockMessage,
   type FileJob,
   type WorkerSetup,
@@ -186,14 +187,14 @@ function judgeFile(job: FileJob): void {
             file = { file_type: h.file_type, sender_id: h.sender_id, business_date: h.business_date };
           }
         },
-        // The main thread checks the Trailer's digest; this reading vouches by the file's.
-        records_digest: false,
       },
     );
     publish();
     if (file !== null) cutter.finish();
-    // What this thread read, for the main thread to check against its own reading.
+    // What this thread read, for the main thread to check against its own reading, and
+    // the records' digest, which the main thread leaves to this thread.
     digest.set(Buffer.from(scan.file_sha256_hex, 'hex'));
+    digest.set(Buffer.from(scan.sha256_hex, 'hex'), RECORDS_DIGEST_AT);
     Atomics.store(control, HAS_DIGEST, 1);
     Atomics.store(control, STATE, DONE);
   } catch (err) {

@@ -5,11 +5,19 @@
 import crypto from 'node:crypto';
 import { HEADER, RECORD_CODEC, TRAILER, type AnyRecord, type MessageCodec } from '../../src/files/codec';
 import { WireWriter } from '../../src/files/wire';
-import type { FileType, Header, Transaction } from '../../src/core/types';
+import type { FileType, Header, Trailer, Transaction } from '../../src/core/types';
 import { frame } from '../files/arbitraries';
 
-/** A file of `header`, `records` (encoded as `record_type`, by default the header's type) and a Trailer that agrees with them. */
-export function encodeWithAnyHeader(header: Header, records: readonly Transaction[], record_type: FileType = 'TXN_UPLOAD'): Buffer {
+/**
+ * A file of `header`, `records` (encoded as `record_type`, by default the header's
+ * type) and a Trailer that agrees with them, but for what `trailer` changes of it.
+ */
+export function encodeWithAnyHeader(
+  header: Header,
+  records: readonly Transaction[],
+  record_type: FileType = 'TXN_UPLOAD',
+  trailer: Partial<Trailer> = {},
+): Buffer {
   const w = new WireWriter(1024);
   HEADER.encode(header, w);
   const parts = [frame(Buffer.from(w.view()))];
@@ -25,7 +33,7 @@ export function encodeWithAnyHeader(header: Header, records: readonly Transactio
     total += r.amount_fen;
   }
   w.reset();
-  TRAILER.encode({ record_count: records.length, total_amount_fen: total, sha256: new Uint8Array(digest.digest()) }, w);
+  TRAILER.encode({ record_count: records.length, total_amount_fen: total, sha256: new Uint8Array(digest.digest()), ...trailer }, w);
   parts.push(frame(Buffer.from(w.view())));
   return Buffer.concat(parts);
 }

@@ -25,6 +25,7 @@ import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
 import { historyKeys } from '../store/history-keys';
 import { EXAMPLE_DIR } from '../spec-vectors';
 import { scanExchangeFile } from '../../src/files/reader';
+import { encodeWithAnyHeader } from './loose-files';
 import type { Transaction } from '../../src/core/types';
 import type { FileContext } from '../../src/core/validate';
 import { buildRegistry } from '../../src/core/registry';
@@ -186,6 +187,64 @@ test('the worker vouches only for the bytes it read: another file under the same
     pipe.close();
     db.close();
   }
+});
+
+test("the worker's digest of the records is the Trailer's, given only for the bytes it read whole", () => {
+  const { db, a, b, digest, pipe } = examplePipe();
+  const recordsDigest = (p: string): string => scanExchangeFile(p).sha256_hex;
+  try {
+    pipe.begin({ kind: 'file', path: a });
+    assert.equal(pipe.recordsDigest(digest(a)), recordsDigest(a), 'the records of a, as the main thread would hash them');
+    pipe.finish();
+    pipe.begin({ kind: 'file', path: a });
+    assert.equal(pipe.recordsDigest(digest(b)), null, 'not for other bytes than it read');
+    pipe.finish();
+    assert.equal(pipe.recordsDigest(digest(a)), null, 'nor when no file is begun');
+  } finally {
+    pipe.close();
+    db.close();
+  }
+});
+
+test("a Trailer whose digest is wrong is refused F02 alike with and without the worker, which digests the records in the main thread's place", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-digest-'));
+  const cfg = loadConfig(EXAMPLE_DIR);
+  const inbox = path.join(dir, 'inbox');
+  fs.cpSync(path.join(EXAMPLE_DIR, 'inbox', '20251230'), inbox, { recursive: true });
+  // Upload 0002 with a Trailer whose digest is of no records; 0001 as it came.
+  const name = 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb';
+  const records: Transaction[] = [];
+  const scan = scanExchangeFile(path.join(inbox, name), (r) => records.push(r as Transaction));
+  const wrong = new Uint8Array(32).fill(7);
+  fs.writeFileSync(path.join(inbox, name), encodeWithAnyHeader(scan.header!, records, 'TXN_UPLOAD', { sha256: wrong }));
+  const refusals: Record<string, unknown> = {};
+  for (const mode of ['on', 'off'] as const) {
+    const db = openStore(path.join(dir, `${mode}.db`));
+    try {
+      const outcome = runBatch({
+        db,
+        participants: cfg.participants,
+        keys: cfg.keys,
+        date: '20251230',
+        inboxDir: inbox,
+        outboxDir: path.join(dir, `outbox-${mode}`),
+        now: () => '20251231013000',
+        progress: () => {},
+        parallel: mode,
+      });
+      assert.equal(outcome.kind, 'done');
+      refusals[mode] = db
+        .prepare('SELECT name, outcome, refusal_code, refusal_frame, refusal_detail FROM files WHERE refusal_code IS NOT NULL ORDER BY name')
+        .all();
+    } finally {
+      db.close();
+    }
+  }
+  assert.deepEqual(refusals.on, refusals.off);
+  const refused = (refusals.on as { name: string; refusal_code: string; refusal_detail: string }[]).find((f) => f.name === name);
+  assert.ok(refused, 'the upload with the wrong digest is refused');
+  assert.equal(refused.refusal_code, 'F02');
+  assert.equal(refused.refusal_detail, `sha256 ${'07'.repeat(32)}, records hash to ${scan.sha256_hex}`);
 });
 
 test('a file posted ahead is judged as if begun in its turn, and one not begun is dropped for the file that comes', () => {

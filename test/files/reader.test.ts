@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import type { FileRefusal, Header, Trailer, Transaction } from '../../src/core/types';
 import { BLACKLIST_ENTRY, HEADER, TRAILER, TRANSACTION, VERDICT, encodeMessage } from '../../src/files/codec';
 import { exchangeFileName } from '../../src/files/names';
-import { EMPTY_SHA256_HEX, type FileScan, type ScanOptions, refusalOf, scanExchangeFile, structuralFaults } from '../../src/files/reader';
+import { EMPTY_SHA256_HEX, type FileScan, type ScanOptions, refusalOf, scanExchangeFile, structuralFaults, withRecordsDigest } from '../../src/files/reader';
 import { encodeExchangeFile } from '../../src/files/writer';
 import {
   type AnyRecord,
@@ -417,6 +417,31 @@ test('refusalOf: F01, F05, F04, F02, F03 in that order', () => {
   assert.throws(() => refusalOf(good, { wrongParty: conflict }));
 });
 
+test("the records' digest left to another reading and given back (withRecordsDigest) makes the scan the whole reading's", () => {
+  for (const c of [{ what: 'a good file', bytes: GOOD }, ...F02_CASES]) {
+    const whole = scanBytes(c.bytes).scan;
+    let told: Header | null = null;
+    const deferred = scanBytes(c.bytes, NAME, {
+      records_digest: (h) => {
+        told = h;
+        return false;
+      },
+    }).scan;
+    assert.deepEqual(told, whole.header, `${c.what}: decided from the Header`);
+    assert.equal(deferred.sha256_hex, '', c.what);
+    assert.ok(deferred.digest_deferred !== undefined, `${c.what}: the Trailer's digest check waits`);
+    const done = withRecordsDigest(deferred, whole.sha256_hex);
+    assert.deepEqual(done, whole, c.what);
+    assert.deepEqual(refusalOf(done), refusalOf(whole), c.what);
+  }
+  // A function that keeps the digest is the whole reading; a scan not deferred cannot be finished.
+  assert.deepEqual(scanBytes(GOOD, NAME, { records_digest: () => true }).scan, scanBytes(GOOD).scan);
+  assert.throws(() => withRecordsDigest(scanBytes(GOOD).scan, EMPTY_SHA256_HEX), /not deferred/);
+  // Another reading's digest that is not these records' is caught as the Trailer's mismatch.
+  const wrong = withRecordsDigest(scanBytes(GOOD, NAME, { records_digest: false }).scan, EMPTY_SHA256_HEX);
+  assert.equal(refusalOf(wrong)?.code, 'F02');
+});
+
 // ---------------------------------------------------------------------------
 // Properties
 
@@ -485,5 +510,21 @@ test('property: any single flipped byte is refused (or, inside the Header, shows
       }
     }),
     { numRuns: 600 },
+  );
+});
+
+test('property: a reading that defers the records\' digest, given it back, is the whole reading (any flipped byte)', () => {
+  fc.assert(
+    fc.property(fileArb(), fc.nat(), fc.integer({ min: 0, max: 255 }), ({ header, records }, at, mask) => {
+      const bytes = Buffer.from(encodeExchangeFile(header, records));
+      bytes[at % bytes.length] ^= mask;
+      const whole = scanCase(header, bytes).scan;
+      const deferred = scanCase(header, bytes, { records_digest: () => false }).scan;
+      const done = deferred.digest_deferred === undefined ? deferred : withRecordsDigest(deferred, whole.sha256_hex);
+      // A scan refused before its Trailer defers nothing: only its refusal must agree.
+      if (deferred.digest_deferred === undefined) assert.deepEqual(refusalOf(done), refusalOf(whole));
+      else assert.deepEqual(done, whole);
+    }),
+    { numRuns: 300 },
   );
 });
