@@ -7,7 +7,7 @@ import { scanExchangeFile, refusalOf, withRecordsDigest, MAX_FILE_BYTES, type Fi
 import { MAX_BANK_FILE_BYTES, scanBankStatement } from '../files/bank-csv';
 import { isCalendarDate, MAX_FILE_SEQ, parseBankStatementName } from '../files/names';
 import { listInbox, sha256OfFile, unreadableOr, type InboxFile } from './inbox';
-import { RecordImporter } from './record-import';
+import { ReadAgainWhole, RecordImporter } from './record-import';
 import { importNationalVerdict } from './national-import';
 import type { BatchContext, Progress } from './context';
 import { wrongParty } from '../core/file-party';
@@ -24,7 +24,11 @@ export interface ImportTally {
   refused: number;
 }
 
-/** The stateless verdicts were given on other bytes than the import read (the worker read the file apart): it is imported again, judged here alone. */
+/**
+ * The file is imported again, read whole and judged here alone: the stateless verdicts
+ * were given on other bytes than the import read (the worker read the file apart), or
+ * the worker did not vouch for the records the import read only in part.
+ */
 class JudgedOtherBytes extends Error {}
 
 /** Thrown inside a file's transaction to roll it back; caught right outside it. */
@@ -287,9 +291,9 @@ function importExchangeFile(
         if (kind === 'TXN_UPLOAD' || kind === 'INTEROP_IN') {
           digestRecords = !verdicts.digestsRecords;
           const fileCtx = { file_type: kind, sender_id: h.sender_id, business_date: h.business_date };
-          const imp = new RecordImporter(ctx, fileId, fileCtx, verdicts);
           verdicts.beginFile(file.path, fileCtx, next);
           on.keep = new KeptFileWriter(ctx.db, fileId, verdicts.compressedBlock);
+          const imp = new RecordImporter(ctx, fileId, fileCtx, verdicts, on.keep);
           ctx.tonight.kept.pending = { fileId, writer: on.keep };
           on.importer = imp;
           lastImporter = imp;
@@ -311,8 +315,13 @@ function importExchangeFile(
         }
       },
       records_digest: () => digestRecords,
+      // Read in part while the worker decodes the same records whole (RecordImporter.decode).
+      recordDecoder: () => on.importer?.decode,
     });
     on.finish?.();
+    // A file read in part that turns out unreadable is read again whole: the refusal
+    // names the first frame that does not decode, which a part may not have reached.
+    if (scan.unreadable !== undefined && on.importer?.readPart === true) throw new JudgedOtherBytes();
     if (scan.digest_deferred !== undefined) {
       // Left to the worker: its digest of the records, if it read these bytes whole; else
       // the file is read again here, alone.
@@ -359,7 +368,9 @@ function importExchangeFile(
     return 'imported';
   } catch (err) {
     ctx.tonight.fileRolledBack((lastImporter as RecordImporter | null)?.firstRecordId ?? null);
-    if (err instanceof JudgedOtherBytes) return importExchangeFile(ctx, room, file, sha, gauge, next, ctx.tonight.inlineVerdicts);
+    if (err instanceof JudgedOtherBytes || err instanceof ReadAgainWhole) {
+      return importExchangeFile(ctx, room, file, sha, gauge, next, ctx.tonight.inlineVerdicts);
+    }
     if (err instanceof NoRoomForAnswer) {
       // Nothing of it is recorded: it is imported by a later night, as if it had not arrived yet.
       ctx.progress(`import: ${file.name} waits for a later night: ${err.message}`);

@@ -7,12 +7,14 @@
 // inserted. Everything runs inside the file's transaction: a refused file leaves
 // nothing behind, and the caller makes the machinery forget it.
 import { strict as assert } from 'node:assert';
-import type { Transaction } from '../core/types';
-import { holdsKeys, TXN_LOAD } from '../core/types';
+import type { ImportFields, Transaction } from '../core/types';
+import { holdsKeys, IMPORT_FIELDS, TXN_LOAD } from '../core/types';
+import { decodeImportFields, TRANSACTION } from '../files/codec';
+import { DecodeError, type WireReader } from '../files/wire';
 import { statefulVerdict, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
 import type { ChunkHeldKeys } from '../machinery/held-keys';
 import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
-import { assertReadsBack } from '../store/kept-files';
+import { assertReadsBack, decodeRecordFrame, type KeptFileWriter } from '../store/kept-files';
 import { SOURCE_CODE, STATUS_CODE } from '../store/record-columns';
 import { manyRowInsert } from '../store/many-rows';
 import type { BatchContext } from './context';
@@ -36,10 +38,26 @@ function readBackEvery(spec: string | undefined): number {
   return n;
 }
 
+/**
+ * A record read in part (ImportFields) does not decode whole: the file is unreadable,
+ * and is read again whole, for its refusal to name the first frame at fault.
+ */
+export class ReadAgainWhole extends Error {}
+
 export class RecordImporter {
   count = 0;
   firstRecordId: number | null = null;
-  private chunk: Transaction[] = [];
+  /** The records read and not judged yet: a chunk, judged whole at once (flush). */
+  private readonly chunk: ImportFields[] = [];
+  /** The chunk is read whole (its stateless rules run here), or as ImportFields only (they ran on the worker). */
+  private chunkWhole = true;
+  /** The index in the file of the chunk's first record. */
+  private chunkStart = 0;
+  /** Some chunk was read as ImportFields only: a file refused unreadable is read again whole, for the refusal's detail. */
+  readPart = false;
+  /** The last record made whole (whole()), by its index in the chunk. */
+  private wholeAt = -1;
+  private wholeRecord: Transaction | null = null;
   private readonly held: ChunkHeldKeys;
   private readonly rules: Pick<ValidationContext, 'registry' | 'limits' | 'held' | 'blacklistOf'>;
   private readonly insert;
@@ -54,12 +72,15 @@ export class RecordImporter {
   /** The records read back when the file's bytes are kept: by index, as the import read them. */
   private readonly samples = new Map<number, Transaction>();
   private last: Transaction | null = null;
+  private readonly wholeOf = (i: number): Transaction => this.whole(i);
 
   constructor(
     private readonly ctx: BatchContext,
     private readonly fileId: number,
     private readonly file: FileContext,
     private readonly verdicts: StatelessVerdicts,
+    /** The file's bytes as they are kept: records read whole again come from there. */
+    private readonly keep: KeptFileWriter,
   ) {
     const db = ctx.db;
     this.held = ctx.tonight.heldKeys(ctx.blacklist);
@@ -87,7 +108,20 @@ export class RecordImporter {
     this.insertConflict = db.prepare('INSERT INTO key_conflicts (record_id, held_json) VALUES (?, ?)');
   }
 
-  add(record: Transaction): void {
+  /**
+   * The file's record decoder (the scan's recordDecoder): a chunk is read whole when
+   * its stateless rules run here, else as ImportFields only. Decided at each chunk's
+   * first record.
+   */
+  readonly decode = (r: WireReader): ImportFields => {
+    if (this.chunk.length === 0) {
+      this.chunkWhole = !this.verdicts.judgesAhead();
+      if (!this.chunkWhole) this.readPart = true;
+    }
+    return this.chunkWhole ? TRANSACTION.decode(r) : decodeImportFields(r);
+  };
+
+  add(record: ImportFields): void {
     this.chunk.push(record);
     if (this.chunk.length >= CHUNK_RECORDS) this.flush();
   }
@@ -95,19 +129,46 @@ export class RecordImporter {
   flush(): void {
     const chunk = this.chunk;
     if (chunk.length === 0) return;
-    this.chunk = [];
+    this.chunkStart = this.count;
+    this.wholeAt = -1;
     // Prefetch: the stateless verdicts, and what history holds under the chunk's keys.
-    const stateless = this.verdicts.judge(this.count, chunk);
+    const stateless = this.verdicts.judge(this.count, chunk, this.wholeOf);
     this.held.prefetch(chunk, stateless);
     // Validate and insert, in order: each record is judged against the ones before it.
     for (let i = 0; i < chunk.length; i++) {
       const r = chunk[i]!;
       this.held.select(i);
-      const verdict = stateless.rejected[i] ?? statefulVerdict(r, this.rules);
+      const verdict = stateless.rejected[i] ?? statefulVerdict(r, this.rules, () => this.whole(i));
       this.store(r, i, verdict);
     }
     this.insertRows();
+    this.last = this.whole(chunk.length - 1);
+    chunk.length = 0; // the next record read begins the next chunk (decode)
     this.verdicts.release(this.count);
+    this.keep.release(this.count);
+  }
+
+  /**
+   * Record i of the chunk, whole: as read, or decoded again from its
+   * frame in the kept bytes (the importer has them until it releases them). Its
+   * ImportFields as read must be the whole record's: checked on every record read back.
+   */
+  private whole(i: number): Transaction {
+    if (this.chunkWhole) return this.chunk[i] as Transaction;
+    if (i === this.wholeAt) return this.wholeRecord!;
+    const idx = this.chunkStart + i;
+    const frame = this.keep.frameOf(idx);
+    let r: Transaction | undefined;
+    try {
+      r = frame !== undefined ? decodeRecordFrame(frame, 0) : this.ctx.tonight.kept.get(this.fileId, idx);
+    } catch (err) {
+      if (err instanceof DecodeError) throw new ReadAgainWhole();
+      throw err;
+    }
+    if (r === undefined) assert.fail(`record import: record ${idx} of file ${this.fileId} is not in its kept bytes`);
+    this.wholeAt = i;
+    this.wholeRecord = r;
+    return r;
   }
 
   /** Inserts the accepted rows held back, in one statement, in their order (their ids were given as they came). */
@@ -120,7 +181,7 @@ export class RecordImporter {
   }
 
   /** Holds an accepted row back for a many-row INSERT (insertAccepted's values); its id is the one SQLite will give it. */
-  private holdAccepted(card: number, terminal: number, r: Transaction, merchant: number): number {
+  private holdAccepted(card: number, terminal: number, r: ImportFields, merchant: number): number {
     const rows = this.rows;
     let at = this.buffered * ACCEPTED_VALUES;
     rows[at++] = this.fileId;
@@ -137,7 +198,7 @@ export class RecordImporter {
   }
 
   /** Inserts record i of the chunk with its verdict; a record that holds its keys joins tonight's. */
-  private store(r: Transaction, i: number, verdict: RecordVerdict): void {
+  private store(r: ImportFields, i: number, verdict: RecordVerdict): void {
     const local = this.ctx.registry.isLocalIssuer(r.issuer_id);
     const blacklistedLoad = verdict.status === 'ACCEPTED' && verdict.blacklisted_load === true;
     const card = this.held.cardKeyOf(i);
@@ -178,15 +239,24 @@ export class RecordImporter {
       this.nextId = id + 1;
     }
     this.ctx.tonight.tally.add(this.file.file_type, verdict.status, verdict.reason, r.txn_type === TXN_LOAD, merchant, r.amount_fen);
-    if (this.count % READ_BACK_EVERY === 0) this.samples.set(this.count, r);
-    this.last = r;
+    if (this.count % READ_BACK_EVERY === 0) this.samples.set(this.count, this.sample(r, i));
     if (this.firstRecordId === null) this.firstRecordId = id;
     this.ctx.tonight.recordStored(id, card, terminal, holdsKeys(verdict.status), local, r);
-    if (verdict.status === 'PENDING_INTEROP') this.ctx.tonight.recordPending(id, r);
+    if (verdict.status === 'PENDING_INTEROP') this.ctx.tonight.recordPending(id, this.whole(i));
     if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
       this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
     }
     this.count++;
+  }
+
+  /** Record i whole, for the read-back; its ImportFields as read must be the whole record's. */
+  private sample(r: ImportFields, i: number): Transaction {
+    const whole = this.whole(i);
+    for (const f of IMPORT_FIELDS) {
+      if (r[f] !== whole[f])
+        assert.fail(`record import: record ${this.count}'s ${f} read ${JSON.stringify(r[f])}, whole ${JSON.stringify(whole[f])}`);
+    }
+    return whole;
   }
 
   /**

@@ -67,6 +67,28 @@ export interface Transaction {
   station_id: string;
 }
 
+/**
+ * What the import's main thread reads of a record when the worker reads the whole
+ * file too: the keys, amounts, balances and parties that the rules needing history
+ * and the record's row take. The rest (card_type, occurred_at, tac, batch_no,
+ * line_id, station_id) stays in the file's bytes until a rule asks for the whole
+ * record: a held record to compare, a blacklisted card's time, a sampled read-back.
+ */
+export const IMPORT_FIELDS = [
+  'issuer_id',
+  'card_no',
+  'txn_type',
+  'amount_fen',
+  'balance_before_fen',
+  'balance_after_fen',
+  'card_seq',
+  'terminal_id',
+  'terminal_seq',
+  'acquirer_id',
+  'merchant_id',
+] as const satisfies readonly (keyof Transaction)[];
+export type ImportFields = Pick<Transaction, (typeof IMPORT_FIELDS)[number]>;
+
 /** A Transaction's fields in the order of exchange-files.md (and of the records table's columns). */
 export const TRANSACTION_FIELDS = [
   'issuer_id',

@@ -10,7 +10,7 @@
 
 import { strict as assert } from 'node:assert';
 import type { Limits } from './config-types';
-import type { BlacklistEntry, RecordReason, Transaction } from './types';
+import type { BlacklistEntry, ImportFields, RecordReason, Transaction } from './types';
 import { BLACKLIST_ADD, TXN_COMPOSITE_PURCHASE, TXN_LOAD, TXN_PURCHASE } from './types';
 import type { Registry } from './registry';
 import { isTerminalActiveOnDay } from './registry';
@@ -160,7 +160,7 @@ export function isLoadOnBlacklistedCard(rec: Transaction, ctx: Pick<ValidationCo
 
 /** The verdict on one record. Pure: reads ctx, changes nothing. */
 export function validateRecord(rec: Transaction, file: FileContext, ctx: ValidationContext): RecordVerdict {
-  return statelessVerdict(rec, file, ctx) ?? statefulVerdict(rec, ctx);
+  return statelessVerdict(rec, file, ctx) ?? statefulVerdict(rec, ctx, () => rec);
 }
 
 /** What the rules before E03 need: the configuration only, nothing of history. */
@@ -258,11 +258,14 @@ export function statelessVerdict(rec: Transaction, file: FileContext, ctx: State
 
 /**
  * The rules that need history, E03 E09 S01, for a record that passed
- * statelessVerdict: the held keys and the blacklist as of this record.
+ * statelessVerdict: the held keys and the blacklist as of this record. They read the
+ * record's ImportFields, and ask `whole` for the whole record only when a held record
+ * must be compared with it, or a blacklisted card's entries with its time.
  */
 export function statefulVerdict(
-  rec: Transaction,
+  rec: ImportFields,
   ctx: Pick<ValidationContext, 'registry' | 'limits' | 'held' | 'blacklistOf'>,
+  whole: () => Transaction,
 ): RecordVerdict {
   const local = ctx.registry.isLocalIssuer(rec.issuer_id);
   const load = rec.txn_type === TXN_LOAD;
@@ -272,8 +275,9 @@ export function statefulVerdict(
   // makes this a resend, whatever the other key holds.
   const by_card = ctx.held.byCardKey(rec.issuer_id, rec.card_no, rec.card_seq);
   const by_terminal = ctx.held.byTerminalKey(rec.acquirer_id, rec.terminal_id, rec.terminal_seq);
-  if (by_card !== undefined && sameRecord(by_card, rec)) return { status: 'REJECTED', reason: 'E03', conflictWith: by_card };
-  if (by_terminal !== undefined && sameRecord(by_terminal, rec)) return { status: 'REJECTED', reason: 'E03', conflictWith: by_terminal };
+  const full = by_card !== undefined || by_terminal !== undefined ? whole() : null;
+  if (by_card !== undefined && sameRecord(by_card, full!)) return { status: 'REJECTED', reason: 'E03', conflictWith: by_card };
+  if (by_terminal !== undefined && sameRecord(by_terminal, full!)) return { status: 'REJECTED', reason: 'E03', conflictWith: by_terminal };
   if (by_card !== undefined) return { status: 'REJECTED', reason: 'E09', field: 'card_seq', conflictWith: by_card };
   if (by_terminal !== undefined) return { status: 'REJECTED', reason: 'E09', field: 'terminal_seq', conflictWith: by_terminal };
 
@@ -281,7 +285,7 @@ export function statefulVerdict(
 
   // S01 BLACKLISTED: a purchase is held; a load is accepted but flagged.
   const entries = ctx.blacklistOf(rec.issuer_id, rec.card_no);
-  if (entries !== undefined && entries.length > 0 && isBlacklisted(entries, rec.occurred_at, limits.blacklist_grace_hours)) {
+  if (entries !== undefined && entries.length > 0 && isBlacklisted(entries, whole().occurred_at, limits.blacklist_grace_hours)) {
     return load ? ACCEPTED_BLACKLISTED_LOAD : SUSPENDED;
   }
   return ACCEPTED;

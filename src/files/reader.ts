@@ -15,7 +15,7 @@
 // even hashed: reading it would hold up the night for minutes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FileRefusal, FileType, Header, RecordOf, Trailer } from '../core/types';
+import type { FileRefusal, FileType, Header, ImportFields, RecordOf, Trailer } from '../core/types';
 import {
   type AnyRecord,
   ExactSum,
@@ -105,6 +105,13 @@ export interface ScanOptions {
    * the file.
    */
   records_digest?: boolean | ((header: Header) => boolean);
+  /**
+   * Decodes the record frames in the place of the Header's codec, when it gives a
+   * decoder (asked after onHeader): the import reads only some fields of a record
+   * whose file the worker decodes whole (decodeImportFields). The Trailer's total is
+   * taken from what it returns (an upload's: its amount_fen, which ImportFields has).
+   */
+  recordDecoder?: (header: Header) => ((r: WireReader) => AnyRecord | ImportFields) | undefined;
 }
 
 export type OnRecord<R = AnyRecord> = (record: R, index: number) => void;
@@ -235,6 +242,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
 
   // Frames 2..n-1: records; frame n: the Trailer.
   const codec: MessageCodec<AnyRecord> = RECORD_CODEC[header.file_type];
+  const decode = (opts.recordDecoder?.(header) as ((r: WireReader) => AnyRecord) | undefined) ?? ((r: WireReader) => codec.decode(r));
   const contribution = totalContributionOf(header.file_type);
   for (let frame = 2; ; frame++) {
     step = reader.next();
@@ -255,7 +263,7 @@ function scanFrames(name: string, bytes: number, reader: FrameReader, onRecord: 
     }
     let record: AnyRecord;
     try {
-      record = codec.decode(r);
+      record = decode(r);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       return unreadable(frame, `record frame ${frame - 1} does not decode as ${codec.name}: ${err.message}`);

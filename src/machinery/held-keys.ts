@@ -9,7 +9,7 @@
 // candidates are read in two queries (one per key). Tonight's records are found by
 // their keys in NightKeys and read by id, inside the file's transaction (this file's
 // earlier records included).
-import type { BlacklistEntry, Transaction } from '../core/types';
+import type { BlacklistEntry, ImportFields, Transaction } from '../core/types';
 import type { HeldKeys } from '../core/validate';
 import type { Db } from '../store/db';
 import type { KeptRecords } from '../store/kept-files';
@@ -37,7 +37,7 @@ function addUnder(map: Map<number, Transaction[]>, key: number, row: Transaction
  * for the insert.
  */
 export class ChunkHeldKeys implements HeldKeys {
-  private chunk: readonly Transaction[] = [];
+  private chunk: readonly ImportFields[] = [];
   private readonly cardKeys: number[] = [];
   private readonly terminalRefs: (number | undefined)[] = [];
   /**
@@ -48,7 +48,7 @@ export class ChunkHeldKeys implements HeldKeys {
   private readonly byCard = new Map<number, Transaction[]>();
   private readonly byTerminal = new Map<number, Transaction[]>();
   /** The record the rules are judging, and its card key (the blacklist only needs the card's part). */
-  private current: Transaction | null = null;
+  private current: ImportFields | null = null;
   /** What the read-ahead read (kept, so that the reads are not optimized away). */
   touched = 0;
   private currentKey = 0;
@@ -100,7 +100,7 @@ export class ChunkHeldKeys implements HeldKeys {
   }
 
   /** Fetches what history holds under the chunk's keys. A record the stateless rules rejected is asked nothing. */
-  prefetch(chunk: readonly Transaction[], verdicts: ChunkVerdicts): void {
+  prefetch(chunk: readonly ImportFields[], verdicts: ChunkVerdicts): void {
     this.chunk = chunk;
     this.current = null;
     const n = chunk.length;

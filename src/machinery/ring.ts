@@ -34,7 +34,7 @@ export const PRODUCED = 0;
 export const CONSUMED = 1;
 export const STATE = 2;
 export const ABORT = 3;
-/** 1 when the lane's digest holds the SHA-256s of the file the worker read to its end (DIGEST_BYTES). */
+/** 1 when the lane's digest holds the SHA-256s (DIGEST_BYTES) of the file the worker read to its end, every frame of it decoded whole. */
 export const HAS_DIGEST = 4;
 /** Records of the lane's file the main thread judged itself (the worker was cold): the worker publishes no verdict of theirs. */
 export const JUDGED_HERE = 5;

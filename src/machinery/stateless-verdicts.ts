@@ -3,7 +3,7 @@
 // ran ahead on the worker thread (validation-pipe.ts) or run here, inline. The batch
 // takes them and runs the rules that need history itself.
 import { strict as assert } from 'node:assert';
-import type { Transaction } from '../core/types';
+import type { ImportFields, Transaction } from '../core/types';
 import { statelessVerdict, type FileContext, type RejectedVerdict, type StatelessContext } from '../core/validate';
 import { CHUNK, decodeResult, HISTORY_CARD, HISTORY_TERMINAL, UNKNOWN } from './ring';
 import type { ValidationPipe } from './validation-pipe';
@@ -31,8 +31,16 @@ export interface StatelessVerdicts {
    * ahead.
    */
   beginFile(path: string, file: FileContext, next?: string | null): void;
-  /** The verdicts of the file's records [from, from + records.length): at most CHUNK_RECORDS, in order. */
-  judge(from: number, records: readonly Transaction[]): ChunkVerdicts;
+  /**
+   * Whether the chunk the importer is about to read will be judged on the worker,
+   * which decodes its records whole: the importer then reads only their ImportFields.
+   */
+  judgesAhead(): boolean;
+  /**
+   * The verdicts of the file's records [from, from + records.length): at most
+   * CHUNK_RECORDS, in order. whole(i): record i whole, for a rule run here.
+   */
+  judge(from: number, records: readonly ImportFields[], whole: (i: number) => Transaction): ChunkVerdicts;
   /** The records before `count` are stored. */
   release(count: number): void;
   /** After the file's whole read: whether the verdicts were given on these bytes (sha256). */
@@ -64,12 +72,16 @@ export class InlineVerdicts implements StatelessVerdicts {
     this.file = file;
   }
 
-  judge(_from: number, records: readonly Transaction[]): ChunkVerdicts {
+  judgesAhead(): boolean {
+    return false;
+  }
+
+  judge(_from: number, records: readonly ImportFields[], whole: (i: number) => Transaction): ChunkVerdicts {
     const file = this.file!;
     const out = this.out;
     assert(records.length <= CHUNK_RECORDS, `stateless verdicts: a chunk of ${records.length}`);
     out.size = records.length;
-    for (let i = 0; i < records.length; i++) out.rejected[i] = statelessVerdict(records[i]!, file, this.rules);
+    for (let i = 0; i < records.length; i++) out.rejected[i] = statelessVerdict(whole(i), file, this.rules);
     return out;
   }
 
@@ -108,7 +120,11 @@ export class PipeVerdicts implements StatelessVerdicts {
     this.pipe.begin({ kind: 'file', path }, next);
   }
 
-  judge(from: number, records: readonly Transaction[]): ChunkVerdicts {
+  judgesAhead(): boolean {
+    return this.pipe.usable && !this.pipe.cold();
+  }
+
+  judge(from: number, records: readonly ImportFields[], whole: (i: number) => Transaction): ChunkVerdicts {
     const file = this.file!;
     const out = this.out;
     assert(records.length <= CHUNK_RECORDS, `stateless verdicts: a chunk of ${records.length}`);
@@ -123,7 +139,7 @@ export class PipeVerdicts implements StatelessVerdicts {
     for (let i = 0; i < records.length; i++) {
       const code = cold ? UNKNOWN : this.pipe.resultOf(from + i);
       if (code === UNKNOWN) {
-        out.rejected[i] = statelessVerdict(records[i]!, file, this.rules);
+        out.rejected[i] = statelessVerdict(whole(i), file, this.rules);
         out.history[i] = NOT_PROBED;
       } else {
         out.rejected[i] = decodeResult(code);

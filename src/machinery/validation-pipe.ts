@@ -276,7 +276,9 @@ export class ValidationPipe {
       this.broken = true;
       return false;
     }
-    return Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(current.lane.digest.buffer, 0, RECORDS_DIGEST_AT).toString('hex') === sha256_hex;
+    return (
+      Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(current.lane.digest.buffer, 0, RECORDS_DIGEST_AT).toString('hex') === sha256_hex
+    );
   }
 
   /**

@@ -192,10 +192,14 @@ function judgeFile(job: FileJob): void {
     publish();
     if (file !== null) cutter.finish();
     // What this thread read, for the main thread to check against its own reading, and
-    // the records' digest, which the main thread leaves to this thread.
-    digest.set(Buffer.from(scan.file_sha256_hex, 'hex'));
-    digest.set(Buffer.from(scan.sha256_hex, 'hex'), RECORDS_DIGEST_AT);
-    Atomics.store(control, HAS_DIGEST, 1);
+    // the records' digest, which the main thread leaves to this thread. Given only for
+    // a file whose every frame decoded whole: the main thread may have read the records
+    // in part (ImportFields), and this reading vouches for the rest of their fields.
+    if (scan.unreadable === undefined) {
+      digest.set(Buffer.from(scan.file_sha256_hex, 'hex'));
+      digest.set(Buffer.from(scan.sha256_hex, 'hex'), RECORDS_DIGEST_AT);
+      Atomics.store(control, HAS_DIGEST, 1);
+    }
     Atomics.store(control, STATE, DONE);
   } catch (err) {
     Atomics.store(control, STATE, err instanceof Aborted ? DONE : FAILED);

@@ -134,6 +134,8 @@ const MAX_WAITING = 8;
  */
 export class KeptFileWriter {
   private readonly waiting: RawBlock[] = [];
+  /** Blocks stored whose records the importer may still read whole (until release). */
+  private readonly stored: RawBlock[] = [];
   private readonly cutter = new BlockCutter((b) => {
     this.waiting.push(b);
     this.store(false);
@@ -162,14 +164,23 @@ export class KeptFileWriter {
     this.store(true);
   }
 
+  /** Record idx's frame (length prefix first), while it is not released; else undefined. */
   frameOf(idx: number): Buffer | undefined {
     const cut = this.cutter.frameOf(idx);
     if (cut !== undefined) return cut;
-    for (const b of this.waiting) {
-      const f = frameIn(b.raw, b.raw.length, b.first_idx, b.starts, idx);
-      if (f !== undefined) return f;
+    for (const blocks of [this.waiting, this.stored]) {
+      for (const b of blocks) {
+        const f = frameIn(b.raw, b.raw.length, b.first_idx, b.starts, idx);
+        if (f !== undefined) return f;
+      }
     }
     return undefined;
+  }
+
+  /** The importer is done with the records before `count`: the stored blocks that hold only such records go. */
+  release(count: number): void {
+    const stored = this.stored;
+    while (stored.length > 0 && stored[0]!.first_idx + stored[0]!.starts.length <= count) stored.shift();
   }
 
   /** Stores the blocks whose compressed bytes are at hand, in order; `all`: every one. */
@@ -182,7 +193,7 @@ export class KeptFileWriter {
       if (data === null) return;
       const k = keptBlock(b, data);
       this.insert.run(this.fileId, k.first_idx, k.records, k.lead, k.raw_bytes, k.data);
-      this.waiting.shift();
+      this.stored.push(this.waiting.shift()!);
     }
   }
 }

@@ -26,6 +26,8 @@ import { historyKeys } from '../store/history-keys';
 import { EXAMPLE_DIR } from '../spec-vectors';
 import { scanExchangeFile } from '../../src/files/reader';
 import { encodeWithAnyHeader } from './loose-files';
+import { listInbox } from '../../src/batch/inbox';
+import { RECORD_FILE_BYTES } from '../../src/machinery/tonight';
 import type { Transaction } from '../../src/core/types';
 import type { FileContext } from '../../src/core/validate';
 import { buildRegistry } from '../../src/core/registry';
@@ -189,6 +191,41 @@ test('the worker vouches only for the bytes it read: another file under the same
   }
 });
 
+interface Refusal {
+  refusal_code: string;
+  refusal_frame: number | null;
+  refusal_detail: string;
+}
+
+/** The refusal of file `name` after one night of `inbox`, with the worker and without: they must agree. */
+function refusalOnAndOff(dir: string, cfgDir: string, inbox: string, date: string, name: string): Refusal {
+  const cfg = loadConfig(cfgDir);
+  const refusals: Record<string, unknown> = {};
+  for (const mode of ['on', 'off'] as const) {
+    const db = openStore(path.join(dir, `${mode}.db`));
+    try {
+      const outcome = runBatch({
+        db,
+        participants: cfg.participants,
+        keys: cfg.keys,
+        date,
+        inboxDir: inbox,
+        outboxDir: path.join(dir, `outbox-${mode}`),
+        now: () => `${addDays(date, 1)}013000`,
+        progress: () => {},
+        parallel: mode,
+      });
+      assert.equal(outcome.kind, 'done');
+      refusals[mode] = db.prepare('SELECT refusal_code, refusal_frame, refusal_detail FROM files WHERE name = ?').get(name);
+    } finally {
+      db.close();
+    }
+  }
+  assert.deepEqual(refusals.on, refusals.off);
+  assert.ok(refusals.on !== undefined, `${name} is in the store`);
+  return refusals.on as Refusal;
+}
+
 test("the worker's digest of the records is the Trailer's, given only for the bytes it read whole", () => {
   const { db, a, b, digest, pipe } = examplePipe();
   const recordsDigest = (p: string): string => scanExchangeFile(p).sha256_hex;
@@ -208,7 +245,6 @@ test("the worker's digest of the records is the Trailer's, given only for the by
 
 test("a Trailer whose digest is wrong is refused F02 alike with and without the worker, which digests the records in the main thread's place", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-digest-'));
-  const cfg = loadConfig(EXAMPLE_DIR);
   const inbox = path.join(dir, 'inbox');
   fs.cpSync(path.join(EXAMPLE_DIR, 'inbox', '20251230'), inbox, { recursive: true });
   // Upload 0002 with a Trailer whose digest is of no records; 0001 as it came.
@@ -217,34 +253,58 @@ test("a Trailer whose digest is wrong is refused F02 alike with and without the 
   const scan = scanExchangeFile(path.join(inbox, name), (r) => records.push(r as Transaction));
   const wrong = new Uint8Array(32).fill(7);
   fs.writeFileSync(path.join(inbox, name), encodeWithAnyHeader(scan.header!, records, 'TXN_UPLOAD', { sha256: wrong }));
-  const refusals: Record<string, unknown> = {};
-  for (const mode of ['on', 'off'] as const) {
-    const db = openStore(path.join(dir, `${mode}.db`));
-    try {
-      const outcome = runBatch({
-        db,
-        participants: cfg.participants,
-        keys: cfg.keys,
-        date: '20251230',
-        inboxDir: inbox,
-        outboxDir: path.join(dir, `outbox-${mode}`),
-        now: () => '20251231013000',
-        progress: () => {},
-        parallel: mode,
-      });
-      assert.equal(outcome.kind, 'done');
-      refusals[mode] = db
-        .prepare('SELECT name, outcome, refusal_code, refusal_frame, refusal_detail FROM files WHERE refusal_code IS NOT NULL ORDER BY name')
-        .all();
-    } finally {
-      db.close();
-    }
-  }
-  assert.deepEqual(refusals.on, refusals.off);
-  const refused = (refusals.on as { name: string; refusal_code: string; refusal_detail: string }[]).find((f) => f.name === name);
-  assert.ok(refused, 'the upload with the wrong digest is refused');
+  const refused = refusalOnAndOff(dir, EXAMPLE_DIR, inbox, '20251230', name);
   assert.equal(refused.refusal_code, 'F02');
   assert.equal(refused.refusal_detail, `sha256 ${'07'.repeat(32)}, records hash to ${scan.sha256_hex}`);
+});
+
+/** Where each frame of an exchange file begins and ends (length prefix included). */
+function frameSpans(bytes: Buffer): [number, number][] {
+  const spans: [number, number][] = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    let len = 0;
+    let at = pos;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++]!;
+      len += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+    }
+    spans.push([pos, at + len]);
+    pos = at + len;
+  }
+  return spans;
+}
+
+test('a record that does not decode in a field the main thread skips is refused F01 there, with or without the worker', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-part-'));
+  const manifest = generateScenario(dir, { seed: 'read-in-part', days: 1, records: 30_000, max_records_per_file: 30_000, anomaly_rate: 0 });
+  const inbox = path.join(dir, manifest.days[0]!.inbox_dir);
+  // The last upload of several chunks in the night's order: the worker is warm by then.
+  const uploads = listInbox(inbox, manifest.days[0]!.date).files.filter((f) => f.kind === 'TXN_UPLOAD');
+  const { name: upload, path: file } = uploads.filter((f) => f.bytes > 2 * CHUNK_RECORDS * RECORD_FILE_BYTES).at(-1)!;
+  assert.notEqual(upload, uploads[0]!.name, 'other files come first');
+  const records: Transaction[] = [];
+  scanExchangeFile(file, (r) => void records.push(r as Transaction));
+  assert.ok(records.length > CHUNK_RECORDS + 200, `a file of more than a chunk (${records.length})`);
+  // Late in the file (the worker warm by then): a TAC that is no UTF-8, which the
+  // main thread does not decode while the worker judges; and after it a card number
+  // that is no UTF-8 either, which the main thread decodes.
+  const bytes = fs.readFileSync(file);
+  const spans = frameSpans(bytes);
+  const spoil = (index: number, tag: number, value: string): void => {
+    const [from, to] = spans[index + 1]!; // frame 1 is the Header
+    const at = bytes.indexOf(Buffer.concat([Buffer.from([tag, value.length]), Buffer.from(value)]), from);
+    assert.ok(at > 0 && at < to, `record ${index}'s field is found`);
+    bytes.fill(0xff, at + 2, at + 2 + value.length);
+  };
+  const tacAt = CHUNK_RECORDS + 10;
+  spoil(tacAt, (14 << 3) | 2, records[tacAt]!.tac);
+  spoil(tacAt + 100, (2 << 3) | 2, records[tacAt + 100]!.card_no);
+  fs.writeFileSync(file, bytes);
+  const got = refusalOnAndOff(dir, dir, inbox, manifest.days[0]!.date, upload);
+  assert.equal(got.refusal_code, 'F01');
+  assert.equal(got.refusal_frame, tacAt + 2, 'the first record that does not decode: the one whose TAC is spoilt');
+  assert.match(got.refusal_detail, /Transaction\.tac/);
 });
 
 test('a file posted ahead is judged as if begun in its turn, and one not begun is dropped for the file that comes', () => {
@@ -311,14 +371,14 @@ test('while the worker starts, the first chunks are judged on the main thread, a
       fileCtx = { file_type: 'TXN_UPLOAD', sender_id: h.sender_id, business_date: h.business_date };
     },
   });
-  assert.ok(records.length > 2 * CHUNK_RECORDS, `a file of several chunks (${records.length})`);
+  assert.ok(records.length > CHUNK_RECORDS + 200, `a file of more than a chunk (${records.length})`);
   const rules = { registry: buildRegistry(cfg.participants), limits: cfg.participants.limits, tac: new TacKeyCache(cfg.keys) };
   const judged = (verdicts: StatelessVerdicts): string[] => {
     const out: string[] = [];
     verdicts.beginFile(file, fileCtx!);
     for (let from = 0; from < records.length; from += CHUNK_RECORDS) {
       const chunk = records.slice(from, from + CHUNK_RECORDS);
-      const v = verdicts.judge(from, chunk);
+      const v = verdicts.judge(from, chunk, (i) => chunk[i]!);
       for (let i = 0; i < chunk.length; i++) out.push(JSON.stringify(v.rejected[i] ?? 'passed'));
       verdicts.release(from + chunk.length);
       // After the first chunk, time for the worker to start (this loop stores nothing: it outruns any worker).

@@ -19,12 +19,13 @@ import {
   VERDICT,
   VERDICT_BY_TABLE,
   codecDisagreements,
+  decodeImportFields,
   decodeTransactionIdentity,
   decodeMessage,
   encodeMessage,
   loadProtoRoot,
 } from '../../src/files/codec';
-import type { Transaction, Verdict } from '../../src/core/types';
+import { IMPORT_FIELDS, type ImportFields, type Transaction, type Verdict } from '../../src/core/types';
 import { DecodeError, WireReader, WireWriter } from '../../src/files/wire';
 import {
   SAMPLE_ADJUSTMENT_LINE,
@@ -332,9 +333,8 @@ test('property: the fast Transaction decoder agrees with the table-driven one on
   );
 });
 
-test("property: a Transaction's identity decodes as the whole record's, on any bytes the whole decoder reads", () => {
-  // The identity decoder reads kept bytes a whole decode has read before: on any bytes
-  // the whole decoder accepts, the five fields a Verdict echoes are the same.
+/** A Transaction's bytes, as encoded or with a byte or two changed (which the whole decoder may refuse). */
+function transactionBytesArb(): fc.Arbitrary<Buffer> {
   const mutated = fc
     .tuple(transactionArb(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 2 }))
     .map(([t, flips]) => {
@@ -342,28 +342,62 @@ test("property: a Transaction's identity decodes as the whole record's, on any b
       for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
       return bytes;
     });
+  return fc.oneof(
+    transactionArb().map((t) => Buffer.from(encodeMessage(TRANSACTION, t))),
+    mutated,
+  );
+}
+
+test("property: a Transaction's identity decodes as the whole record's, on any bytes the whole decoder reads", () => {
+  // The identity decoder reads kept bytes a whole decode has read before: on any bytes
+  // the whole decoder accepts, the five fields a Verdict echoes are the same.
   let compared = 0;
   fc.assert(
-    fc.property(
-      fc.oneof(
-        transactionArb().map((t) => Buffer.from(encodeMessage(TRANSACTION, t))),
-        mutated,
-      ),
-      (bytes) => {
-        let whole: Transaction;
+    fc.property(transactionBytesArb(), (bytes) => {
+      let whole: Transaction;
+      try {
+        whole = decodeMessage(TRANSACTION, bytes);
+      } catch (err) {
+        if (err instanceof DecodeError) return;
+        throw err;
+      }
+      const identity = decodeTransactionIdentity(new WireReader(bytes, 0, bytes.length));
+      const pick = (t: Transaction) => [t.issuer_id, t.card_no, t.card_seq, t.terminal_id, t.terminal_seq, t.amount_fen];
+      assert.deepEqual(pick(identity), pick(whole));
+      assert.equal(identity.tac, '', 'the other fields stay empty');
+      compared++;
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(compared > 1000, `only ${compared} of the inputs decoded`);
+});
+
+test("property: a Transaction's ImportFields decode as the whole record's wherever the whole decoder reads it, and fail only as a decoder fails", () => {
+  let compared = 0;
+  fc.assert(
+    fc.property(transactionBytesArb(), (bytes) => {
+      const lean = (): ImportFields => decodeImportFields(new WireReader(bytes, 0, bytes.length));
+      let whole: Transaction;
+      try {
+        whole = decodeMessage(TRANSACTION, bytes);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        // The part may read past a fault in a field it skips (the worker's whole reading
+        // catches that, and the import reads the file again whole); where it fails, it
+        // fails as a decoder does, with a DecodeError naming the field.
         try {
-          whole = decodeMessage(TRANSACTION, bytes);
-        } catch (err) {
-          if (err instanceof DecodeError) return;
-          throw err;
+          lean();
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+          assert.match(e.message, /^Transaction(\.\w+)?: /);
         }
-        const identity = decodeTransactionIdentity(new WireReader(bytes, 0, bytes.length));
-        const pick = (t: Transaction) => [t.issuer_id, t.card_no, t.card_seq, t.terminal_id, t.terminal_seq, t.amount_fen];
-        assert.deepEqual(pick(identity), pick(whole));
-        assert.equal(identity.tac, '', 'the other fields stay empty');
-        compared++;
-      },
-    ),
+        return;
+      }
+      const part = lean();
+      assert.deepEqual(Object.keys(part).sort(), [...IMPORT_FIELDS].sort());
+      for (const f of IMPORT_FIELDS) assert.equal(part[f], whole[f], f);
+      compared++;
+    }),
     { numRuns: 2000 },
   );
   assert.ok(compared > 1000, `only ${compared} of the inputs decoded`);

@@ -10,7 +10,15 @@ import fc from 'fast-check';
 import type { FileRefusal, Header, Trailer, Transaction } from '../../src/core/types';
 import { BLACKLIST_ENTRY, HEADER, TRAILER, TRANSACTION, VERDICT, encodeMessage } from '../../src/files/codec';
 import { exchangeFileName } from '../../src/files/names';
-import { EMPTY_SHA256_HEX, type FileScan, type ScanOptions, refusalOf, scanExchangeFile, structuralFaults, withRecordsDigest } from '../../src/files/reader';
+import {
+  EMPTY_SHA256_HEX,
+  type FileScan,
+  type ScanOptions,
+  refusalOf,
+  scanExchangeFile,
+  structuralFaults,
+  withRecordsDigest,
+} from '../../src/files/reader';
 import { encodeExchangeFile } from '../../src/files/writer';
 import {
   type AnyRecord,
@@ -513,7 +521,7 @@ test('property: any single flipped byte is refused (or, inside the Header, shows
   );
 });
 
-test('property: a reading that defers the records\' digest, given it back, is the whole reading (any flipped byte)', () => {
+test("property: a reading that defers the records' digest, given it back, is the whole reading (any flipped byte)", () => {
   fc.assert(
     fc.property(fileArb(), fc.nat(), fc.integer({ min: 0, max: 255 }), ({ header, records }, at, mask) => {
       const bytes = Buffer.from(encodeExchangeFile(header, records));
