@@ -32,6 +32,8 @@ export class RebuildMismatch extends Error {}
  * written here first, then the ones it has not claimed are claimed one at a time
  * and written here too (from the counter it claims from), and its own are only
  * renamed into place (after the same check against the digests kept).
+ * `exceptional`: the night's records not simply accepted or pending, when the batch
+ * knows them (Tonight.exceptionalIds): the day's report reads their rows alone.
  */
 export function writeOutbox(
   db: Db,
@@ -41,6 +43,7 @@ export function writeOutbox(
   outboxDir: string,
   ahead: AheadFiles | null = null,
   exported: (() => Iterable<Transaction>) | null = null,
+  exceptional: readonly number[] | null = null,
 ): WrittenDay {
   const day = db.prepare('SELECT * FROM days WHERE date = ?').get(D) as DayRow;
   const plan = planOutbox(db, day, ids, exported);
@@ -93,7 +96,7 @@ export function writeOutbox(
     path.join(reportDir, 'report.txt'),
     renderReport(summary, reconciliation, exceptions, written, correctionsPostedOn(db, D)),
   );
-  writeDayReportHtml(db, participants, D, summary, reconciliation, exceptions, reportDir);
+  writeDayReportHtml(db, participants, D, summary, reconciliation, exceptions, reportDir, exceptional);
   db.transaction(() => {
     for (const [name, sha] of digests) remember.run(D, name, sha);
   }).immediate();

@@ -5,7 +5,7 @@
 import type { Db } from '../store/db';
 import { openItem, closeItem, openItemsAt, type NewReconItem, type ReconItemRow } from '../store/recon-items';
 import { accountBalances } from '../store/journal';
-import type { RecordRange } from '../store/batch-records';
+import { exceptionalRows, type RecordRange } from '../store/batch-records';
 import { refusedFilesOf } from '../store/file-log';
 import { CARD_SEQ_SPAN, TERMINAL_SEQ_SPAN } from '../store/record-keys';
 import { withFields, type KeptRecords } from '../store/kept-files';
@@ -92,7 +92,7 @@ export function reconcile(ctx: BatchContext, range: RecordRange): Reconciliation
   const opened: Record<string, number> = {};
   for (const r of openedToday) opened[`${r.kind}:${r.category}`] = r.n;
 
-  return { report, exceptions: exceptionsOf(db, ctx.tonight.kept, D, range, open), opened };
+  return { report, exceptions: exceptionsOf(db, ctx.tonight.kept, D, range, open, ctx.tonight.exceptionalIds()), opened };
 }
 
 function reportItem(i: ReconItemRow): ReportItem {
@@ -476,7 +476,14 @@ const FLOATS_AT_ONCE = 32;
 
 type ShownRow = { id: number; file_id: number; idx: number; status: string; reason: string };
 
-function exceptionsOf(db: Db, kept: KeptRecords, D: string, range: RecordRange, open: ReconItemRow[]): ExceptionsReport {
+function exceptionsOf(
+  db: Db,
+  kept: KeptRecords,
+  D: string,
+  range: RecordRange,
+  open: ReconItemRow[],
+  exceptional: readonly number[] | null,
+): ExceptionsReport {
   // The report's columns, in its order: the record's fields from its kept bytes, its status from its row.
   const shown = (rows: ShownRow[]) =>
     withFields(kept, rows).map((r) => ({
@@ -501,16 +508,9 @@ function exceptionsOf(db: Db, kept: KeptRecords, D: string, range: RecordRange, 
     )
     .all(range.lo, range.hi) as (ShownRow & { held_json: string })[];
   const conflictRecords = shown(conflicts);
-  const suspended = shown(
-    db
-      .prepare(`SELECT ${cols} FROM record_view r WHERE r.id BETWEEN ? AND ? AND r.verdict_status = 'SUSPENDED' ORDER BY r.id`)
-      .all(range.lo, range.hi) as ShownRow[],
-  );
-  const loads = shown(
-    db
-      .prepare(`SELECT ${cols} FROM record_view r WHERE r.id BETWEEN ? AND ? AND r.blacklisted_load = 1 ORDER BY r.id`)
-      .all(range.lo, range.hi) as ShownRow[],
-  );
+  // Read among tonight's exceptional records, not the night's million (exceptionalRows).
+  const suspended = shown(exceptionalRows<ShownRow>(db, cols, 'record_view r', "r.verdict_status = 'SUSPENDED'", range, exceptional));
+  const loads = shown(exceptionalRows<ShownRow>(db, cols, 'record_view r', 'r.blacklisted_load = 1', range, exceptional));
   const openedToday = (kind: string, category: string) =>
     open.filter((i) => i.kind === kind && i.category === category && i.opened_date === D).map(reportItem);
   return {

@@ -243,6 +243,7 @@ export class RecordImporter {
     if (this.firstRecordId === null) this.firstRecordId = id;
     this.ctx.tonight.recordStored(id, card, terminal, holdsKeys(verdict.status), local, r);
     if (verdict.status === 'PENDING_INTEROP') this.ctx.tonight.recordPending(id, this.whole(i));
+    else if (verdict.status === 'REJECTED' || verdict.status === 'SUSPENDED' || blacklistedLoad) this.ctx.tonight.recordExceptional(id);
     if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
       this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
     }

@@ -95,6 +95,7 @@ export function runBatch(req: BatchRequest): BatchOutcome {
       req.outboxDir,
       ctx?.tonight.aheadFiles() ?? null,
       exported?.date === D ? exported.records : null,
+      ctx?.tonight.exceptionalIds() ?? null,
     );
     req.progress('checkpoint: the night into the store file');
     checkpoint.end();

@@ -116,6 +116,8 @@ export class Tonight {
   private filtersHoldTonight = false;
   /** Tonight's terminal runs are written (terminalKeys). */
   private terminalsInHistory = false;
+  /** exceptionalIds; null when an earlier run stored records of the batch. */
+  private exceptional: number[] | null = [];
   /** Every record's keys of a night small enough, kept from the import for the close's key runs (keysIntoFilters). */
   private columns: { card: NightColumn | null; terminal: NightColumn | null } = { card: null, terminal: null };
   /** Bigger filters the worker is filling with history's keys while the day closes. */
@@ -130,7 +132,10 @@ export class Tonight {
   ) {
     this.keys = loadNightKeys(db, date);
     const earlier = batchRecordRange(db, date);
-    if (earlier.lo <= earlier.hi) this.tally.notWhole();
+    if (earlier.lo <= earlier.hi) {
+      this.tally.notWhole();
+      this.exceptional = null;
+    }
     this.filters = loadKeyFilters(db);
     this.terminals = new AcquirerRefs(db, 'terminals');
     this.merchants = new AcquirerRefs(db, 'merchants');
@@ -184,6 +189,21 @@ export class Tonight {
     if (holds && local) this.cards!.append(r.issuer_id, r.card_no, card_key, id, r.card_seq, r.balance_before_fen, r.balance_after_fen);
   }
 
+  /** A record stored tonight whose verdict is REJECTED or SUSPENDED, or an accepted load of a listed card (exceptionalIds). */
+  recordExceptional(id: number): void {
+    this.exceptional?.push(id);
+  }
+
+  /**
+   * Tonight's records whose verdict is REJECTED or SUSPENDED, and the accepted loads
+   * of listed cards, in id order: the close's exceptions and the day's verdicts read
+   * these rows, not the night's million. null when records of an earlier run of the
+   * batch are in it (the rows are read by their range then).
+   */
+  exceptionalIds(): readonly number[] | null {
+    return this.exceptional;
+  }
+
   /** A record stored tonight as PENDING_INTEROP. */
   recordPending(id: number, r: Transaction): void {
     this.pending.add(id, r);
@@ -210,6 +230,8 @@ export class Tonight {
     // Its file id and blocks are given again to the next file: nothing read of them stays.
     this.kept.forget();
     if (firstId !== null) {
+      const exceptional = this.exceptional;
+      while (exceptional !== null && exceptional.length > 0 && exceptional[exceptional.length - 1]! >= firstId) exceptional.pop();
       this.pending.forgetFrom(firstId);
       this.keys.forgetFrom(firstId);
       this.cards?.forgetFrom(firstId);

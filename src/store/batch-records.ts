@@ -1,6 +1,7 @@
 // Which records a day's batch imported: the ids lo..hi. Every step after the import
 // (clearing, reconciliation, the keys at the close, the summary) reads the night by
 // this range.
+import { strict as assert } from 'node:assert';
 import type { Db } from './db';
 
 /** The ids of the records a day's batch imported, lo..hi; empty (lo > hi) when it imported none. */
@@ -18,4 +19,35 @@ export function batchRecordRange(db: Db, date: string): RecordRange {
     )
     .get(date) as { lo: number | null; hi: number | null };
   return row.lo === null || row.hi === null ? { lo: 1, hi: 0 } : { lo: row.lo, hi: row.hi };
+}
+
+/** Up to this many records a batch, a read by the exceptional ids is checked against the read of the whole range. */
+export const CROSS_CHECK_RANGE = 200_000;
+
+/**
+ * `SELECT select FROM from WHERE where`, over the batch's records: among `exceptional`
+ * alone when it is given (the ids of the night's records not simply accepted or
+ * pending, Tonight.exceptionalIds, which hold every row `where` can pick), else over
+ * the whole range. `from` names the table or view `r`; the rows come in id order.
+ * A batch of up to CROSS_CHECK_RANGE records is read both ways, which must agree.
+ */
+export function exceptionalRows<R>(
+  db: Db,
+  select: string,
+  from: string,
+  where: string,
+  range: RecordRange,
+  exceptional: readonly number[] | null,
+): R[] {
+  const byRange = (): R[] =>
+    db.prepare(`SELECT ${select} FROM ${from} WHERE r.id BETWEEN ? AND ? AND (${where}) ORDER BY r.id`).all(range.lo, range.hi) as R[];
+  if (exceptional === null) return byRange();
+  const rows =
+    exceptional.length === 0
+      ? []
+      : (db
+          .prepare(`SELECT ${select} FROM ${from} WHERE r.id IN (SELECT value FROM json_each(?)) AND (${where}) ORDER BY r.id`)
+          .all(JSON.stringify(exceptional)) as R[]);
+  if (range.hi - range.lo < CROSS_CHECK_RANGE) assert.deepEqual(rows, byRange(), `the exceptional records miss rows where ${where}`);
+  return rows;
 }
