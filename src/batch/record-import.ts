@@ -14,7 +14,7 @@ import { DecodeError, type WireReader } from '../files/wire';
 import { statefulVerdict, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
 import type { ChunkHeldKeys } from '../machinery/held-keys';
 import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
-import { assertReadsBack, decodeRecordFrame, type KeptFileWriter } from '../store/kept-files';
+import { assertReadsBack, decodeRecordFrame, recordFrame, type KeptFileWriter } from '../store/kept-files';
 import { SOURCE_CODE, STATUS_CODE } from '../store/record-columns';
 import { manyRowInsert } from '../store/many-rows';
 import type { BatchContext } from './context';
@@ -242,12 +242,17 @@ export class RecordImporter {
     if (this.count % READ_BACK_EVERY === 0) this.samples.set(this.count, this.sample(r, i));
     if (this.firstRecordId === null) this.firstRecordId = id;
     this.ctx.tonight.recordStored(id, card, terminal, holdsKeys(verdict.status), local, r);
-    if (verdict.status === 'PENDING_INTEROP') this.ctx.tonight.recordPending(id, this.whole(i));
+    if (verdict.status === 'PENDING_INTEROP') this.ctx.tonight.recordPending(id, this.frameOf(i));
     else if (verdict.status === 'REJECTED' || verdict.status === 'SUSPENDED' || blacklistedLoad) this.ctx.tonight.recordExceptional(id);
     if (verdict.status === 'REJECTED' && verdict.reason === 'E09' && verdict.conflictWith) {
       this.insertConflict.run(id, JSON.stringify(verdict.conflictWith));
     }
     this.count++;
+  }
+
+  /** Record i's frame in its file (length prefix first): kept by the writer until released, else the record encoded again. */
+  private frameOf(i: number): Uint8Array {
+    return this.keep.frameOf(this.chunkStart + i) ?? recordFrame(this.whole(i));
   }
 
   /** Record i whole, for the read-back; its ImportFields as read must be the whole record's. */

@@ -3,11 +3,11 @@
 // a crash and rerun give the same object as an uninterrupted run.
 import { strict as assert } from 'node:assert';
 import { compactToIsoDate } from '../core/calendar';
-import { CROSS_CHECK_RECORDS, type TonightTotals } from '../machinery/night-tally';
+import type { TonightTotals } from '../machinery/night-tally';
 import { journalHead } from '../store/journal';
 import type { DaySummary } from '../core/reports';
 import { refusedFilesOf } from '../store/file-log';
-import { batchRecordRange } from '../store/batch-records';
+import { batchRecordRange, CROSS_CHECK_RANGE } from '../store/batch-records';
 import { statusIs } from '../store/record-columns';
 import type { BatchContext } from './context';
 import type { Reconciliation } from './reconcile';
@@ -31,7 +31,7 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
   // over them (a night an interrupted run began). A small night is counted both ways.
   const counted = ctx.tonight.tally.night;
   const tonight = counted === null ? tonightInSql(ctx, range) : tonightCounted(counted);
-  if (counted !== null && range.hi - range.lo < CROSS_CHECK_RECORDS) {
+  if (counted !== null && range.hi - range.lo < CROSS_CHECK_RANGE) {
     assert.deepStrictEqual(
       tonight,
       tonightInSql(ctx, range),

@@ -1,11 +1,12 @@
 // Tonight's PENDING_INTEROP records, as the import read them, for the day's INTEROP_OUT:
 // the close orders them and the outbox writes them without reading the night's kept
 // bytes back (which costs a decompression of every block: the pending records are a
-// few in every block). Kept as their frames end to end in one buffer, not as objects:
-// a 5M night has some 135,000 of them.
+// few in every block). Kept as their frames end to end in one buffer, not as objects
+// (a 5M night has some 135,000 of them): the frames of their files, as the import
+// read them.
 import { strict as assert } from 'node:assert';
 import type { Transaction } from '../core/types';
-import { decodeRecordFrame, recordFrame } from '../store/kept-files';
+import { decodeRecordFrame } from '../store/kept-files';
 
 export class NightPending {
   private ids = new Float64Array(1024);
@@ -14,10 +15,9 @@ export class NightPending {
   private bytes = Buffer.allocUnsafe(1 << 16);
   private n = 0;
 
-  /** A record stored tonight as PENDING_INTEROP; ids rise. */
-  add(id: number, r: Transaction): void {
+  /** A record stored tonight as PENDING_INTEROP, by its frame (length prefix first); ids rise. */
+  add(id: number, frame: Uint8Array): void {
     if (this.n > 0 && id <= this.ids[this.n - 1]!) assert.fail(`night pending: record ${id} after a later one`);
-    const frame = recordFrame(r);
     const at = this.n === 0 ? 0 : this.ends[this.n - 1]!;
     if (this.n === this.ids.length) {
       const grow = <T extends Float64Array>(a: T): T => {
@@ -33,7 +33,7 @@ export class NightPending {
       this.bytes.copy(b, 0, 0, at);
       this.bytes = b;
     }
-    frame.copy(this.bytes, at);
+    this.bytes.set(frame, at);
     this.ids[this.n] = id;
     this.ends[this.n] = at + frame.length;
     this.n++;
@@ -51,6 +51,11 @@ export class NightPending {
       else hi = mid - 1;
     }
     return undefined;
+  }
+
+  /** The ids of the records kept, in order. */
+  idList(): number[] {
+    return Array.from(this.ids.subarray(0, this.n));
   }
 
   /** A refused file's records, from id on, were rolled back. */

@@ -9,9 +9,6 @@ import type { Status } from '../core/types';
 // change between the import and the clearing (a release by a correction is posted
 // after it; a national verdict only touches records sent to the centre).
 
-/** Up to this many records a night, the close counts tonight's totals in SQL too, and checks the import's count against them. */
-export const CROSS_CHECK_RECORDS = 200_000;
-
 /** A group's count and gross. */
 export interface Sums {
   count: number;

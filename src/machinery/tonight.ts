@@ -204,9 +204,14 @@ export class Tonight {
     return this.exceptional;
   }
 
-  /** A record stored tonight as PENDING_INTEROP. */
-  recordPending(id: number, r: Transaction): void {
-    this.pending.add(id, r);
+  /** A record stored tonight as PENDING_INTEROP, by its frame in its file (length prefix first). */
+  recordPending(id: number, frame: Uint8Array): void {
+    this.pending.add(id, frame);
+  }
+
+  /** Tonight's PENDING_INTEROP records in id order, when this run imported the whole batch (exceptionalIds); else null. */
+  pendingIds(): number[] | null {
+    return this.exceptional === null ? null : this.pending.idList();
   }
 
   /** Tonight's PENDING_INTEROP record with this id as the import read it, if this run imported it. */

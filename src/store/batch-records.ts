@@ -21,7 +21,10 @@ export function batchRecordRange(db: Db, date: string): RecordRange {
   return row.lo === null || row.hi === null ? { lo: 1, hi: 0 } : { lo: row.lo, hi: row.hi };
 }
 
-/** Up to this many records a batch, a read by the exceptional ids is checked against the read of the whole range. */
+/**
+ * Up to this many records a batch, what tonight's tables kept of the import (its totals,
+ * its exceptional and pending records) is checked against the rows, read in SQL too.
+ */
 export const CROSS_CHECK_RANGE = 200_000;
 
 /**
