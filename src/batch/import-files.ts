@@ -7,14 +7,14 @@ import { scanExchangeFile, refusalOf, withRecordsDigest, MAX_FILE_BYTES, type Fi
 import { MAX_BANK_FILE_BYTES, scanBankStatement } from '../files/bank-csv';
 import { isCalendarDate, MAX_FILE_SEQ, parseBankStatementName } from '../files/names';
 import { listInbox, sha256OfFile, unreadableOr, type InboxFile } from './inbox';
-import { ReadAgainWhole, RecordImporter } from './record-import';
+import { RecordImporter } from './record-import';
 import { importNationalVerdict } from './national-import';
 import type { BatchContext, Progress } from './context';
 import { wrongParty } from '../core/file-party';
 import { priorImport, type FileIdentity } from '../store/file-log';
 import { loadBlacklist } from '../machinery/card-blacklist';
 import { RECORD_FILE_BYTES, type ParallelMode } from '../machinery/tonight';
-import type { StatelessVerdicts } from '../machinery/stateless-verdicts';
+import { ReadAgainWhole, type StatelessVerdicts } from '../machinery/stateless-verdicts';
 import { KeptFileWriter } from '../store/kept-files';
 import { AnswerRoom, answerReceiver, answerTypeOf, NoRoomForAnswer } from './answer-room';
 
@@ -241,7 +241,7 @@ function conflictOf(ctx: BatchContext, kind: string, h: FileIdentity): FileRefus
  * `sha` is the file's digest when it was needed before (a name seen before); else the
  * scan gives it. `next`: the inbox's next file with records, which the worker may
  * begin reading ahead. `verdicts`: where the stateless rules run (the worker's, unless it
- * read other bytes of this file). Returns what became of it ('imported', 'refused F01').
+ * read other bytes of this file or could not vouch for them). Returns what became of it ('imported', 'refused F01').
  * A file the machine cannot read throws UnreadableInboxFile, with nothing of it kept.
  */
 function importExchangeFile(

@@ -13,7 +13,7 @@ import { decodeImportFields, TRANSACTION } from '../files/codec';
 import { DecodeError, type WireReader } from '../files/wire';
 import { statefulVerdict, type FileContext, type RecordVerdict, type ValidationContext } from '../core/validate';
 import type { ChunkHeldKeys } from '../machinery/held-keys';
-import { CHUNK_RECORDS, type StatelessVerdicts } from '../machinery/stateless-verdicts';
+import { CHUNK_RECORDS, ReadAgainWhole, type StatelessVerdicts } from '../machinery/stateless-verdicts';
 import { assertReadsBack, decodeRecordFrame, recordFrame, type KeptFileWriter } from '../store/kept-files';
 import { SOURCE_CODE, STATUS_CODE } from '../store/record-columns';
 import { manyRowInsert } from '../store/many-rows';
@@ -37,12 +37,6 @@ function readBackEvery(spec: string | undefined): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`LCT_READ_BACK_EVERY=${spec}: not a whole number >= 1`);
   return n;
 }
-
-/**
- * A record read in part (ImportFields) does not decode whole: the file is unreadable,
- * and is read again whole, for its refusal to name the first frame at fault.
- */
-export class ReadAgainWhole extends Error {}
 
 export class RecordImporter {
   count = 0;

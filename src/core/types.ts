@@ -71,8 +71,10 @@ export interface Transaction {
  * What the import's main thread reads of a record when the worker reads the whole
  * file too: the keys, amounts, balances and parties that the rules needing history
  * and the record's row take. The rest (card_type, occurred_at, tac, batch_no,
- * line_id, station_id) stays in the file's bytes until a rule asks for the whole
- * record: a held record to compare, a blacklisted card's time, a sampled read-back.
+ * line_id, station_id) stays in the file's bytes until something asks for the whole
+ * record: a held record to compare (E03), a listed card's time (S01), a stateless rule
+ * the worker could not answer for, a pending record (the INTEROP_OUT), a sample read
+ * back.
  */
 export const IMPORT_FIELDS = [
   'issuer_id',

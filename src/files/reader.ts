@@ -54,7 +54,7 @@ export interface FileScan {
   records: number;
   /** Per the "Totals" table for the header's file type, over the records decoded. */
   total_amount_fen: number;
-  /** SHA-256 of the record frames read, length prefixes included. */
+  /** SHA-256 of the record frames read, length prefixes included ('' while digest_deferred). */
   sha256_hex: string;
   /**
    * SHA-256 of the whole file: its identity in the store (F03, skipped resends);

@@ -21,8 +21,24 @@ import { KeyRuns } from '../store/key-runs';
 import type { NightKeys } from './night-keys';
 import type { NightCards } from './night-cards';
 import { HISTORY_CARD, HISTORY_TERMINAL } from './ring';
-import { NOT_PROBED, type ChunkVerdicts } from './stateless-verdicts';
+import { NOT_PROBED, ReadAgainWhole, type ChunkVerdicts } from './stateless-verdicts';
+import { DecodeError } from '../files/wire';
 import type { AcquirerRefs } from './acquirer-refs';
+
+/**
+ * A held record of tonight, read from its kept bytes. One of the file being imported
+ * may have been read in part, while the worker judged it: it was vouched for by no
+ * one yet, and a record that does not decode whole sends the file to be read again
+ * whole (every other record tonight or before decoded whole when its file committed).
+ */
+function readWhole(read: () => Transaction | undefined): Transaction | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof DecodeError) throw new ReadAgainWhole();
+    throw err;
+  }
+}
 
 /** Adds row to the list under key. */
 function addUnder(map: Map<number, Transaction[]>, key: number, row: Transaction): void {
@@ -80,7 +96,7 @@ export class ChunkHeldKeys implements HeldKeys {
     this.heldById = (id: number): Transaction | undefined => {
       this.beforeRowRead();
       const at = heldAt.get(id) as [number, number] | undefined;
-      return at === undefined ? undefined : kept.get(at[0], at[1]);
+      return at === undefined ? undefined : readWhole(() => kept.get(at[0], at[1]));
     };
   }
 

@@ -9,6 +9,14 @@ import { CHUNK, decodeResult, HISTORY_CARD, HISTORY_TERMINAL, UNKNOWN } from './
 import type { ValidationPipe } from './validation-pipe';
 import type { RawBlock } from '../store/kept-files';
 
+/**
+ * A record of the file being imported, read in part (ImportFields) while the worker
+ * judged it, does not decode whole: what the worker read was other bytes, or the file
+ * is unreadable. The file is read again whole, alone, and its refusal, if any, names
+ * the first frame at fault.
+ */
+export class ReadAgainWhole extends Error {}
+
 /** The most records judged at once: the importer's chunk. */
 export const CHUNK_RECORDS = CHUNK;
 

@@ -2,17 +2,21 @@
 // the same file as the main thread and runs, ahead of it, everything about a record
 // that needs no history of tonight: decoding, the stateless rules (E01 E02 E08 E04 E07
 // E06 E05, TAC included) and a probe of history's key runs for the record's two
-// keys. The main thread decodes the file too (it needs the values to store), then
-// takes each record's result from a ring in shared memory (ring.ts) and does what
-// needs tonight's state: E03 E09 S01 against history and tonight, and the insert.
+// keys. The main thread reads the file too, each record in part (the values it
+// stores and the rules that need history read, ImportFields), then takes each record's
+// result from a ring in shared memory (ring.ts) and does what needs tonight's state:
+// E03 E09 S01 against history and tonight, and the insert. The worker, which decodes
+// every record whole and digests the record frames, vouches for the rest.
 // History's key filters are shared with the worker, so it searches the key runs
 // only for a "maybe".
 //
 // The worker decides nothing the main thread could not decide alone: its result is
 // the stateless verdict (the same pure function) and a hint that history holds a key,
-// which the main thread confirms on the store. When the worker cannot answer (it
-// failed, or the file turned out other than it read), the main thread validates the
-// record itself: slower, never different.
+// which the main thread confirms on the store. When the worker cannot answer for a
+// record, the main thread validates it itself; when it cannot vouch for the file (it
+// failed, or the file turned out other than it read), the file is read again on the
+// main thread alone, and a worker that failed once is not asked again: slower, never
+// different.
 
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
@@ -207,7 +211,11 @@ export class ValidationPipe {
         return current.lane.results[index % RING]!;
       }
       const state = Atomics.load(c, STATE);
-      if (state !== RUNNING) return UNKNOWN; // finished short of this record, or failed
+      if (state !== RUNNING) {
+        // Finished short of this record, or failed: then it is not asked again.
+        if (state === FAILED) this.broken = true;
+        return UNKNOWN;
+      }
       if (Atomics.wait(c, PRODUCED, produced, 100) === 'timed-out') {
         waited += 100;
         if (waited >= STALL_MS) {
@@ -228,7 +236,7 @@ export class ValidationPipe {
   takeBlock(b: RawBlock, wait: boolean): Buffer | null | false {
     const current = this.current;
     if (current === null) return null;
-    if (wait && !this.settles(current.lane.control, STATE, STALL_MS)) return null;
+    if (wait && !this.readToEnd(current.lane.control)) return null;
     for (;;) {
       const m = this.early.get(current.job)?.get(b.first_idx) ?? (receiveMessageOnPort(this.blocks)?.message as BlockMessage | undefined);
       if (m === undefined) return null;
@@ -272,10 +280,7 @@ export class ValidationPipe {
     const current = this.current;
     if (current === null) return false; // it stalled: what it read cannot be vouched for
     const c = current.lane.control;
-    if (!this.settles(c, STATE, STALL_MS)) {
-      this.broken = true;
-      return false;
-    }
+    if (!this.readToEnd(c)) return false;
     return (
       Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(current.lane.digest.buffer, 0, RECORDS_DIGEST_AT).toString('hex') === sha256_hex
     );
@@ -290,14 +295,31 @@ export class ValidationPipe {
     const current = this.current;
     if (current === null) return null;
     const c = current.lane.control;
-    if (!this.settles(c, STATE, STALL_MS)) {
-      this.broken = true;
-      return null;
-    }
-    if (Atomics.load(c, HAS_DIGEST) !== 1) return null;
+    if (!this.readToEnd(c) || Atomics.load(c, HAS_DIGEST) !== 1) return null;
     const digest = Buffer.from(current.lane.digest.buffer, 0, DIGEST_BYTES);
     if (digest.subarray(0, RECORDS_DIGEST_AT).toString('hex') !== file_sha256_hex) return null;
     return digest.subarray(RECORDS_DIGEST_AT, DIGEST_BYTES).toString('hex');
+  }
+
+  /**
+   * Waits for the worker to end the current file, which the main thread has read to
+   * its end: it takes no more results, so their slots are freed as they come (a
+   * worker still publishing the records the main thread judged itself while it was
+   * cold would otherwise wait for room that no release makes). Whether it ended in
+   * time; a worker that stalled or failed is not asked again.
+   */
+  private readToEnd(c: Int32Array): boolean {
+    for (let waited = 0; Atomics.load(c, STATE) === RUNNING; waited += 10) {
+      if (waited >= STALL_MS) {
+        this.broken = true;
+        return false;
+      }
+      Atomics.store(c, CONSUMED, Atomics.load(c, PRODUCED));
+      Atomics.notify(c, CONSUMED);
+      Atomics.wait(c, STATE, RUNNING, 10);
+    }
+    if (Atomics.load(c, STATE) === FAILED) this.broken = true;
+    return true;
   }
 
   /** Ends the current file: asks the worker to stop if it is still reading, and waits until it has. */

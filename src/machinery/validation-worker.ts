@@ -68,7 +68,8 @@ const ctx: StatelessContext = {
   },
 };
 // Opened here, once, read-only; a store this thread cannot open leaves it answering
-// FAILED to every job, so that the main thread validates alone without waiting.
+// FAILED to every job: the main thread, once it sees it, validates alone (the file it
+// saw it on is read again, whole).
 let db: Db | null = null;
 try {
   db = openStore(setup.dbPath, { readonly: true, mustExist: true });

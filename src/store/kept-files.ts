@@ -113,7 +113,8 @@ export class BlockCutter {
 function frameIn(raw: Buffer, size: number, firstIdx: number, starts: number[], idx: number): Buffer | undefined {
   const i = idx - firstIdx;
   if (i < 0 || i >= starts.length) return undefined;
-  return raw.subarray(starts[i]!, i + 1 < starts.length ? starts[i + 1]! : size);
+  // The block's last record ends where its length prefix says: the Trailer's frame may follow it.
+  return raw.subarray(starts[i]!, i + 1 < starts.length ? starts[i + 1]! : Math.min(size, frameEnd(raw, starts[i]!)));
 }
 
 /** The block as the store keeps it. */
@@ -128,9 +129,9 @@ const MAX_WAITING = 8;
  * Keeps one file's bytes, inside the file's transaction: frame() for every frame
  * (as BlockCutter), finish() after the last. A block is stored compressed: by
  * `compressed` when another thread did it (the validation worker reads the same
- * file), else here. Until a block is stored, its records are found by frameOf: a
- * record read back during the import (an earlier record of the same file, by the
- * rules that need history).
+ * file), else here. Until the importer releases them (release), the file's records
+ * are found by frameOf: a record read whole again during the import (an earlier
+ * record of the same file, by the rules that need history; one read in part).
  */
 export class KeptFileWriter {
   private readonly waiting: RawBlock[] = [];
@@ -164,7 +165,7 @@ export class KeptFileWriter {
     this.store(true);
   }
 
-  /** Record idx's frame (length prefix first), while it is not released; else undefined. */
+  /** Record idx's frame (length prefix first), until the importer releases it (release); else undefined. */
   frameOf(idx: number): Buffer | undefined {
     const cut = this.cutter.frameOf(idx);
     if (cut !== undefined) return cut;

@@ -19,7 +19,7 @@ import { loadConfig } from '../recon/support';
 import { fileDigests, sha256Hex } from './model-support';
 import crypto from 'node:crypto';
 import { ValidationPipe } from '../../src/machinery/validation-pipe';
-import { UNKNOWN } from '../../src/machinery/ring';
+import { RING, UNKNOWN } from '../../src/machinery/ring';
 import { KeyFilter } from '../../src/machinery/key-filter';
 import { loadKeyFilters, saveKeyFilters } from '../../src/machinery/key-tables';
 import { historyKeys } from '../store/history-keys';
@@ -158,17 +158,25 @@ describe('validation on a second thread', () => {
 });
 
 /** A pipe on a fresh store, and two uploads of the worked example (a, b) with a digest of a file's bytes. */
-function examplePipe(): { db: Db; a: string; b: string; digest: (p: string) => string; pipe: ValidationPipe } {
+function examplePipe(storePath?: string): {
+  dir: string;
+  db: Db;
+  a: string;
+  b: string;
+  digest: (p: string) => string;
+  pipe: ValidationPipe;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lct-pipe-'));
   const cfg = loadConfig(EXAMPLE_DIR);
   const db = openStore(path.join(dir, 'lct.db'));
   const inbox = path.join(EXAMPLE_DIR, 'inbox', '20251230');
   return {
+    dir,
     db,
     a: path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0001.pb'),
     b: path.join(inbox, 'TXN_UPLOAD_41010101_41010000_20251230_0002.pb'),
     digest: (p: string) => crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex'),
-    pipe: new ValidationPipe(cfg.participants, cfg.keys, db.name, loadKeyFilters(db)),
+    pipe: new ValidationPipe(cfg.participants, cfg.keys, storePath ?? db.name, loadKeyFilters(db)),
   };
 }
 
@@ -237,6 +245,43 @@ test("the worker's digest of the records is the Trailer's, given only for the by
     assert.equal(pipe.recordsDigest(digest(b)), null, 'not for other bytes than it read');
     pipe.finish();
     assert.equal(pipe.recordsDigest(digest(a)), null, 'nor when no file is begun');
+  } finally {
+    pipe.close();
+    db.close();
+  }
+});
+
+test('a worker that cannot open the store fails its job: it vouches for nothing, and is not asked again', () => {
+  const { db, a, digest, pipe } = examplePipe('/nonexistent/lct.db');
+  try {
+    pipe.begin({ kind: 'file', path: a });
+    assert.equal(pipe.usable, true, 'not known yet');
+    assert.equal(pipe.recordsDigest(digest(a)), null, 'no digest: the file is read again alone');
+    assert.equal(pipe.usable, false, 'and the files after it are read on the main thread alone');
+  } finally {
+    pipe.close();
+    db.close();
+  }
+});
+
+test('a file the main thread judged whole while the worker was cold: the worker reads it to the end without waiting for room in the ring', () => {
+  const { dir, db, a, pipe } = examplePipe();
+  try {
+    // More records than the ring holds, all judged on the main thread (cold) and released
+    // while the worker gave none: it publishes their count only, and needs room all the same.
+    const records: Transaction[] = [];
+    const scan = scanExchangeFile(a, (r) => void records.push(r as Transaction));
+    const many = Array.from({ length: RING + CHUNK_RECORDS }, (_, i) => records[i % records.length]!);
+    const big = path.join(dir, path.basename(a));
+    fs.writeFileSync(big, encodeWithAnyHeader(scan.header!, many));
+    pipe.begin({ kind: 'file', path: big });
+    pipe.judgedHere(many.length);
+    pipe.release(many.length);
+    const t0 = performance.now();
+    const digest = pipe.recordsDigest(crypto.createHash('sha256').update(fs.readFileSync(big)).digest('hex'));
+    assert.equal(digest, scanExchangeFile(big).sha256_hex);
+    assert.ok(performance.now() - t0 < 20_000, `the worker ended the file in ${Math.round(performance.now() - t0)} ms`);
+    assert.equal(pipe.usable, true);
   } finally {
     pipe.close();
     db.close();
