@@ -68,6 +68,8 @@ export class ChunkHeldKeys implements HeldKeys {
   /** What the read-ahead read (kept, so that the reads are not optimized away). */
   touched = 0;
   private currentKey = 0;
+  /** Its terminal's number, when the prefetch found one (a number given stays the terminal's). */
+  private currentTerminal: number | undefined = undefined;
   private readonly heldByCard;
   private readonly heldByTerminal;
   private readonly heldById;
@@ -161,6 +163,7 @@ export class ChunkHeldKeys implements HeldKeys {
   select(i: number): void {
     this.current = this.chunk[i]!;
     this.currentKey = this.cardKeys[i]!;
+    this.currentTerminal = this.terminalRefs[i];
   }
 
   /** Record i's card key (src/store/record-keys.ts). */
@@ -191,8 +194,11 @@ export class ChunkHeldKeys implements HeldKeys {
   }
 
   byTerminalKey(acquirer_id: string, terminal_id: string, terminal_seq: number): Transaction | undefined {
-    // Asked now, not at the prefetch: an earlier record of the chunk may have numbered the terminal.
-    const ref = this.terminals.lookup(acquirer_id, terminal_id);
+    // The record's own terminal's number from the prefetch; else asked now: an earlier
+    // record of the chunk may have numbered the terminal since.
+    const c = this.current;
+    const own = c !== null && c.terminal_id === terminal_id && c.acquirer_id === acquirer_id ? this.currentTerminal : undefined;
+    const ref = own ?? this.terminals.lookup(acquirer_id, terminal_id);
     if (ref === undefined) return undefined; // a terminal never numbered holds no key
     const key = terminalKey(ref, terminal_seq);
     const held = this.byTerminal.size === 0 ? undefined : this.byTerminal.get(key);
