@@ -143,9 +143,9 @@ export class RecordImporter {
   }
 
   /**
-   * Record i of the chunk, whole: as read, or decoded again from its
-   * frame in the kept bytes (the importer has them until it releases them). Its
-   * ImportFields as read must be the whole record's: checked on every record read back.
+   * Record i of the chunk, whole: as read, or decoded again from its frame in the
+   * kept bytes (the importer has them until it releases them). Its ImportFields as
+   * read must be the whole record's: checked on every record read back (sample).
    */
   private whole(i: number): Transaction {
     if (this.chunkWhole) return this.chunk[i] as Transaction;
