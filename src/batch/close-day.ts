@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { clearDay, bankConfirmationEntry, type DayClearing, type JournalEntry } from '../core/clearing';
 import { TXN_LOAD, type SettlementInstruction, type Transaction } from '../core/types';
-import { batchRecordRange, CROSS_CHECK_RANGE, type RecordRange } from '../store/batch-records';
+import { batchRecordRange, keptOrRows, type RecordRange } from '../store/batch-records';
 import { readRecord } from '../store/kept-files';
 import { sourceIs, statusIs } from '../store/record-columns';
 import { participantAccount } from '../core/corrections';
@@ -71,11 +71,8 @@ function exportPending(ctx: BatchContext, range: RecordRange): void {
       .all(range.lo, range.hi) as number[];
   // Kept as the import stored them when this run imported the whole batch (none is
   // exported yet: the close that exports them is this one), not found among the night's
-  // million rows; checked against the rows on a small night.
-  let ids = ctx.tonight.pendingIds();
-  if (ids === null) ids = inSql();
-  else if (range.hi - range.lo < CROSS_CHECK_RANGE)
-    assert.deepEqual(ids, inSql(), 'exportPending: the pending records kept are not the rows');
+  // million rows.
+  const ids = keptOrRows(range, ctx.tonight.pendingIds(), inSql, 'exportPending: the pending records');
   // As this run's import read them; an interrupted run's are read back from the kept bytes.
   const earlier = new Map<number, Transaction>();
   const recordOf = (id: number): Transaction => ctx.tonight.pendingRecord(id) ?? earlier.get(id)!;
@@ -200,10 +197,12 @@ function clearAndPost(ctx: BatchContext, range: RecordRange): DayClearing {
   // Tonight's own records: as the import counted them, or counted here (a night an
   // interrupted run began). A small night is counted both ways, and they must agree.
   const counted = ctx.tonight.tally.night;
-  const tonight = counted === null ? tonightInSql(ctx, range) : tonightCounted(ctx, counted);
-  if (counted !== null && range.hi - range.lo < CROSS_CHECK_RANGE) {
-    assert.deepStrictEqual(tonight, tonightInSql(ctx, range), `closeDay: tonight's totals as counted at import differ from the store's`);
-  }
+  const tonight = keptOrRows(
+    range,
+    counted === null ? null : tonightCounted(ctx, counted),
+    () => tonightInSql(ctx, range),
+    "closeDay: tonight's totals",
+  );
   const { localPurchases, loads, interopIn, suspended } = tonight;
   const interopOut = total(
     `id IN (SELECT record_id FROM exports WHERE national_date = ? AND national_status = 'ACCEPTED') AND cleared_date IS NULL`,

@@ -1,13 +1,12 @@
 // The day's summary (batch-cli.md, `--json` and reports/YYYYMMDD/summary.json):
 // counts of what D's batch imported and cleared, read back from the store so that
 // a crash and rerun give the same object as an uninterrupted run.
-import { strict as assert } from 'node:assert';
 import { compactToIsoDate } from '../core/calendar';
 import type { TonightTotals } from '../machinery/night-tally';
 import { journalHead } from '../store/journal';
 import type { DaySummary } from '../core/reports';
 import { refusedFilesOf } from '../store/file-log';
-import { batchRecordRange, CROSS_CHECK_RANGE } from '../store/batch-records';
+import { batchRecordRange, keptOrRows } from '../store/batch-records';
 import { statusIs } from '../store/record-columns';
 import type { BatchContext } from './context';
 import type { Reconciliation } from './reconcile';
@@ -30,14 +29,12 @@ export function buildSummary(ctx: BatchContext, recon: Reconciliation): DaySumma
   // are the ones cleared today: the import writes their cleared_date), or in one pass
   // over them (a night an interrupted run began). A small night is counted both ways.
   const counted = ctx.tonight.tally.night;
-  const tonight = counted === null ? tonightInSql(ctx, range) : tonightCounted(counted);
-  if (counted !== null && range.hi - range.lo < CROSS_CHECK_RANGE) {
-    assert.deepStrictEqual(
-      tonight,
-      tonightInSql(ctx, range),
-      "buildSummary: tonight's records as counted at import differ from the store's",
-    );
-  }
+  const tonight = keptOrRows(
+    range,
+    counted === null ? null : tonightCounted(counted),
+    () => tonightInSql(ctx, range),
+    "buildSummary: tonight's records",
+  );
   const records = {
     accepted: tonight.accepted,
     rejected: tonight.rejected,

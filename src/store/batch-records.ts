@@ -28,11 +28,22 @@ export function batchRecordRange(db: Db, date: string): RecordRange {
 export const CROSS_CHECK_RANGE = 200_000;
 
 /**
+ * What the import kept in memory of the batch (`kept`), or, when it kept nothing
+ * (null: an interrupted run began the batch), what the store's rows say (`rows`). A
+ * batch of up to CROSS_CHECK_RANGE records reads the rows too, and they must agree.
+ */
+export function keptOrRows<T>(range: RecordRange, kept: T | null, rows: () => T, what: string): T {
+  if (kept === null) return rows();
+  if (range.hi - range.lo < CROSS_CHECK_RANGE) assert.deepStrictEqual(kept, rows(), `${what}: as kept at import, not as the rows say`);
+  return kept;
+}
+
+/**
  * `SELECT select FROM from WHERE where`, over the batch's records: among `exceptional`
  * alone when it is given (the ids of the night's records not simply accepted or
  * pending, Tonight.exceptionalIds, which hold every row `where` can pick), else over
- * the whole range. `from` names the table or view `r`; the rows come in id order.
- * A batch of up to CROSS_CHECK_RANGE records is read both ways, which must agree.
+ * the whole range (keptOrRows). `from` names the table or view `r`; the rows come in
+ * id order.
  */
 export function exceptionalRows<R>(
   db: Db,
@@ -44,13 +55,11 @@ export function exceptionalRows<R>(
 ): R[] {
   const byRange = (): R[] =>
     db.prepare(`SELECT ${select} FROM ${from} WHERE r.id BETWEEN ? AND ? AND (${where}) ORDER BY r.id`).all(range.lo, range.hi) as R[];
-  if (exceptional === null) return byRange();
-  const rows =
-    exceptional.length === 0
+  const byIds = (ids: readonly number[]): R[] =>
+    ids.length === 0
       ? []
       : (db
           .prepare(`SELECT ${select} FROM ${from} WHERE r.id IN (SELECT value FROM json_each(?)) AND (${where}) ORDER BY r.id`)
-          .all(JSON.stringify(exceptional)) as R[]);
-  if (range.hi - range.lo < CROSS_CHECK_RANGE) assert.deepEqual(rows, byRange(), `the exceptional records miss rows where ${where}`);
-  return rows;
+          .all(JSON.stringify(ids)) as R[]);
+  return keptOrRows(range, exceptional === null ? null : byIds(exceptional), byRange, `the exceptional records where ${where}`);
 }
