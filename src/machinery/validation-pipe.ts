@@ -276,14 +276,7 @@ export class ValidationPipe {
    * finish its reading (it is at the trailer by then).
    */
   sameFile(sha256_hex: string): boolean {
-    if (this.used === 0) return true;
-    const current = this.current;
-    if (current === null) return false; // it stalled: what it read cannot be vouched for
-    const c = current.lane.control;
-    if (!this.readToEnd(c)) return false;
-    return (
-      Atomics.load(c, HAS_DIGEST) === 1 && Buffer.from(current.lane.digest.buffer, 0, RECORDS_DIGEST_AT).toString('hex') === sha256_hex
-    );
+    return this.used === 0 || this.vouched(sha256_hex) !== null;
   }
 
   /**
@@ -292,13 +285,21 @@ export class ValidationPipe {
    * (file_sha256_hex); else null. Waits for the worker to finish the file.
    */
   recordsDigest(file_sha256_hex: string): string | null {
+    return this.vouched(file_sha256_hex)?.subarray(RECORDS_DIGEST_AT, DIGEST_BYTES).toString('hex') ?? null;
+  }
+
+  /**
+   * The current lane's digests, when the worker read the current file to its end, every
+   * frame of it whole, and its bytes were these (file_sha256_hex); else null (it
+   * stalled, failed or read other bytes). Waits for it to finish the file.
+   */
+  private vouched(file_sha256_hex: string): Buffer | null {
     const current = this.current;
-    if (current === null) return null;
+    if (current === null) return null; // it stalled: what it read cannot be vouched for
     const c = current.lane.control;
     if (!this.readToEnd(c) || Atomics.load(c, HAS_DIGEST) !== 1) return null;
-    const digest = Buffer.from(current.lane.digest.buffer, 0, DIGEST_BYTES);
-    if (digest.subarray(0, RECORDS_DIGEST_AT).toString('hex') !== file_sha256_hex) return null;
-    return digest.subarray(RECORDS_DIGEST_AT, DIGEST_BYTES).toString('hex');
+    const digests = Buffer.from(current.lane.digest.buffer, 0, DIGEST_BYTES);
+    return digests.subarray(0, RECORDS_DIGEST_AT).toString('hex') === file_sha256_hex ? digests : null;
   }
 
   /**
