@@ -116,8 +116,10 @@ export class Tonight {
   private filtersHoldTonight = false;
   /** Tonight's terminal runs are written (terminalKeys). */
   private terminalsInHistory = false;
-  /** exceptionalIds; null when an earlier run stored records of the batch. */
-  private exceptional: number[] | null = [];
+  /** This run imports the whole batch: no earlier run stored records of it, and what the import keeps of them is all of them. */
+  private readonly importsWhole: boolean;
+  /** exceptionalIds, as the import stores them. */
+  private readonly exceptional: number[] = [];
   /** Every record's keys of a night small enough, kept from the import for the close's key runs (keysIntoFilters). */
   private columns: { card: NightColumn | null; terminal: NightColumn | null } = { card: null, terminal: null };
   /** Bigger filters the worker is filling with history's keys while the day closes. */
@@ -132,10 +134,8 @@ export class Tonight {
   ) {
     this.keys = loadNightKeys(db, date);
     const earlier = batchRecordRange(db, date);
-    if (earlier.lo <= earlier.hi) {
-      this.tally.notWhole();
-      this.exceptional = null;
-    }
+    this.importsWhole = earlier.lo > earlier.hi;
+    if (!this.importsWhole) this.tally.notWhole();
     this.filters = loadKeyFilters(db);
     this.terminals = new AcquirerRefs(db, 'terminals');
     this.merchants = new AcquirerRefs(db, 'merchants');
@@ -191,7 +191,7 @@ export class Tonight {
 
   /** A record stored tonight whose verdict is REJECTED or SUSPENDED, or an accepted load of a listed card (exceptionalIds). */
   recordExceptional(id: number): void {
-    this.exceptional?.push(id);
+    this.exceptional.push(id);
   }
 
   /**
@@ -201,7 +201,7 @@ export class Tonight {
    * batch are in it (the rows are read by their range then).
    */
   exceptionalIds(): readonly number[] | null {
-    return this.exceptional;
+    return this.importsWhole ? this.exceptional : null;
   }
 
   /** A record stored tonight as PENDING_INTEROP, by its frame in its file (length prefix first). */
@@ -209,9 +209,9 @@ export class Tonight {
     this.pending.add(id, frame);
   }
 
-  /** Tonight's PENDING_INTEROP records in id order, when this run imported the whole batch (exceptionalIds); else null. */
+  /** Tonight's PENDING_INTEROP records in id order, when this run imports the whole batch; else null. */
   pendingIds(): number[] | null {
-    return this.exceptional === null ? null : this.pending.idList();
+    return this.importsWhole ? this.pending.idList() : null;
   }
 
   /** Tonight's PENDING_INTEROP record with this id as the import read it, if this run imported it. */
@@ -236,7 +236,7 @@ export class Tonight {
     this.kept.forget();
     if (firstId !== null) {
       const exceptional = this.exceptional;
-      while (exceptional !== null && exceptional.length > 0 && exceptional[exceptional.length - 1]! >= firstId) exceptional.pop();
+      while (exceptional.length > 0 && exceptional[exceptional.length - 1]! >= firstId) exceptional.pop();
       this.pending.forgetFrom(firstId);
       this.keys.forgetFrom(firstId);
       this.cards?.forgetFrom(firstId);
